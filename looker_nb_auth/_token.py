@@ -1,0 +1,203 @@
+"""The token endpoint: the exact request bodies Looker expects and the typed errors it can cause.
+
+Redeem and refresh both ``POST {base_url}/api/token`` with a JSON body (Looker's public-client
+flow: ``client_id`` in the body, no secret, no HTTP Basic, no ``x-looker-appid``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from ._errors import (
+    AccessDenied,
+    ConfigurationError,
+    InvalidGrant,
+    LoginRequired,
+    LookerAuthError,
+    LookerServerError,
+    LookerUnreachable,
+    RedirectUriMismatch,
+)
+from ._settings import Settings
+
+__all__ = [
+    "LEEWAY",
+    "Grant",
+    "Token",
+    "parse_token_response",
+    "redeem_request",
+    "refresh_request",
+    "revoke_request",
+    "token_error",
+    "unreachable",
+]
+
+#: Refresh this many seconds before the access token expires (at most half its lifetime).
+LEEWAY = 60.0
+
+Grant = Literal["authorization_code", "refresh_token"]
+_JSON = "application/json;charset=UTF-8"
+
+
+@dataclass(frozen=True)
+class Token:
+    """An access token and the refresh token that renews it; ``repr`` shows neither."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    expires_in: float
+    obtained_at: float
+
+    @property
+    def expires_at(self) -> float:
+        return self.obtained_at + self.expires_in
+
+    @property
+    def refresh_at(self) -> float:
+        """When to refresh proactively: ``LEEWAY`` early, or half-way for short-lived tokens."""
+        return self.obtained_at + max(self.expires_in - LEEWAY, self.expires_in / 2)
+
+
+def _token_request(settings: Settings, body: dict[str, str]) -> httpx.Request:
+    return httpx.Request(
+        "POST",
+        f"{settings.base_url}/api/token",
+        json=body,
+        headers={"Content-Type": _JSON, "Accept": "application/json"},
+        extensions={"timeout": httpx.Timeout(settings.timeout).as_dict()},
+    )
+
+
+def redeem_request(settings: Settings, code: str, code_verifier: str) -> httpx.Request:
+    """``grant_type=authorization_code``: trade the callback's code for tokens."""
+    return _token_request(
+        settings,
+        {
+            "grant_type": "authorization_code",
+            "client_id": settings.client_guid,
+            "redirect_uri": settings.redirect_uri,
+            "code": code,
+            "code_verifier": code_verifier,
+        },
+    )
+
+
+def refresh_request(settings: Settings, refresh_token: str) -> httpx.Request:
+    """``grant_type=refresh_token``: the body looker_sdk and the TypeScript SDK send."""
+    return _token_request(
+        settings,
+        {
+            "grant_type": "refresh_token",
+            "client_id": settings.client_guid,
+            "redirect_uri": settings.redirect_uri,
+            "refresh_token": refresh_token,
+        },
+    )
+
+
+def revoke_request(settings: Settings, access_token: str) -> httpx.Request:
+    """``DELETE /api/logout``: revokes the access token and the refresh token issued with it."""
+    return httpx.Request(
+        "DELETE",
+        f"{settings.base_url}/api/logout",
+        headers={"Authorization": f"Bearer {access_token}"},
+        extensions={"timeout": httpx.Timeout(settings.timeout).as_dict()},
+    )
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def parse_token_response(
+    response: httpx.Response,
+    *,
+    grant: Grant,
+    settings: Settings,
+    previous_refresh_token: str | None,
+    now: float,
+) -> Token:
+    """The new token, keeping the old refresh token when Looker sends none; else a typed error."""
+    if response.status_code != 200:
+        raise token_error(response, grant=grant, settings=settings)
+    data = _json(response)
+    access_token = data.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise LookerAuthError(
+            "Looker's token response had no access_token; check that base_url points at the "
+            "Looker API host.",
+            status_code=response.status_code,
+        )
+    refresh_token = data.get("refresh_token")
+    if not isinstance(refresh_token, str) or not refresh_token:
+        refresh_token = previous_refresh_token
+    try:
+        expires_in = float(data.get("expires_in", 3600))
+    except (TypeError, ValueError):
+        expires_in = 3600.0
+    return Token(access_token, refresh_token, expires_in, now)
+
+
+def looker_error(response: httpx.Response) -> tuple[str | None, str | None]:
+    """Looker's ``error`` and ``error_description`` (OAuth) or ``message`` (API) from a response."""
+    data = _json(response)
+    error = data.get("error")
+    description = data.get("error_description") or data.get("message")
+    return (
+        error if isinstance(error, str) else None,
+        description if isinstance(description, str) else None,
+    )
+
+
+def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -> LookerAuthError:
+    """Map a failed ``/api/token`` answer to the exception a user can act on."""
+    status = response.status_code
+    error, description = looker_error(response)
+    said = f" (Looker said: {description or error})" if (description or error) else ""
+    kwargs: dict[str, Any] = {"error": error, "description": description, "status_code": status}
+    if status >= 500:
+        return LookerServerError(
+            f"Looker answered {status} to the token request{said}; try again in a minute.",
+            **kwargs,
+        )
+    if error == "invalid_client":
+        return ConfigurationError(
+            f"Looker does not know the OAuth client guid {settings.client_guid!r} or it is "
+            f"disabled{said}; ask your Looker admin to register it (register_oauth_client_app).",
+            **kwargs,
+        )
+    if grant == "refresh_token":
+        return LoginRequired(
+            f"Looker refused to renew the login{said}; log in to Looker again.", **kwargs
+        )
+    if error == "access_denied":
+        return AccessDenied(f"Looker denied access{said}; log in again and allow it.", **kwargs)
+    if "redirect_uri" in (description or "").lower():
+        return RedirectUriMismatch(
+            f"Looker refused the login because the redirect URI differs from the registered "
+            f"one{said}; ask your Looker admin to register exactly {settings.redirect_uri}.",
+            **kwargs,
+        )
+    if error == "invalid_grant":
+        return InvalidGrant(
+            f"Looker refused the login code{said}; it may have expired or been used already, "
+            "so log in again.",
+            **kwargs,
+        )
+    return LookerAuthError(f"Looker answered {status} to the token request{said}.", **kwargs)
+
+
+def unreachable(settings: Settings, exc: httpx.TransportError) -> LookerUnreachable:
+    """A typed error for a connection failure or timeout, naming the host and the cause."""
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+    return LookerUnreachable(
+        f"The connection to Looker at {settings.base_url} {kind} ({type(exc).__name__}); check "
+        "base_url and your network, then try again."
+    )
