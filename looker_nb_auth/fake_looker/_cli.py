@@ -1,0 +1,89 @@
+"""``fake-looker``: run the Looker stand-in from the command line until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from ._config import FakeLookerConfig
+from ._server import FakeLooker
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fake-looker",
+        description="A Looker stand-in: OAuth login pages, /api/token and a slice of API 4.0.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=19999, help="API port (0 = any free port)")
+    parser.add_argument(
+        "--ui-port", type=int, default=None, help="serve the login pages on this port instead"
+    )
+    app = parser.add_argument_group("OAuth client app (registered when --redirect-uri is given)")
+    app.add_argument("--client-guid", default="looker-nb-auth-demo")
+    app.add_argument("--redirect-uri")
+    app.add_argument("--display-name", default="looker-nb-auth demo")
+    app.add_argument(
+        "--description", default="Lets your Jupyter notebook call the Looker API as you."
+    )
+    knobs = parser.add_argument_group("behaviour")
+    knobs.add_argument("--access-token-ttl", type=int, default=3600, metavar="S")
+    knobs.add_argument("--code-ttl", type=float, default=60.0, metavar="S")
+    knobs.add_argument("--no-rotate", action="store_true", help="keep refresh tokens on refresh")
+    knobs.add_argument("--omit-refresh-token", action="store_true")
+    knobs.add_argument("--latency", type=float, default=0.0, metavar="S")
+    knobs.add_argument("--error-rate", type=float, default=0.0, metavar="F")
+    knobs.add_argument("--drop-rate", type=float, default=0.0, metavar="F")
+    knobs.add_argument("--seed", type=int, default=None)
+    knobs.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the stand-in until interrupted; returns the exit status."""
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    config = FakeLookerConfig(
+        access_token_ttl=args.access_token_ttl,
+        code_ttl=args.code_ttl,
+        rotate_refresh_tokens=not args.no_rotate,
+        omit_refresh_token=args.omit_refresh_token,
+        latency=args.latency,
+        error_rate=args.error_rate,
+        drop_rate=args.drop_rate,
+        seed=args.seed,
+    )
+    looker = FakeLooker(config)
+    if args.redirect_uri:
+        looker.register_app(
+            args.client_guid, args.redirect_uri, args.display_name, args.description
+        )
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    try:
+        looker.start(args.host, args.port, args.ui_port)
+        user = config.users[0]
+        print(
+            f"Fake Looker: API {looker.api_url}  web {looker.web_url}  "
+            f"log in as {user.email} / {user.password}  "
+            f"(API3 {config.admin_client_id} / {config.admin_client_secret}); Ctrl-C stops.",
+            flush=True,
+        )
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        looker.stop()
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    return 0

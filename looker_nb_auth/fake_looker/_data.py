@@ -1,0 +1,234 @@
+"""A small built-in dataset (model ``demo``, explore ``orders``), its looks and a query engine.
+
+Results come in Looker's shapes: ``json`` is a list of objects keyed by field name, ``csv`` has a
+header row of field labels ("Orders Region"), like Looker's default CSV download.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["LOOKS", "ORDERS", "QUERIES", "QueryError", "StoredQuery", "run_query", "to_csv"]
+
+MODEL, VIEW = "demo", "orders"
+REGIONS = ("North", "South", "East", "West")
+CATEGORIES = ("Books", "Games", "Music")
+MAX_LIMIT = 5000
+
+
+def _orders() -> list[dict[str, Any]]:
+    rows = []
+    start = datetime.date(2026, 1, 1)
+    for i in range(1, 61):
+        day = start + datetime.timedelta(days=(i * 11) % 181)
+        rows.append(
+            {
+                "orders.id": i,
+                "orders.created_date": day.isoformat(),
+                "orders.created_month": day.isoformat()[:7],
+                "orders.region": REGIONS[i % 4],
+                "orders.category": CATEGORIES[(i * 7) % 3],
+                "orders.sale_price": round(9.5 + (i * 37) % 90 + (i % 4) * 0.25, 2),
+            }
+        )
+    return rows
+
+
+ORDERS: list[dict[str, Any]] = _orders()
+DIMENSIONS = tuple(ORDERS[0])
+
+
+def _count(rows: Sequence[dict[str, Any]]) -> int:
+    return len(rows)
+
+
+def _total(rows: Sequence[dict[str, Any]]) -> float:
+    return round(sum(float(row["orders.sale_price"]) for row in rows), 2)
+
+
+def _average(rows: Sequence[dict[str, Any]]) -> float | None:
+    return round(_total(rows) / len(rows), 2) if rows else None
+
+
+MEASURES: dict[str, Callable[[Sequence[dict[str, Any]]], object]] = {
+    "orders.count": _count,
+    "orders.total_sale_price": _total,
+    "orders.average_sale_price": _average,
+}
+
+
+def label(field: str) -> str:
+    """Looker's default label: ``orders.created_month`` -> ``Orders Created Month``."""
+    view, name = field.split(".", 1)
+    return f"{view} {name}".replace("_", " ").title()
+
+
+class QueryError(Exception):
+    """A query Looker would refuse: which part of the body is wrong and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    """A saved query as ``/api/4.0/queries/{id}`` describes it."""
+
+    id: str
+    fields: tuple[str, ...]
+    sorts: tuple[str, ...] = ()
+    filters: tuple[tuple[str, str], ...] = ()
+    limit: str = "500"
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "model": MODEL,
+            "view": VIEW,
+            "fields": list(self.fields),
+            "filters": dict(self.filters) or None,
+            "sorts": list(self.sorts),
+            "limit": self.limit,
+        }
+
+
+QUERIES: dict[str, StoredQuery] = {
+    q.id: q
+    for q in (
+        StoredQuery(
+            "101",
+            ("orders.region", "orders.count", "orders.total_sale_price"),
+            ("orders.total_sale_price desc",),
+        ),
+        StoredQuery(
+            "102",
+            ("orders.created_month", "orders.count", "orders.total_sale_price"),
+            ("orders.created_month",),
+        ),
+        StoredQuery("103", ("orders.category", "orders.average_sale_price"), ("orders.category",)),
+    )
+}
+
+LOOKS: dict[str, dict[str, str]] = {
+    "1": {
+        "title": "Sales by region",
+        "description": "Orders and revenue per region, 2026.",
+        "query_id": "101",
+    },
+    "2": {
+        "title": "Monthly sales",
+        "description": "Orders and revenue per month, 2026.",
+        "query_id": "102",
+    },
+    "3": {
+        "title": "Average price by category",
+        "description": "Mean sale price per category.",
+        "query_id": "103",
+    },
+}
+
+
+def run_query(body: object) -> tuple[list[str], list[dict[str, object]]]:
+    """Check a WriteQuery body and run it: filtered, grouped by its dimensions, sorted, limited."""
+    if not isinstance(body, dict):
+        raise QueryError("body", "The request body must be a JSON object (a WriteQuery).")
+    if body.get("model") != MODEL:
+        raise QueryError("model", f"Unknown model; this instance has only '{MODEL}'.")
+    if body.get("view") != VIEW:
+        raise QueryError("view", f"Unknown explore; model '{MODEL}' has only '{VIEW}'.")
+    if body.get("pivots"):
+        raise QueryError("pivots", "Pivots are not supported by the Looker stand-in.")
+    fields = _fields(body.get("fields"))
+    rows = _filter(ORDERS, body.get("filters"))
+    dimensions = [f for f in fields if f in DIMENSIONS]
+    groups: dict[tuple[object, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[d] for d in dimensions), []).append(row)
+    if not dimensions and not groups:
+        groups[()] = []  # measures alone: one row, even when the filters match nothing
+    result = [
+        {f: group[0][f] if f in DIMENSIONS else MEASURES[f](group) for f in fields}
+        for group in groups.values()
+    ]
+    _sort(result, fields, body.get("sorts"))
+    return fields, result[: _limit(body.get("limit"))]
+
+
+def _fields(value: object) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise QueryError("fields", "fields must be a non-empty list of field names.")
+    for field in value:
+        if not isinstance(field, str) or (field not in DIMENSIONS and field not in MEASURES):
+            raise QueryError("fields", f"Unknown field {str(field)[:100]!r} in explore '{VIEW}'.")
+    if len(set(value)) != len(value):
+        raise QueryError("fields", "A field is listed twice.")
+    return list(value)
+
+
+def _filter(rows: list[dict[str, Any]], filters: object) -> list[dict[str, Any]]:
+    if filters is None:
+        return rows
+    if not isinstance(filters, dict):
+        raise QueryError("filters", "filters must be an object of field name to filter value.")
+    for field, expression in filters.items():
+        if field in MEASURES:
+            raise QueryError("filters", "Filters on measures are not supported by the stand-in.")
+        if field not in DIMENSIONS:
+            raise QueryError("filters", f"Unknown field {field[:100]!r} in filters.")
+        if not isinstance(expression, str):
+            raise QueryError("filters", "A filter value must be a string.")
+        wanted = {part.strip() for part in expression.split(",")}  # "a,b" is "a or b"
+        rows = [row for row in rows if str(row[field]) in wanted]
+    return rows
+
+
+def _sort(rows: list[dict[str, object]], fields: list[str], sorts: object) -> None:
+    if sorts is None or sorts == []:
+        time = [f for f in fields if f in ("orders.created_date", "orders.created_month")]
+        measures = [f for f in fields if f in MEASURES]
+        sorts = [f"{time[0]} desc"] if time else [f"{measures[0]} desc"] if measures else []
+        sorts = sorts or [fields[0]]
+    if not isinstance(sorts, list) or not all(isinstance(s, str) for s in sorts):
+        raise QueryError("sorts", "sorts must be a list of strings like 'orders.count desc'.")
+    for spec in reversed(sorts):  # stable sorts, last key first
+        field, _, direction = spec.strip().partition(" ")
+        if field not in fields or direction.strip().lower() not in ("", "asc", "desc"):
+            raise QueryError("sorts", f"Cannot sort by {spec[:100]!r}: not a field of the query.")
+        descending = direction.strip().lower() == "desc"
+        rows.sort(key=lambda row: _sort_key(row[field]), reverse=descending)
+
+
+def _sort_key(value: object) -> tuple[int, float, str]:
+    if value is None:
+        return (0, 0.0, "")
+    if isinstance(value, (int, float)):
+        return (1, float(value), "")
+    return (2, 0.0, str(value))
+
+
+def _limit(value: object) -> int:
+    if value is None or value == "":
+        return 500
+    try:
+        limit = int(str(value))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return limit
+
+
+def to_csv(fields: list[str], rows: list[dict[str, object]]) -> str:
+    """CSV with a header row of field labels; empty cells for nulls."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label(f) for f in fields])
+    for row in rows:
+        writer.writerow(["" if row[f] is None else row[f] for f in fields])
+    return out.getvalue()

@@ -1,0 +1,81 @@
+"""The two tornado applications (UI host, API host) and their routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from ._api import (
+    Api3LoginHandler,
+    LogoutHandler,
+    MeHandler,
+    TokenHandler,
+    UserHandler,
+    VersionsHandler,
+)
+from ._api_apps import AppHandler, AppsHandler, AppTokensHandler, AppUserHandler
+from ._api_data import (
+    InlineQueryRunHandler,
+    LookHandler,
+    LookRunHandler,
+    LooksHandler,
+    QueryHandler,
+    QueryRunHandler,
+)
+from ._ui import AuthorizeHandler, ConsentHandler, LoginHandler
+from ._web import ApiNotFound, Context, PageNotFound, log_request
+
+__all__ = ["API_PATHS", "api_application", "ui_application"]
+
+API_PATHS = r"/api/.*|/versions"  # everything else belongs to the UI host
+
+_SEGMENT = r"([^/]+)"
+_API: list[tuple[str, type[web.RequestHandler]]] = [
+    (r"/versions", VersionsHandler),
+    (r"/api/token", TokenHandler),
+    (r"/api/logout", LogoutHandler),
+    (r"/api/4\.0/logout", LogoutHandler),
+    (r"/api/4\.0/login", Api3LoginHandler),
+    (r"/api/4\.0/user", MeHandler),
+    (rf"/api/4\.0/users/{_SEGMENT}", UserHandler),
+    (r"/api/4\.0/oauth_client_apps", AppsHandler),
+    (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}", AppHandler),
+    (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}/tokens", AppTokensHandler),
+    (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}/users/{_SEGMENT}", AppUserHandler),
+    (r"/api/4\.0/looks", LooksHandler),
+    (rf"/api/4\.0/looks/{_SEGMENT}", LookHandler),
+    (rf"/api/4\.0/looks/{_SEGMENT}/run/{_SEGMENT}", LookRunHandler),
+    (rf"/api/4\.0/queries/run/{_SEGMENT}", InlineQueryRunHandler),
+    (rf"/api/4\.0/queries/{_SEGMENT}", QueryHandler),
+    (rf"/api/4\.0/queries/{_SEGMENT}/run/{_SEGMENT}", QueryRunHandler),
+]
+_UI: list[tuple[str, type[web.RequestHandler]]] = [
+    (r"/auth", AuthorizeHandler),
+    (r"/login", LoginHandler),
+    (r"/auth/consent", ConsentHandler),
+]
+
+
+def _settings(ctx: Context, not_found: type[web.RequestHandler]) -> dict[str, Any]:
+    return {
+        "log_function": log_request,
+        "default_handler_class": not_found,
+        "default_handler_args": {"ctx": ctx},
+        "compress_response": False,
+    }
+
+
+def api_application(ctx: Context) -> web.Application:
+    routes = [(pattern, handler, {"ctx": ctx}) for pattern, handler in _API]
+    return web.Application(routes, **_settings(ctx, ApiNotFound))
+
+
+def ui_application(ctx: Context) -> web.Application:
+    routes = [(pattern, handler, {"ctx": ctx}) for pattern, handler in _UI]
+    return web.Application(
+        routes,
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "samesite": "Lax"},
+        **_settings(ctx, PageNotFound),
+    )

@@ -1,0 +1,149 @@
+"""JSON bodies in the shapes of Looker's API 4.0 models (User, OauthClientApp, Look, ApiVersion)."""
+
+from __future__ import annotations
+
+import datetime
+
+from ._config import DemoUser, OAuthApp
+from ._data import LOOKS, MODEL, QUERIES
+
+__all__ = [
+    "ALL_USERS_GROUP",
+    "DOCS_URL",
+    "RELEASE",
+    "app_json",
+    "error_json",
+    "look_json",
+    "query_json",
+    "user_json",
+    "user_public_json",
+    "versions_json",
+]
+
+DOCS_URL = "https://cloud.google.com/looker/docs/r/api/support"
+RELEASE = "26.0.0"
+ALL_USERS_GROUP = "1"
+
+
+def error_json(message: str, **extra: object) -> dict[str, object]:
+    """Looker's error model: ``{"message", "documentation_url"}`` (plus ``errors`` for 4xx)."""
+    return {"message": message, **extra, "documentation_url": DOCS_URL}
+
+
+def versions_json(api_url: str, web_url: str) -> dict[str, object]:
+    version = {
+        "version": "4.0",
+        "full_version": "4.0.26.0",
+        "status": "current",
+        "swagger_url": f"{api_url}/api/4.0/swagger.json",
+    }
+    return {
+        "looker_release_version": RELEASE,
+        "current_version": version,
+        "supported_versions": [version],
+        "api_server_url": api_url,
+        "web_server_url": web_url,
+    }
+
+
+def _folder_id(user: DemoUser) -> str:
+    return str(100 + int(user.id)) if user.id.isdigit() else f"{user.id}-personal"
+
+
+def user_public_json(user: DemoUser, api_url: str) -> dict[str, object]:
+    return {
+        "can": {"show": True},
+        "id": user.id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "display_name": user.display_name,
+        "avatar_url": None,
+        "is_service_account": False,
+        "is_embed_user": False,
+        "url": f"{api_url}/api/4.0/users/{user.id}",
+    }
+
+
+def user_json(user: DemoUser, api_url: str) -> dict[str, object]:
+    folder = _folder_id(user)
+    return {
+        **user_public_json(user, api_url),
+        "can": {"show": True, "index": True, "show_details": True, "index_details": True},
+        "email": user.email,
+        "credentials_api3": [],
+        "credentials_email": None,
+        "embed_group_space_id": None,
+        "group_ids": [ALL_USERS_GROUP],
+        "home_folder_id": folder,
+        "personal_folder_id": folder,
+        "is_disabled": False,
+        "locale": "en",
+        "looker_versions": [RELEASE],
+        "models_dir_validated": None,
+        "presumed_looker_employee": False,
+        "role_ids": ["2"] if user.is_admin else ["3"],
+        "sessions": [],
+        "ui_state": None,
+        "verified_looker_employee": False,
+        "roles_externally_managed": False,
+        "allow_direct_roles": True,
+        "allow_normal_group_membership": True,
+        "allow_roles_from_normal_groups": True,
+        "embed_group_folder_id": None,
+        "is_iam_admin": False,
+        "can_manage_api3_creds": user.is_admin,
+        "service_account_name": None,
+    }
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds")
+
+
+def app_json(
+    app: OAuthApp, invalid_before: float | None, activated: list[DemoUser], api_url: str
+) -> dict[str, object]:
+    return {
+        "can": {"show": True, "update": True, "destroy": True},
+        "client_guid": app.client_guid,
+        "redirect_uri": app.redirect_uri,
+        "redirect_uris": [app.redirect_uri],
+        "display_name": app.display_name,
+        "description": app.description,
+        "enabled": app.enabled,
+        "group_id": app.group_id,
+        "tokens_invalid_before": _iso(invalid_before),
+        "activated_users": [user_public_json(u, api_url) for u in activated],
+    }
+
+
+def look_json(look_id: str, web_url: str) -> dict[str, object]:
+    look = LOOKS[look_id]
+    return {
+        "can": {"show": True, "run": True, "download": True},
+        "content_metadata_id": look_id,
+        "id": look_id,
+        "title": look["title"],
+        "description": look["description"],
+        "user_id": "1",
+        "user_name": "Ada Lovelace",
+        "created_at": "2026-01-05T09:00:00.000+00:00",
+        "updated_at": "2026-01-05T09:00:00.000+00:00",
+        "deleted": False,
+        "public": False,
+        "is_run_on_load": True,
+        "model": {"id": MODEL, "label": "Demo"},
+        "query_id": look["query_id"],
+        "folder_id": "1",
+        "short_url": f"/looks/{look_id}",
+        "embed_url": f"{web_url}/embed/looks/{look_id}",
+        "view_count": 0,
+        "favorite_count": 0,
+    }
+
+
+def query_json(query_id: str) -> dict[str, object]:
+    return {"can": {"run": True}, "id": query_id, **QUERIES[query_id].body(), "url": None}
