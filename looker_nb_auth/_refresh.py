@@ -1,0 +1,213 @@
+"""The token state behind every client, and single-flight refresh.
+
+One ``TokenState`` serves ``session.client`` (threads), ``session.async_client`` (asyncio tasks, any
+loop) and ``session.sdk``. When the access token needs renewing, the first caller becomes the
+leader and sends the one refresh request; everyone else (threads and tasks alike) waits on the same
+``concurrent.futures.Future``. The lock is never held across I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import httpx
+
+from ._errors import LoginRequired, LookerAuthError
+from ._settings import Settings
+from ._token import Token, parse_token_response, refresh_request, unreachable
+
+__all__ = ["TokenState"]
+
+NOT_LOGGED_IN = "Not logged in to Looker; log in first."
+
+
+class _Abandoned(Exception):
+    """The leader was interrupted (Ctrl-C, cancellation) before it finished; a waiter takes over."""
+
+
+@dataclass
+class _Claim:
+    """What a caller must do: use ``access_token``, wait on ``future``, or lead with ``request``."""
+
+    access_token: str | None = None
+    future: Future[str] | None = None
+    request: httpx.Request | None = None
+
+
+class TokenState:
+    """The current token, and the only code that replaces it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_refresh: Callable[[Token], None] | None = None,
+        not_logged_in: str = NOT_LOGGED_IN,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.not_logged_in = not_logged_in
+        self._on_refresh = on_refresh
+        self._lock = threading.Lock()
+        self._token: Token | None = None
+        self._inflight: Future[str] | None = None
+        self._http: httpx.Client | None = None
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def token(self) -> Token | None:
+        return self._token
+
+    def set(self, token: Token | None) -> None:
+        """Install a token (after a login) or forget it (logout); a refresh in flight is dropped."""
+        with self._lock:
+            self._token = token
+            inflight, self._inflight = self._inflight, None
+        if inflight is not None and not inflight.done():
+            inflight.set_exception(_Abandoned())
+
+    def is_fresh(self) -> bool:
+        token = self._token
+        return token is not None and self.clock() < token.refresh_at
+
+    # -- single flight -----------------------------------------------------------------------
+
+    def _claim(self, stale: str | None) -> _Claim:
+        with self._lock:
+            token = self._token
+            if token is None:
+                raise LoginRequired(self.not_logged_in)
+            if stale is None and self.clock() < token.refresh_at:
+                return _Claim(access_token=token.access_token)
+            if stale is not None and token.access_token != stale:
+                return _Claim(access_token=token.access_token)  # someone refreshed already
+            if self._inflight is not None:
+                return _Claim(future=self._inflight)
+            if token.refresh_token is None:
+                raise LoginRequired(
+                    "The Looker login expired and there is no refresh token; log in again."
+                )
+            self._inflight = Future()
+            return _Claim(
+                future=self._inflight, request=refresh_request(self.settings, token.refresh_token)
+            )
+
+    def _finish(self, claim: _Claim, response: httpx.Response) -> str:
+        assert claim.future is not None
+        with self._lock:
+            previous = self._token.refresh_token if self._token is not None else None
+        try:
+            token = parse_token_response(
+                response,
+                grant="refresh_token",
+                settings=self.settings,
+                previous_refresh_token=previous,
+                now=self.clock(),
+            )
+        except LookerAuthError as exc:
+            if isinstance(exc, LoginRequired):  # the refresh token is dead: logged out
+                with self._lock:
+                    if self._inflight is claim.future:
+                        self._token = None
+            self._fail(claim, exc)
+            raise
+        with self._lock:
+            if self._inflight is not claim.future:  # logged out meanwhile: drop the new token
+                raise LoginRequired(self.not_logged_in)
+            self._token, self._inflight = token, None
+        claim.future.set_result(token.access_token)
+        if self._on_refresh is not None:
+            self._on_refresh(token)
+        return token.access_token
+
+    def _fail(self, claim: _Claim, exc: BaseException) -> None:
+        assert claim.future is not None
+        with self._lock:
+            if self._inflight is claim.future:
+                self._inflight = None
+        if not claim.future.done():
+            claim.future.set_exception(exc)
+
+    # -- sync and async twins ----------------------------------------------------------------
+
+    def access_token(self, stale: str | None = None) -> str:
+        """A usable access token, refreshing first when needed (or when ``stale`` was refused)."""
+        while True:
+            claim = self._claim(stale)
+            if claim.access_token is not None:
+                return claim.access_token
+            assert claim.future is not None
+            if claim.request is None:
+                try:
+                    return claim.future.result(timeout=self.settings.timeout * 2)
+                except _Abandoned:
+                    continue
+            try:
+                response = self._client().send(claim.request)
+            except httpx.TransportError as exc:
+                error = unreachable(self.settings, exc)
+                self._fail(claim, error)
+                raise error from exc
+            except BaseException:
+                self._fail(claim, _Abandoned())
+                raise
+            return self._finish(claim, response)
+
+    async def aaccess_token(self, stale: str | None = None) -> str:
+        """The async twin of ``access_token``: waits without blocking the event loop."""
+        while True:
+            claim = self._claim(stale)
+            if claim.access_token is not None:
+                return claim.access_token
+            assert claim.future is not None
+            if claim.request is None:
+                try:
+                    return await asyncio.wrap_future(claim.future)
+                except _Abandoned:
+                    continue
+            try:
+                # A client per refresh (about once an hour): an AsyncClient is bound to one loop.
+                async with self._async_client() as client:
+                    response = await client.send(claim.request)
+                    await response.aread()
+            except httpx.TransportError as exc:
+                error = unreachable(self.settings, exc)
+                self._fail(claim, error)
+                raise error from exc
+            except BaseException:
+                self._fail(claim, _Abandoned())
+                raise
+            return self._finish(claim, response)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            with self._lock:
+                if self._http is None:
+                    self._http = httpx.Client(
+                        verify=self.settings.verify_ssl, timeout=self.settings.timeout
+                    )
+        return self._http
+
+    def _async_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(verify=self.settings.verify_ssl, timeout=self.settings.timeout)
+
+    def send(self, request: httpx.Request) -> httpx.Response:
+        """Send a token-endpoint or logout request, mapping connection failures to typed errors."""
+        try:
+            return self._client().send(request)
+        except httpx.TransportError as exc:
+            raise unreachable(self.settings, exc) from exc
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None

@@ -1,0 +1,331 @@
+"""``LookerSession``: the logged-in user's clients (httpx and looker_sdk), refresh and logout."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._auth import LookerAuth
+from ._authorize import AuthorizationRequest
+from ._cache import CachedLogin, CacheKey, TokenCache, open_cache
+from ._callback import parse_callback
+from ._errors import AccessDenied, LoginRequired, LookerAuthError, StateMismatch
+from ._refresh import NOT_LOGGED_IN, TokenState
+from ._settings import Settings, resolve_settings
+from ._token import Token, looker_error, parse_token_response, redeem_request, revoke_request
+
+if TYPE_CHECKING:
+    from looker_sdk.sdk.api40.methods import Looker40SDK
+
+__all__ = ["LookerSession", "LookerUser"]
+
+_MAX_PENDING = 8
+_PENDING_TTL = 15 * 60.0
+_USER_AGENT = "looker-nb-auth/0.1"
+
+
+@dataclass(frozen=True)
+class LookerUser:
+    """Who is logged in, from ``GET /api/4.0/user``."""
+
+    id: str
+    display_name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.email})" if self.email else self.display_name
+
+
+class LookerSession:
+    """A Looker login for the person at the keyboard, and the API clients that use it.
+
+    Settings come from the arguments, then ``LOOKERSDK_*`` environment variables, then
+    ``looker.ini``. Log in with ``start_login()`` (open the URL it returns) and
+    ``complete_login(redirected_url)``; the widget in ``looker_nb_auth.login()`` does both for you.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        looker_url: str | None = None,
+        client_guid: str | None = None,
+        redirect_uri: str | None = None,
+        verify_ssl: bool | None = None,
+        timeout: float | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        section: str | None = None,
+        cache: bool | str | os.PathLike[str] | TokenCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        not_logged_in: str = NOT_LOGGED_IN,
+    ) -> None:
+        self.settings: Settings = resolve_settings(
+            base_url=base_url,
+            looker_url=looker_url,
+            client_guid=client_guid,
+            redirect_uri=redirect_uri,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            config_file=config_file,
+            section=section,
+        )
+        self.cache: TokenCache = open_cache(cache)
+        self._tokens = TokenState(
+            self.settings, clock=clock, on_refresh=self._persist, not_logged_in=not_logged_in
+        )
+        self._auth = LookerAuth(self._tokens)
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[str, AuthorizationRequest] = OrderedDict()
+        self._looker_url = self.settings.looker_url
+        self._user: LookerUser | None = None
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+        self._sdk: Looker40SDK | None = None
+
+    # -- login ---------------------------------------------------------------------------------
+
+    @property
+    def looker_url(self) -> str:
+        """The Looker UI host serving ``/auth``; read from ``/versions`` when not configured."""
+        if self._looker_url is None:
+            self._looker_url = self._discover_looker_url()
+        return self._looker_url
+
+    def _discover_looker_url(self) -> str:
+        response = self._tokens.send(httpx.Request("GET", f"{self.settings.base_url}/versions"))
+        url = None
+        if response.status_code == 200:
+            try:
+                url = response.json().get("web_server_url")
+            except (ValueError, AttributeError):
+                url = None
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            raise LookerAuthError(
+                f"{self.settings.base_url}/versions did not say where Looker's login page is "
+                f"(HTTP {response.status_code}); set looker_url (LOOKERSDK_LOOKER_URL).",
+                status_code=response.status_code,
+            )
+        return url.rstrip("/")
+
+    def start_login(self) -> AuthorizationRequest:
+        """Begin a login: a fresh ``state`` and PKCE verifier, and the URL to open in a browser."""
+        request = AuthorizationRequest.new(
+            self.looker_url,
+            client_guid=self.settings.client_guid,
+            redirect_uri=self.settings.redirect_uri,
+        )
+        with self._lock:
+            self._expire_pending()
+            self._pending[request.state] = request
+            while len(self._pending) > _MAX_PENDING:
+                self._pending.popitem(last=False)
+        return request
+
+    def _expire_pending(self) -> None:
+        deadline = time.monotonic() - _PENDING_TTL
+        for state in [s for s, r in self._pending.items() if r.created_at < deadline]:
+            del self._pending[state]
+
+    def _take_pending(self, state: str) -> AuthorizationRequest | None:
+        with self._lock:
+            self._expire_pending()
+            return self._pending.pop(state, None)
+
+    def complete_login(self, callback: str | Mapping[str, str]) -> LookerUser:
+        """Finish a login from the redirect Looker sent the browser to.
+
+        ``callback`` is the redirected URL (as pasted from the address bar), its query string, or
+        a mapping with ``code``/``state`` or ``error``/``error_description``. Redeems the code,
+        fetches the user and returns it.
+        """
+        result = parse_callback(callback)
+        pending = self._take_pending(result.state) if result.state else None
+        if result.error:
+            said = result.error_description or result.error
+            cls = AccessDenied if result.error == "access_denied" else LookerAuthError
+            raise cls(
+                f"Looker did not log you in ({said}); log in again.",
+                error=result.error,
+                description=result.error_description,
+            )
+        if pending is None:
+            raise StateMismatch(
+                "This callback does not belong to a login started in this session (unknown or "
+                "expired state); start the login again and use the newest link."
+            )
+        assert result.code is not None
+        response = self._tokens.send(
+            redeem_request(self.settings, result.code, pending.code_verifier)
+        )
+        token = parse_token_response(
+            response,
+            grant="authorization_code",
+            settings=self.settings,
+            previous_refresh_token=None,
+            now=self._tokens.clock(),
+        )
+        self._tokens.set(token)
+        self._user = None
+        user = self.user
+        self._persist(token)
+        return user
+
+    def resume(self) -> bool:
+        """Log in silently from the token cache; ``True`` when that worked.
+
+        A refresh token the cache holds but Looker refuses is deleted from the cache.
+        """
+        key = self._cache_key(None)
+        cached = self.cache.load(key)
+        if cached is None:
+            return False
+        self._user = LookerUser(cached.user_id, cached.display_name, cached.email)
+        self._tokens.set(Token("", cached.refresh_token, 0.0, self._tokens.clock()))
+        try:
+            self._tokens.access_token(stale="")  # refreshes, and persists a rotated token
+        except LoginRequired:
+            self._user = None
+            self.cache.delete(self._cache_key(cached.user_id))
+            return False
+        return True
+
+    @property
+    def is_logged_in(self) -> bool:
+        """Whether the session holds a token (it may still be refused if revoked at Looker)."""
+        return self._tokens.token is not None
+
+    @property
+    def user(self) -> LookerUser:
+        """The logged-in Looker user (fetched once per login)."""
+        if self._user is None:
+            response = self.client.get("user", params={"fields": "id,display_name,email"})
+            if response.status_code != 200:
+                _, said = looker_error(response)
+                raise LookerAuthError(
+                    f"Looker answered {response.status_code} to GET /api/4.0/user"
+                    f"{f' ({said})' if said else ''}; log in again.",
+                    status_code=response.status_code,
+                )
+            data: dict[str, Any] = response.json()
+            self._user = LookerUser(
+                id=str(data.get("id", "")),
+                display_name=str(data.get("display_name") or ""),
+                email=str(data.get("email") or ""),
+            )
+        return self._user
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "base_url": self.settings.api_url,
+            "auth": self._auth,
+            "timeout": self.settings.timeout,
+            "verify": self.settings.verify_ssl,
+            "headers": {"User-Agent": _USER_AGENT, "Accept": "application/json"},
+            # No cap on connections: with a full pool httpcore can close a connection another
+            # thread is using (encode/httpcore#1110); callers bound the concurrency themselves.
+            "limits": httpx.Limits(max_connections=None, max_keepalive_connections=20),
+        }
+
+    @property
+    def client(self) -> httpx.Client:
+        """An ``httpx.Client`` on ``{base_url}/api/4.0/`` that authenticates and refreshes."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = httpx.Client(**self._client_options())
+        return self._client
+
+    @property
+    def async_client(self) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` twin of ``client``, sharing its token and refresh."""
+        if self._async_client is None:
+            with self._lock:
+                if self._async_client is None:
+                    self._async_client = httpx.AsyncClient(**self._client_options())
+        return self._async_client
+
+    @property
+    def sdk(self) -> Looker40SDK:
+        """The official ``looker_sdk`` ``Looker40SDK`` on this session's token (needs [sdk])."""
+        if self._sdk is None:
+            from ._sdk import make_sdk
+
+            self._sdk = make_sdk(self._tokens, self.logout)
+        return self._sdk
+
+    # -- cache, logout -------------------------------------------------------------------------
+
+    def _cache_key(self, user_id: str | None) -> CacheKey:
+        return CacheKey(self.settings.base_url, self.settings.client_guid, user_id)
+
+    def _persist(self, token: Token) -> None:
+        user = self._user
+        if user is None or token.refresh_token is None:
+            return
+        self.cache.save(
+            self._cache_key(user.id),
+            CachedLogin(
+                refresh_token=token.refresh_token,
+                user_id=user.id,
+                display_name=user.display_name,
+                email=user.email,
+                saved_at=time.time(),
+            ),
+        )
+
+    def logout(self) -> None:
+        """Revoke the tokens at Looker, then forget them here and in the cache.
+
+        The local state is cleared even when Looker cannot be reached; the error is re-raised so
+        you know the revocation did not happen.
+        """
+        token, user = self._tokens.token, self._user
+        try:
+            if token is not None:
+                access = token.access_token if self._tokens.is_fresh() else None
+                if access is None and token.refresh_token is not None:
+                    access = self._tokens.access_token(stale=token.access_token)
+                if access:
+                    self._tokens.send(revoke_request(self.settings, access))
+        except LoginRequired:
+            pass  # already dead at Looker: nothing to revoke
+        finally:
+            self._tokens.set(None)
+            self._user = None
+            with self._lock:
+                self._pending.clear()
+            if user is not None:
+                self.cache.delete(self._cache_key(user.id))
+
+    def close(self) -> None:
+        """Close the HTTP clients (the login stays valid until ``logout()``)."""
+        if self._client is not None:
+            self._client.close()
+        self._tokens.close()
+
+    async def aclose(self) -> None:
+        """Close the async client too."""
+        if self._async_client is not None:
+            await self._async_client.aclose()
+        self.close()
+
+    def __enter__(self) -> LookerSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        who = f" user={str(self._user)!r}" if self._user else ""
+        state = "logged in" if self.is_logged_in else "not logged in"
+        return f"<LookerSession {self.settings.base_url} {state}{who}>"

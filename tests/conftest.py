@@ -1,0 +1,42 @@
+"""Fixtures: a real Looker stand-in on loopback and sessions logged in through its real pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support import CLIENT_GUID, REDIRECT_URI, log_in, make_session
+
+from looker_nb_auth import LookerSession
+from looker_nb_auth.fake_looker import FakeLooker, ManualClock
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """One clock for the stand-in and the client, so expiry is driven without sleeping."""
+    return ManualClock()
+
+
+@pytest.fixture
+def looker(clock: ManualClock) -> Iterator[FakeLooker]:
+    with FakeLooker(clock=clock.now) as fake:
+        fake.register_app(
+            CLIENT_GUID,
+            REDIRECT_URI,
+            display_name="looker-nb-auth tests",
+            description="Test runs of looker-nb-auth.",
+        )
+        yield fake
+
+
+@pytest.fixture
+def session(looker: FakeLooker, clock: ManualClock) -> Iterator[LookerSession]:
+    with make_session(looker, clock) as session:
+        yield session
+
+
+@pytest.fixture
+def logged_in(session: LookerSession, looker: FakeLooker) -> LookerSession:
+    log_in(session)
+    looker.reset_counters()
+    return session

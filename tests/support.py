@@ -1,0 +1,29 @@
+"""Shared test helpers: the registered app, and the whole code flow through Looker's pages."""
+
+from __future__ import annotations
+
+from looker_nb_auth import LookerSession, LookerUser
+from looker_nb_auth.fake_looker import FakeLooker, ManualClock, authorize_in_browser
+
+CLIENT_GUID = "looker-nb-auth-tests"
+REDIRECT_URI = "http://127.0.0.1:8888/looker-nb-auth/callback"
+ADA = "ada@example.com"
+GRACE = "grace@example.com"
+
+
+def make_session(looker: FakeLooker, clock: ManualClock, **kwargs: object) -> LookerSession:
+    options: dict[str, object] = {
+        "base_url": looker.api_url,
+        "client_guid": CLIENT_GUID,
+        "redirect_uri": REDIRECT_URI,
+        "clock": clock.now,
+        **kwargs,
+    }
+    return LookerSession(**options)  # type: ignore[arg-type]
+
+
+def log_in(session: LookerSession, email: str = ADA, *, approve: bool = True) -> LookerUser:
+    """The whole code flow: authorize URL, Looker's login and consent forms, callback, redeem."""
+    request = session.start_login()
+    redirected = authorize_in_browser(request.url, email=email, approve=approve)
+    return session.complete_login(redirected)
