@@ -9,15 +9,17 @@ leader and sends the one refresh request; everyone else (threads and tasks alike
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import httpx
 
-from ._errors import LoginRequired, LookerAuthError
+from ._errors import LoginRequired, LookerAuthError, LookerUnreachable
 from ._settings import Settings
 from ._token import Token, parse_token_response, refresh_request, unreachable
 
@@ -137,6 +139,24 @@ class TokenState:
 
     # -- sync and async twins ----------------------------------------------------------------
 
+    def _lead(self, claim: _Claim) -> str:
+        """Send the refresh and settle ``claim.future`` whatever happens."""
+        assert claim.request is not None
+        try:
+            response = self._client().send(claim.request)
+        except httpx.TransportError as exc:
+            error = unreachable(self.settings, exc)
+            self._fail(claim, error)
+            raise error from exc
+        except BaseException:
+            self._fail(claim, _Abandoned())
+            raise
+        return self._finish(claim, response)
+
+    def _lead_quietly(self, claim: _Claim) -> None:
+        with contextlib.suppress(BaseException):  # the outcome is in claim.future
+            self._lead(claim)
+
     def access_token(self, stale: str | None = None) -> str:
         """A usable access token, refreshing first when needed (or when ``stale`` was refused)."""
         while True:
@@ -144,47 +164,36 @@ class TokenState:
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
-            if claim.request is None:
-                try:
-                    return claim.future.result(timeout=self.settings.timeout * 2)
-                except _Abandoned:
-                    continue
+            if claim.request is not None:
+                return self._lead(claim)
             try:
-                response = self._client().send(claim.request)
-            except httpx.TransportError as exc:
-                error = unreachable(self.settings, exc)
-                self._fail(claim, error)
-                raise error from exc
-            except BaseException:
-                self._fail(claim, _Abandoned())
-                raise
-            return self._finish(claim, response)
+                return claim.future.result(timeout=self.settings.timeout)
+            except _Abandoned:
+                continue
+            except FutureTimeout:
+                raise LookerUnreachable(
+                    f"Renewing the Looker login took over {self.settings.timeout:g} s; check "
+                    "your network, then try again."
+                ) from None
 
     async def aaccess_token(self, stale: str | None = None) -> str:
-        """The async twin of ``access_token``: waits without blocking the event loop."""
+        """The async twin of ``access_token``: waits without blocking the event loop.
+
+        An async leader refreshes on the pooled sync client in a worker thread: the refresh
+        completes and is stored even if the awaiting task is cancelled (a rotated refresh token is
+        never lost), and no ``AsyncClient`` (bound to one loop) is built per refresh.
+        """
         while True:
             claim = self._claim(stale)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
-            if claim.request is None:
-                try:
-                    return await asyncio.wrap_future(claim.future)
-                except _Abandoned:
-                    continue
+            if claim.request is not None:
+                asyncio.get_running_loop().run_in_executor(None, self._lead_quietly, claim)
             try:
-                # A client per refresh (about once an hour): an AsyncClient is bound to one loop.
-                async with self._async_client() as client:
-                    response = await client.send(claim.request)
-                    await response.aread()
-            except httpx.TransportError as exc:
-                error = unreachable(self.settings, exc)
-                self._fail(claim, error)
-                raise error from exc
-            except BaseException:
-                self._fail(claim, _Abandoned())
-                raise
-            return self._finish(claim, response)
+                return await asyncio.wrap_future(claim.future)
+            except _Abandoned:
+                continue
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -196,9 +205,6 @@ class TokenState:
                         verify=self.settings.verify_ssl, timeout=self.settings.timeout
                     )
         return self._http
-
-    def _async_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(verify=self.settings.verify_ssl, timeout=self.settings.timeout)
 
     def send(self, request: httpx.Request) -> httpx.Response:
         """Send a token-endpoint or logout request, mapping connection failures to typed errors."""
