@@ -4,17 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench clean
 
 $(STAMP): pyproject.toml
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[sdk]' --group dev
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/looker-nb-auth demo
+	$(BIN)/looker-nb-auth demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

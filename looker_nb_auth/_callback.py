@@ -23,11 +23,13 @@ class CallbackResult:
     error_description: str | None = None
 
 
-def parse_callback(callback: str | Mapping[str, str]) -> CallbackResult:
+def parse_callback(callback: str | Mapping[str, str] | CallbackResult) -> CallbackResult:
     """Read a callback from the redirected URL (pasted from the address bar), its query, or a dict.
 
     Raises ``LookerAuthError`` when parameters are missing, repeated or oversized.
     """
+    if isinstance(callback, CallbackResult):
+        return callback
     if isinstance(callback, str):
         text = callback.strip()
         query = urlsplit(text).query if "://" in text else text.lstrip("?")

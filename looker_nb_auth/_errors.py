@@ -10,7 +10,9 @@ __all__ = [
     "AccessDenied",
     "ConfigurationError",
     "InvalidGrant",
+    "LoginCancelled",
     "LoginRequired",
+    "LoginTimeout",
     "LookerAuthError",
     "LookerServerError",
     "LookerUnreachable",
@@ -70,3 +72,11 @@ class LookerUnreachable(LookerAuthError):
 
 class LookerServerError(LookerAuthError):
     """Looker answered with a 5xx error; retrying later usually helps."""
+
+
+class LoginCancelled(LookerAuthError):
+    """The user pressed Cancel (or Ctrl-C) while ``login(wait=True)`` was waiting."""
+
+
+class LoginTimeout(LookerAuthError):
+    """``login(wait=True)`` waited ``timeout`` seconds without Looker answering."""

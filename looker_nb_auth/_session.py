@@ -16,7 +16,7 @@ import httpx
 from ._auth import LookerAuth
 from ._authorize import AuthorizationRequest
 from ._cache import CachedLogin, CacheKey, TokenCache, open_cache
-from ._callback import parse_callback
+from ._callback import CallbackResult, parse_callback
 from ._errors import AccessDenied, LoginRequired, LookerAuthError, StateMismatch
 from ._refresh import NOT_LOGGED_IN, TokenState
 from ._settings import Settings, resolve_settings
@@ -89,6 +89,9 @@ class LookerSession:
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._sdk: Looker40SDK | None = None
+        self._ui: object | None = None  # the login widget's controller, kept alive with us
+        self.on_login: list[Callable[[], None]] = []  # e.g. the widget shows "Logged in as"
+        self.on_logout: list[Callable[[], None]] = []  # e.g. the widget returns to "ready"
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -139,7 +142,7 @@ class LookerSession:
             self._expire_pending()
             return self._pending.pop(state, None)
 
-    def complete_login(self, callback: str | Mapping[str, str]) -> LookerUser:
+    def complete_login(self, callback: str | Mapping[str, str] | CallbackResult) -> LookerUser:
         """Finish a login from the redirect Looker sent the browser to.
 
         ``callback`` is the redirected URL (as pasted from the address bar), its query string, or
@@ -176,6 +179,8 @@ class LookerSession:
         self._user = None
         user = self.user
         self._persist(token)
+        for listener in list(self.on_login):
+            listener()
         return user
 
     def resume(self) -> bool:
@@ -306,6 +311,8 @@ class LookerSession:
                 self._pending.clear()
             if user is not None:
                 self.cache.delete(self._cache_key(user.id))
+            for listener in list(self.on_logout):
+                listener()
 
     def close(self) -> None:
         """Close the HTTP clients (the login stays valid until ``logout()``)."""

@@ -1,13 +1,15 @@
 """Where the connection settings come from.
 
 Highest first: explicit arguments, environment variables, a ``looker.ini`` section (looker_sdk's
-format), then defaults. ``looker_url`` (the UI host serving ``/auth``) may stay unset: it is then
-read from ``GET {base_url}/versions`` when a login starts.
+format), the Jupyter server's ``c.LookerNbAuth`` config (exported to kernels by the server
+extension as ``LOOKER_NB_AUTH_DEFAULTS``), then defaults. ``looker_url`` (the UI host serving
+``/auth``) may stay unset: it is then read from ``GET {base_url}/versions`` when a login starts.
 """
 
 from __future__ import annotations
 
 import configparser
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +17,11 @@ from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 
-__all__ = ["ENVIRONMENT", "Settings", "resolve_settings"]
+__all__ = ["ENVIRONMENT", "SERVER_DEFAULTS", "Settings", "resolve_settings"]
+
+#: Set by the server extension in the Jupyter server's environment, so kernels inherit it.
+SERVER_DEFAULTS = "LOOKER_NB_AUTH_DEFAULTS"
+_SERVER_SOURCE = "Jupyter server config (c.LookerNbAuth)"
 
 #: Environment variable for each setting. The first three are looker_sdk's own.
 ENVIRONMENT = {
@@ -130,6 +136,7 @@ def resolve_settings(
         "timeout": timeout,
     }
     ini, ini_source = _read_ini(config_file, section)
+    server = _server_defaults(env)
     raw: dict[str, object] = {}
     sources: dict[str, str] = {}
     for name in explicit:
@@ -140,6 +147,8 @@ def resolve_settings(
             raw[name], sources[name] = env[env_name], f"environment ({env_name})"
         elif name in ini:
             raw[name], sources[name] = ini[name], ini_source
+        elif server.get(name):
+            raw[name], sources[name] = server[name], _SERVER_SOURCE
         elif name in _DEFAULTS:
             raw[name], sources[name] = _DEFAULTS[name], "default"
     for name, what in _REQUIRED.items():
@@ -161,6 +170,19 @@ def resolve_settings(
         timeout=_positive("timeout", raw["timeout"], sources["timeout"]),
         sources=sources,
     )
+
+
+def _server_defaults(env: Mapping[str, str]) -> dict[str, str]:
+    text = env.get(SERVER_DEFAULTS)
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str) and v}
 
 
 def _redirect_uri(value: str, source: str) -> str:

@@ -118,3 +118,20 @@ def test_real_process_environment_is_read_by_default(monkeypatch: pytest.MonkeyP
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     assert resolve_settings().client_guid == "env-guid"
+
+
+def test_jupyter_server_config_comes_after_ini_and_before_defaults(ini: Path) -> None:
+    server = (
+        '{"base_url": "https://api.server", "client_guid": "server-guid",'
+        ' "redirect_uri": "http://server/cb", "looker_url": "https://ui.server"}'
+    )
+    settings = resolve_settings(environ={"LOOKER_NB_AUTH_DEFAULTS": server})
+    assert settings.client_guid == "server-guid"
+    assert settings.sources["client_guid"] == "Jupyter server config (c.LookerNbAuth)"
+    from_ini = resolve_settings(config_file=ini, environ={"LOOKER_NB_AUTH_DEFAULTS": server})
+    assert from_ini.client_guid == "ini-guid"
+
+
+def test_malformed_server_defaults_are_ignored() -> None:
+    settings = resolve_settings(**FULL, environ={"LOOKER_NB_AUTH_DEFAULTS": "{not json"})  # type: ignore[arg-type]
+    assert settings.client_guid == "arg-guid"

@@ -1,0 +1,212 @@
+"""``login()``: the widget in a cell, wired to a ``LookerSession`` and the server extension.
+
+Non-blocking (default): a background thread parks on the extension's pickup and completes the
+login when the callback arrives; later cells use the session. Blocking (``wait=True``): the cell
+itself parks there, so code after ``login()`` in the same cell runs logged in.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._authorize import AuthorizationRequest
+from ._callback import CallbackResult, parse_callback
+from ._errors import LoginCancelled, LoginTimeout, LookerAuthError
+from ._pickup import ExtensionClient
+from ._session import LookerSession
+from ._widget import LoginWidget
+
+__all__ = ["login"]
+
+NOT_YET = 'Not logged in to Looker yet: click "Log in to Looker" above, then run this cell again.'
+_WAITING_TTL = 600.0  # the extension forgets a pending login after 10 minutes
+_NO_EXTENSION = (
+    "The looker-nb-auth server extension is not running in this Jupyter server, so log in with "
+    "the button, then run session.complete_login('<the address Looker sent you to>')."
+)
+
+
+class _Controller:
+    """Keeps one widget, one session and at most one pending login in step."""
+
+    def __init__(
+        self, session: LookerSession, extension: ExtensionClient | None, *, blocking: bool
+    ) -> None:
+        self.session = session
+        self.extension = extension
+        self.blocking = blocking
+        self._lock = threading.RLock()
+        self._request: AuthorizationRequest | None = None
+        self._stop: threading.Event | None = None
+        api_base = urlsplit(extension.server_url).path if extension else ""
+        self.widget = LoginWidget(api_base=api_base)
+        self.widget.on_msg(self._on_msg)
+
+    # -- states ------------------------------------------------------------------------------
+
+    def _show(self, status: str, message: str, url: str = "") -> None:
+        with self.widget.hold_sync():
+            self.widget.authorize_url = url
+            self.widget.message = message
+            self.widget.status = status
+
+    def _abandon(self) -> None:
+        request, self._request = self._request, None
+        if self._stop is not None:
+            self._stop.set()
+            self._stop = None
+        if request is not None and self.extension is not None:
+            self.extension.forget(request.state)
+
+    def prepare(self, message: str = "") -> None:
+        """A fresh login (state, verifier, URL), ready for a click."""
+        with self._lock:
+            self._abandon()
+            try:
+                request = self.session.start_login()
+                if self.extension is not None:
+                    self.extension.register(request.state)
+            except LookerAuthError as exc:
+                self._show("error", str(exc))
+                return
+            self._request = request
+            self._show("ready", message or ("" if self.extension else _NO_EXTENSION), request.url)
+            if self.extension is not None and not self.blocking:
+                self._stop = threading.Event()
+                threading.Thread(
+                    target=self._pickup_in_background,
+                    args=(request, self._stop),
+                    name="looker-nb-auth-pickup",
+                    daemon=True,
+                ).start()
+
+    def logged_in(self) -> None:
+        user = self.session.user
+        host = urlsplit(self.session.looker_url).netloc
+        self._show("logged_in", f"Logged in as {user} on {host}")
+
+    def _finish(self, result: CallbackResult) -> None:
+        """Redeem the callback's result (raises the typed error after showing it)."""
+        with self._lock:
+            if self._request is None or result.state != self._request.state:
+                return  # a stale login's answer
+            self._request = None
+            self._stop = None
+        if result.error == "cancelled":
+            self.prepare("Login cancelled.")
+            raise LoginCancelled("The login was cancelled; click Log in to Looker to try again.")
+        try:
+            self.session.complete_login(result)  # on_login shows "Logged in as"
+        except LookerAuthError as exc:
+            self._show("error", str(exc))
+            raise
+
+    # -- waiting -----------------------------------------------------------------------------
+
+    def _pickup_in_background(self, request: AuthorizationRequest, stop: threading.Event) -> None:
+        assert self.extension is not None
+        try:
+            result = self.extension.wait(request.state, timeout=_WAITING_TTL, stop=stop)
+            if result is None:
+                if not stop.is_set() and self._request is request:
+                    self._show("error", "The login link expired; click Try again.")
+                return
+            self._finish(result)
+        except LookerAuthError as exc:
+            if self._request is request:
+                self._show("error", str(exc))
+        except Exception as exc:  # a background thread must say what went wrong in the widget
+            self._show("error", f"The login failed unexpectedly ({type(exc).__name__}); try again.")
+
+    def wait(self, timeout: float) -> None:
+        """Block the running cell until the login completes, fails or times out."""
+        try:
+            request = self._request
+            if request is None:
+                raise LookerAuthError(self.widget.message or "The login could not start.")
+            if self.extension is None:
+                self._finish(parse_callback(_ask_for_redirect(request)))
+                return
+            try:
+                result = self.extension.wait(request.state, timeout=timeout)
+            except KeyboardInterrupt:
+                self.prepare("Login interrupted; click Log in to Looker to try again.")
+                raise
+            if result is None:
+                self._abandon()
+                self._show("error", f"No answer from Looker within {timeout:g} s; click Try again.")
+                raise LoginTimeout(
+                    f"No answer from Looker within {timeout:g} s; run login(wait=True) again "
+                    "and finish the login in the popup window."
+                )
+            self._finish(result)
+        finally:
+            self.blocking = False
+
+    # -- messages from the page --------------------------------------------------------------
+
+    def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        event = content.get("event") if isinstance(content, dict) else None
+        request = self._request
+        if event == "opened":
+            if request is not None and self.widget.status == "ready":
+                self._show("waiting", "Waiting for Looker: log in and allow access in the popup.")
+        elif event == "cancel":
+            if request is not None and self.extension is not None:
+                self.extension.forget(request.state)  # the pickup returns "cancelled"
+            else:
+                self.prepare("Login cancelled.")
+        elif event == "retry":
+            self.prepare()
+        elif event == "logout":
+            try:
+                self.session.logout()  # on_logout prepares the next login
+            except LookerAuthError as exc:
+                self.prepare(f"Logged out here, but: {exc}")
+
+
+def _ask_for_redirect(request: AuthorizationRequest) -> str:
+    print(f"Open this URL, log in to Looker and allow access:\n{request.url}")
+    return input("Then paste the address of the page Looker sent you to: ")
+
+
+def login(
+    base_url: str | None = None,
+    *,
+    wait: bool = False,
+    timeout: float = 300.0,
+    cache: Any = None,
+    **settings: Any,
+) -> LookerSession:
+    """Show a "Log in to Looker" button and return the ``LookerSession`` it logs in.
+
+    Settings (``base_url``, ``client_guid``, ``redirect_uri``, ``looker_url``, ...) default to
+    the Jupyter server's ``c.LookerNbAuth`` config, ``LOOKERSDK_*`` variables and looker.ini.
+    With ``wait=True`` the cell blocks until the login completes, fails or times out
+    (``timeout`` seconds; Ctrl-C or Cancel stop it); otherwise it returns at once and later cells
+    use the session (they raise ``LoginRequired`` until the login completes).
+    """
+    from IPython.display import display as _display
+
+    def display(widget: LoginWidget) -> None:
+        _display(widget)  # type: ignore[no-untyped-call]  # IPython's display is untyped
+
+    session = LookerSession(base_url, cache=cache, not_logged_in=NOT_YET, **settings)
+    extension = ExtensionClient.from_environment(os.environ)
+    controller = _Controller(session, extension, blocking=wait)
+    session._ui = controller
+    session.on_login.append(controller.logged_in)
+    session.on_logout.append(lambda: controller.prepare("Logged out."))
+    if cache and session.resume():
+        controller.blocking = False
+        controller.logged_in()
+        display(controller.widget)
+        return session
+    controller.prepare()
+    display(controller.widget)
+    if wait:
+        controller.wait(timeout)
+    return session

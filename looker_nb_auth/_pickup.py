@@ -1,0 +1,115 @@
+"""Step 3: the kernel picks the callback's result up from the server extension (long-poll).
+
+The Jupyter server that started this kernel exported ``LOOKER_NB_AUTH_SERVER_URL`` and a per-run
+``LOOKER_NB_AUTH_SECRET``; the kernel registers its ``state`` there before the popup opens and
+then parks a ``GET pickup`` until the callback arrives, so the code reaches the kernel within
+milliseconds even while a cell is running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Mapping
+
+import httpx
+
+from ._callback import CallbackResult
+from ._errors import LookerAuthError, StateMismatch
+
+__all__ = ["SECRET_HEADER", "ExtensionClient"]
+
+SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
+_SERVER_URL = "LOOKER_NB_AUTH_SERVER_URL"
+_SECRET = "LOOKER_NB_AUTH_SECRET"
+_POLL = 25.0
+
+
+class ExtensionClient:
+    """Talks to ``{server}looker-nb-auth/`` on behalf of one kernel."""
+
+    def __init__(self, server_url: str, secret: str) -> None:
+        self.server_url = server_url.rstrip("/") + "/"
+        self._http = httpx.Client(
+            base_url=f"{self.server_url}looker-nb-auth/",
+            headers={SECRET_HEADER: secret},
+            timeout=httpx.Timeout(10.0, read=_POLL + 10.0),
+            trust_env=False,  # loopback to our own server: never through a proxy
+        )
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ExtensionClient | None:
+        """The client for the server that started this kernel, or ``None`` outside one."""
+        env = os.environ if environ is None else environ
+        url, secret = env.get(_SERVER_URL), env.get(_SECRET)
+        return cls(url, secret) if url and secret else None
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            return self._http.request(method, path, params=params, json=json)
+        except httpx.TransportError as exc:
+            raise LookerAuthError(
+                f"This kernel could not reach its Jupyter server at {self.server_url} "
+                f"({type(exc).__name__}); restart the kernel, or check that the looker-nb-auth "
+                "server extension is enabled."
+            ) from exc
+
+    def register(self, state: str) -> None:
+        """Tell the server a login with this ``state`` is starting."""
+        response = self._call("POST", "pending", json={"state": state})
+        if response.status_code != 201:
+            raise LookerAuthError(
+                f"The Jupyter server refused to start a Looker login (HTTP "
+                f"{response.status_code}); restart the kernel and try again.",
+                status_code=response.status_code,
+            )
+
+    def forget(self, state: str) -> None:
+        """Drop a pending login; a parked pickup for it returns ``cancelled``."""
+        with contextlib.suppress(httpx.TransportError):  # nothing to clean up if unreachable
+            self._http.request("DELETE", "pending", params={"state": state})
+
+    def wait(
+        self, state: str, *, timeout: float, stop: threading.Event | None = None
+    ) -> CallbackResult | None:
+        """Park until the callback for ``state`` arrives; ``None`` on timeout or ``stop``."""
+        deadline = time.monotonic() + timeout
+        while stop is None or not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            response = self._call(
+                "GET", "pickup", params={"state": state, "wait": f"{min(remaining, _POLL):.3f}"}
+            )
+            if response.status_code == 204:
+                continue
+            if response.status_code == 404:
+                raise StateMismatch(
+                    "This login expired before Looker answered; click Log in to Looker again."
+                )
+            if response.status_code != 200:
+                raise LookerAuthError(
+                    f"The Jupyter server answered {response.status_code} while waiting for "
+                    "Looker; try logging in again.",
+                    status_code=response.status_code,
+                )
+            data = response.json()
+            return CallbackResult(
+                state=state,
+                code=data.get("code"),
+                error=data.get("error"),
+                error_description=data.get("error_description"),
+            )
+        return None
+
+    def close(self) -> None:
+        self._http.close()

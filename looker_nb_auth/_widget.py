@@ -1,0 +1,32 @@
+"""The "Log in to Looker" button: an anywidget whose ES module lives in ``js/``.
+
+Synced traits hold only what the page needs to draw: the status, one sentence, the prepared
+authorize URL (cleared once used) and the Jupyter base path. Never a code, verifier or token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+__all__ = ["LoginWidget"]
+
+
+def _static() -> Path:
+    here = Path(__file__).parent
+    shipped = here / "static"  # the wheel ships js/ here
+    return shipped if shipped.is_dir() else here.parent / "js"  # an editable checkout
+
+
+class LoginWidget(anywidget.AnyWidget):
+    """The login button and its status line; driven by ``looker_nb_auth.login()``."""
+
+    _esm = _static() / "widget.js"
+    _css = _static() / "widget.css"
+
+    status = traitlets.Unicode("ready", help="ready, waiting, logged_in or error").tag(sync=True)
+    message = traitlets.Unicode("", help="one sentence for the user").tag(sync=True)
+    authorize_url = traitlets.Unicode("", help="the prepared Looker /auth URL").tag(sync=True)
+    api_base = traitlets.Unicode("", help="the Jupyter server's base path").tag(sync=True)

@@ -1,0 +1,112 @@
+"""login() and its widget, Python side, without a browser (ipywidgets' comm is inert here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from support import CLIENT_GUID, REDIRECT_URI
+
+from looker_nb_auth import LoginRequired, LookerSession, login
+from looker_nb_auth._widget import LoginWidget
+from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+
+
+@pytest.fixture
+def no_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOOKER_NB_AUTH_SERVER_URL", raising=False)
+    monkeypatch.delenv("LOOKER_NB_AUTH_SECRET", raising=False)
+
+
+@pytest.fixture
+def session(looker: FakeLooker, no_extension: None) -> Iterator[LookerSession]:
+    session = login(looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI)
+    yield session
+    session.close()
+
+
+def _widget(session: LookerSession) -> LoginWidget:
+    widget = session._ui.widget  # type: ignore[attr-defined]
+    assert isinstance(widget, LoginWidget)
+    return widget
+
+
+def _send(widget: LoginWidget, event: str) -> None:
+    widget._handle_custom_msg({"event": event}, [])
+
+
+def test_login_returns_at_once_with_a_prepared_button(session: LookerSession) -> None:
+    widget = _widget(session)
+    assert widget.status == "ready"
+    assert widget.authorize_url.startswith(f"{session.looker_url}/auth?")
+    assert "complete_login" in widget.message  # no server extension here: say what to do
+
+
+def test_cells_before_the_login_raise_login_required_pointing_at_the_button(
+    session: LookerSession,
+) -> None:
+    with pytest.raises(LoginRequired, match='click "Log in to Looker" above'):
+        session.client.get("user")
+    with pytest.raises(LoginRequired, match="Log in to Looker"):
+        session.sdk.me()
+
+
+def test_no_secret_is_in_the_synced_widget_state(session: LookerSession) -> None:
+    widget = _widget(session)
+    (pending,) = session._pending.values()
+    redirected = authorize_in_browser(widget.authorize_url)
+    session.complete_login(redirected)
+    token = session._tokens.token
+    assert token is not None
+    state = str(widget.get_state())
+    code = parse_qs(urlsplit(redirected).query)["code"][0]
+    for secret in (pending.code_verifier, code, token.access_token, token.refresh_token):
+        assert secret and secret not in state
+
+
+def test_pasted_redirect_shows_logged_in_and_clears_the_url(session: LookerSession) -> None:
+    widget = _widget(session)
+    session.complete_login(authorize_in_browser(widget.authorize_url))
+    assert widget.status == "logged_in"
+    assert widget.message.startswith("Logged in as Ada Lovelace (ada@example.com) on 127.0.0.1:")
+    assert widget.authorize_url == ""
+
+
+def test_opened_then_cancel_prepares_a_fresh_login(session: LookerSession) -> None:
+    widget = _widget(session)
+    first = widget.authorize_url
+    _send(widget, "opened")
+    assert widget.status == "waiting"
+    _send(widget, "cancel")
+    assert widget.status == "ready"
+    assert widget.message == "Login cancelled."
+    assert widget.authorize_url and widget.authorize_url != first
+
+
+def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> None:
+    widget = _widget(session)
+    session.complete_login(authorize_in_browser(widget.authorize_url))
+    _send(widget, "logout")
+    assert not session.is_logged_in
+    assert (widget.status, widget.message) == ("ready", "Logged out.")
+    assert widget.authorize_url
+
+
+def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSession) -> None:
+    widget = _widget(session)
+    redirected = authorize_in_browser(widget.authorize_url, approve=False)
+    with pytest.raises(Exception, match="denied"):
+        session.complete_login(redirected)
+    _send(widget, "retry")
+    assert widget.status == "ready"
+
+
+def test_two_widgets_do_not_cross_results(looker: FakeLooker, no_extension: None) -> None:
+    first = login(looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI)
+    second = login(looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI)
+    redirected = authorize_in_browser(_widget(first).authorize_url, email="grace@example.com")
+    with pytest.raises(Exception, match="does not belong"):
+        second.complete_login(redirected)
+    assert first.complete_login(redirected).email == "grace@example.com"
+    assert _widget(second).status == "ready"
