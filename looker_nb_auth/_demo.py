@@ -8,6 +8,7 @@ person clicking in the browser is played by a robot.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shutil
 import subprocess
@@ -97,6 +98,8 @@ def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
             f"--LookerNbAuth.client_guid={CLIENT_GUID}",
             f"--LookerNbAuth.redirect_uri={redirect_uri}",
         ]  # fmt: skip
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")  # containers and CI machines run as root
         log = (workdir / "jupyterlab.log").open("wb")
         lab = subprocess.Popen(command, stderr=log)  # noqa: S603  # our own fixed command
         try:
