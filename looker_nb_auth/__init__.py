@@ -6,7 +6,7 @@
 >>> session.sdk.me()
 """
 
-from typing import Any
+from typing import Any as _Any
 
 from ._authorize import AuthorizationRequest
 from ._cache import CacheError, CacheWarning
@@ -29,7 +29,7 @@ from ._settings import Settings
 __version__ = "0.1.0"
 
 
-def login(*args: Any, **kwargs: Any) -> LookerSession:
+def login(*args: _Any, **kwargs: _Any) -> LookerSession:
     """Show a "Log in to Looker" button in the notebook and return the session it logs in.
 
     See ``looker_nb_auth._login.login`` for the arguments; imported lazily so that

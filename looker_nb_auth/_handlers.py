@@ -1,0 +1,370 @@
+"""Step 2: the server extension's routes under ``{base_url}looker-nb-auth/``.
+
+Browser (the user's normal Jupyter login): ``GET callback`` is where Looker sends the popup, and
+``POST cancel`` is the widget's Cancel button. Kernel (the per-run secret this server exported to
+the kernels it starts, or a logged-in Jupyter user): ``POST pending`` registers a state, ``GET
+pickup`` parks until its answer arrives, ``DELETE pending`` drops it. Errors are 4xx with one
+sentence; no code, state or secret is ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from . import templates_callback
+from ._results import AlreadyAnswered, AlreadyRegistered, ResultStore, StoreFull, UnknownState
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_VALUE_CHARS",
+    "SECRET_HEADER",
+    "CallbackHandler",
+    "CancelHandler",
+    "HandlerContext",
+    "PendingHandler",
+    "PickupHandler",
+    "is_valid_state",
+    "routes",
+]
+
+#: Header carrying the per-run secret from kernels (same name in ``_pickup.py``).
+SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
+MAX_VALUE_CHARS = 4096
+MAX_QUERY_CHARS = 16 * 1024
+_MAX_BODY_BYTES = 4096
+_STATE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+_log = logging.getLogger(__name__)
+
+_START_AGAIN = "go back to the notebook and click Log in to Looker again."
+_LOGGED_IN = "You are logged in to Looker. You can close this window and return to your notebook."
+_UNKNOWN = f"This login link is unknown or has expired; {_START_AGAIN}"
+_ANSWERED = f"This login link has already been used; {_START_AGAIN}"
+_NO_STATE = f"This page was opened without a login state; {_START_AGAIN}"
+_NO_ANSWER = f"Looker sent neither a login code nor an error; {_START_AGAIN}"
+_REPEATED = f"This login link repeats a parameter; {_START_AGAIN}"
+_TOO_LONG = f"This login link is too long; {_START_AGAIN}"
+_MALFORMED = f"This login link is not valid UTF-8; {_START_AGAIN}"
+_DENIED = "You did not allow access in Looker; click Log in to Looker in the notebook to try again."
+_ERROR_PAGES = {
+    403: "This Jupyter server did not accept this browser's login; log in to Jupyter here, then "
+    "click Log in to Looker in the notebook again.",
+    405: f"This page only answers Looker's redirect; {_START_AGAIN}",
+}
+
+
+@dataclass
+class HandlerContext:
+    """What the routes share for one server run (tests may swap ``store``)."""
+
+    store: ResultStore
+    secret: str
+    pickup_wait_max: float = 60.0
+    pickup_wait_default: float = 25.0
+
+
+def is_valid_state(value: object) -> bool:
+    """A state as kernels make them: 32-128 characters of ``[A-Za-z0-9_-]``."""
+    return isinstance(value, str) and _STATE.fullmatch(value) is not None
+
+
+def routes(base_url: str, context: HandlerContext) -> list[tuple[str, type[Any], dict[str, Any]]]:
+    """The URL table, for ``web_app.add_handlers(".*$", ...)``."""
+    prefix = url_path_join(re.escape(base_url), "looker-nb-auth")
+    kwargs = {"context": context}
+    return [
+        (url_path_join(prefix, "callback"), CallbackHandler, kwargs),
+        (url_path_join(prefix, "cancel"), CancelHandler, kwargs),
+        (url_path_join(prefix, "pending"), PendingHandler, kwargs),
+        (url_path_join(prefix, "pickup"), PickupHandler, kwargs),
+    ]
+
+
+class _QuietHandler(web.RequestHandler):
+    """Logs errors with the path only: the query may carry a code or a state."""
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, web.HTTPError):
+            _log.warning("%s %s: %s", self.request.method, self.request.path, value)
+        else:
+            _log.error(
+                "Uncaught exception in %s %s",
+                self.request.method,
+                self.request.path,
+                exc_info=value,
+            )
+
+    def _hide_query(self) -> None:
+        """Keep the query out of the access log (Jupyter scrubs only well-spelled keys)."""
+        self.request.uri = self.request.path
+
+
+class _JsonHandler(_QuietHandler, APIHandler):
+    context: HandlerContext
+
+    def initialize(self, context: HandlerContext) -> None:
+        self.context = context
+
+    def _state_from_body(self) -> str:
+        body = self.request.body
+        try:
+            data = json.loads(body) if len(body) <= _MAX_BODY_BYTES else None
+        except (ValueError, RecursionError):
+            data = None
+        state = data.get("state") if isinstance(data, dict) else None
+        if not is_valid_state(state):
+            raise web.HTTPError(
+                400,
+                'The body must be JSON {"state": ...} with a state of 32-128 URL-safe characters.',
+            )
+        assert isinstance(state, str)
+        return state
+
+    def _state_from_query(self) -> str:
+        values = self.request.query_arguments.get("state", [])
+        if len(values) != 1 or not is_valid_state(values[0].decode("latin-1")):
+            raise web.HTTPError(400, "The query must have one state of 32-128 URL-safe characters.")
+        return values[0].decode("ascii")
+
+    def _no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
+
+
+class _KernelHandler(_JsonHandler):
+    """Kernel routes: the per-run secret, or a logged-in Jupyter user (admins' tools)."""
+
+    _track_activity = False  # a kernel's long-poll is not user activity
+
+    def _has_secret(self) -> bool:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        return bool(given) and hmac.compare_digest(
+            given.encode("utf-8"), self.context.secret.encode("utf-8")
+        )
+
+    def check_xsrf_cookie(self) -> None:
+        if self._has_secret():
+            return  # a browser cannot know the secret, so this is no cross-site request
+        super().check_xsrf_cookie()
+
+    def _require_kernel_or_user(self) -> None:
+        self._hide_query()
+        if not (self._has_secret() or self.current_user):
+            raise web.HTTPError(403, "This needs the kernel secret or a logged-in Jupyter user.")
+
+
+class PendingHandler(_KernelHandler):
+    """``POST pending {"state"}`` registers a login; ``DELETE pending?state=`` drops it."""
+
+    @allow_unauthenticated
+    def post(self) -> None:
+        self._require_kernel_or_user()
+        state = self._state_from_body()
+        try:
+            self.context.store.register(state)
+        except AlreadyRegistered:
+            raise web.HTTPError(409, "This login state is already registered.") from None
+        except StoreFull:
+            raise web.HTTPError(
+                429,
+                "Too many Looker logins are pending on this server; try again in a few minutes.",
+            ) from None
+        self.set_status(201)
+        self.finish("{}")
+
+    @allow_unauthenticated
+    def delete(self) -> None:
+        self._require_kernel_or_user()
+        self.context.store.forget(self._state_from_query())
+        self._no_content()
+
+
+class PickupHandler(_KernelHandler):
+    """``GET pickup?state=&wait=``: parks until the answer comes (200), or 204 after ``wait``."""
+
+    _waiter: asyncio.Future[dict[str, str] | None] | None = None
+    _client_gone = False
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        self._require_kernel_or_user()
+        state = self._state_from_query()
+        self._waiter = asyncio.ensure_future(self.context.store.wait(state, self._wait_seconds()))
+        try:
+            result = await self._waiter
+        except asyncio.CancelledError:
+            if self._client_gone:
+                return  # the kernel went away; the answer stays for its next pickup
+            raise
+        except UnknownState:
+            raise web.HTTPError(404, "This login state is unknown or has expired.") from None
+        if result is None:
+            self._no_content()
+        else:
+            self.finish(json.dumps(result))
+
+    def on_connection_close(self) -> None:
+        super().on_connection_close()
+        self._client_gone = True
+        if self._waiter is not None:
+            self._waiter.cancel()
+
+    def _wait_seconds(self) -> float:
+        values = self.request.query_arguments.get("wait", [])
+        if not values:
+            return min(self.context.pickup_wait_default, self.context.pickup_wait_max)
+        try:
+            wait = float(values[0]) if len(values) == 1 and len(values[0]) <= 32 else None
+        except ValueError:
+            wait = None
+        if wait is None or not math.isfinite(wait):
+            raise web.HTTPError(400, "wait must be one number of seconds.")
+        return min(max(wait, 0.0), self.context.pickup_wait_max)
+
+
+class CancelHandler(_JsonHandler):
+    """``POST cancel {"state"}`` from the widget (XSRF-checked): the pickup gets ``cancelled``."""
+
+    @web.authenticated
+    def post(self) -> None:
+        self._hide_query()
+        try:
+            self.context.store.cancel(self._state_from_body())
+        except UnknownState:
+            raise web.HTTPError(404, "This login is unknown or has expired.") from None
+        self._no_content()
+
+
+class _BadCallback(Exception):
+    def __init__(self, sentence: str, detail: str | None = None) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.detail = detail
+
+
+class CallbackHandler(_QuietHandler, JupyterHandler):
+    """``GET callback?state=&code=`` (or ``error=&error_description=``) in the login popup."""
+
+    context: HandlerContext
+
+    def initialize(self, context: HandlerContext) -> None:
+        self.context = context
+
+    @property
+    def nonce(self) -> str:
+        """A fresh nonce per response for the page's inline style and script."""
+        nonce: str | None = self.__dict__.get("_nonce")
+        if nonce is None:
+            nonce = self.__dict__["_nonce"] = secrets.token_urlsafe(18)
+        return nonce
+
+    @property
+    def content_security_policy(self) -> str:
+        return templates_callback.content_security_policy(self.nonce)
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    @web.authenticated
+    def get(self) -> None:
+        self._hide_query()
+        try:
+            state, result = self._parse()
+            self._store(state, result)
+        except _BadCallback as bad:
+            self.set_status(400)
+            self._page(ok=False, title=bad.sentence, detail=bad.detail)
+            return
+        if "code" in result:
+            self._page(ok=True, title=_LOGGED_IN, state=state)
+        elif result["error"] == "access_denied":
+            self._page(ok=False, title=_DENIED, detail=result["error_description"], state=state)
+        else:
+            title = f"Looker did not log you in ({result['error']}); {_START_AGAIN}"
+            self._page(ok=False, title=title, detail=result["error_description"], state=state)
+
+    def redirect(self, url: str, permanent: bool = False, status: int | None = None) -> None:
+        """To the login page, which returns here via ``next``: keep the query out of the log."""
+        self._hide_query()  # ``url`` already carries it; finishing logs the request
+        super().redirect(url, permanent, status)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        sentence = _ERROR_PAGES.get(
+            status_code, f"Something went wrong on this login page; {_START_AGAIN}"
+        )
+        self._page(ok=False, title=sentence)
+
+    def _page(
+        self, *, ok: bool, title: str, detail: str | None = None, state: str | None = None
+    ) -> None:
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(
+            templates_callback.render_page(
+                nonce=self.nonce, ok=ok, title=title, detail=detail, state=state
+            )
+        )
+
+    def _parse(self) -> tuple[str, dict[str, str]]:
+        """Check the query, then error → code → state, as an OAuth client should."""
+        if len(self.request.query) > MAX_QUERY_CHARS:
+            raise _BadCallback(_TOO_LONG)
+        args: dict[str, str] = {}
+        for key, values in self.request.query_arguments.items():
+            if len(values) != 1:
+                raise _BadCallback(_REPEATED)
+            try:
+                value = values[0].decode("utf-8")
+            except UnicodeDecodeError:
+                raise _BadCallback(_MALFORMED) from None
+            if len(value) > MAX_VALUE_CHARS:
+                raise _BadCallback(_TOO_LONG)
+            args[key] = value
+        result: dict[str, str]
+        if error := args.get("error"):
+            result = {"error": error, "error_description": args.get("error_description", "")}
+        elif code := args.get("code"):
+            result = {"code": code}
+        else:
+            raise _BadCallback(_NO_ANSWER)
+        state = args.get("state")
+        if not state:
+            raise _BadCallback(_NO_STATE, _looker_said(result))
+        if not is_valid_state(state):
+            raise _BadCallback(_UNKNOWN, _looker_said(result))
+        return state, result
+
+    def _store(self, state: str, result: dict[str, str]) -> None:
+        try:
+            self.context.store.result(state, result)
+        except UnknownState:
+            raise _BadCallback(_UNKNOWN, _looker_said(result)) from None
+        except AlreadyAnswered:
+            raise _BadCallback(_ANSWERED, _looker_said(result)) from None
+
+
+def _looker_said(result: dict[str, str]) -> str | None:
+    """Looker's own error, shown (as text) even when the state is wrong; never the code."""
+    if "error" not in result:
+        return None
+    description = result["error_description"]
+    return f"Looker said: {result['error']}" + (f" ({description})" if description else "")

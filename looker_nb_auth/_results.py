@@ -1,0 +1,157 @@
+"""Step 2½: the callback's result waits here, under its ``state``, until its kernel picks it up.
+
+The kernel registers a ``state`` before the popup opens; the callback answers it once; the kernel's
+parked pickup is woken at once and takes the answer (single use). States expire after ``ttl``
+seconds and at most ``max_pending`` exist, so a flood of bogus callbacks stores nothing and a flood
+of registrations is refused. Pure asyncio: no tornado, no I/O, an injectable clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CANCELLED",
+    "AlreadyAnswered",
+    "AlreadyRegistered",
+    "ResultStore",
+    "StoreError",
+    "StoreFull",
+    "UnknownState",
+]
+
+#: What a pickup receives for a login that was cancelled or dropped before Looker answered.
+CANCELLED: Mapping[str, str] = {
+    "error": "cancelled",
+    "error_description": "The login was cancelled.",
+}
+
+
+class StoreError(Exception):
+    """Base class: the store refused a request. Messages never contain the state."""
+
+
+class StoreFull(StoreError):
+    """Raised by ``register`` when ``max_pending`` logins are already pending."""
+
+
+class AlreadyRegistered(StoreError):
+    """Raised by ``register`` for a state that is already pending."""
+
+
+class UnknownState(StoreError):
+    """Raised for a state that was never registered, has expired, or was already picked up."""
+
+
+class AlreadyAnswered(StoreError):
+    """Raised by ``result`` when the state already has its answer (a second callback)."""
+
+
+@dataclass(eq=False)
+class _Entry:
+    expires_at: float
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+    result: dict[str, str] | None = None
+    taken: bool = False  # a pickup has received the result
+    closed: bool = False  # no longer in the store: taken, forgotten or expired
+
+
+class ResultStore:
+    """Pending logins by ``state``: register, answer once, pick up once, expire, stay bounded."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = 600.0,
+        max_pending: int = 256,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_pending = max_pending
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}
+
+    def __len__(self) -> int:
+        """The number of live states (pending or answered, not yet picked up)."""
+        self._evict_expired()
+        return len(self._entries)
+
+    def __contains__(self, state: object) -> bool:
+        self._evict_expired()
+        return state in self._entries
+
+    def register(self, state: str) -> None:
+        """Start waiting for ``state``; it expires ``ttl`` seconds from now."""
+        self._evict_expired()
+        if state in self._entries:
+            raise AlreadyRegistered("This login is already pending.")
+        if len(self._entries) >= self.max_pending:
+            raise StoreFull("Too many logins are pending.")
+        self._entries[state] = _Entry(expires_at=self._clock() + self.ttl)
+
+    def result(self, state: str, result: Mapping[str, str]) -> None:
+        """Answer ``state`` with ``{code}`` or ``{error, error_description}``; wakes its pickup."""
+        entry = self._live(state)
+        if entry.result is not None:
+            raise AlreadyAnswered("This login was already answered.")
+        self._answer(entry, result)
+
+    def cancel(self, state: str) -> None:
+        """Answer ``state`` with ``CANCELLED`` (replacing an answer not yet picked up)."""
+        self._answer(self._live(state), CANCELLED)
+
+    def forget(self, state: str) -> None:
+        """Drop ``state`` if it exists; a pickup parked on it receives ``CANCELLED``."""
+        self._evict_expired()
+        entry = self._entries.pop(state, None)
+        if entry is not None:
+            entry.closed = True
+            self._answer(entry, CANCELLED)
+
+    async def wait(self, state: str, timeout: float) -> dict[str, str] | None:
+        """The answer for ``state`` (removing it), or ``None`` if none came within ``timeout``.
+
+        Raises ``UnknownState`` for a state that is unknown, has expired (also while waiting), or
+        whose answer another pickup took. Cancelling the waiting task leaves the state untouched.
+        """
+        entry = self._live(state)
+        if entry.result is None and timeout > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(entry.event.wait(), timeout)
+            self._evict_expired()
+        if entry.result is not None and not entry.taken:
+            entry.taken = True
+            self._close(state, entry)
+            return dict(entry.result)
+        if entry.closed:
+            raise UnknownState("This login is unknown or has expired.")
+        return None
+
+    def _live(self, state: str) -> _Entry:
+        self._evict_expired()
+        entry = self._entries.get(state)
+        if entry is None:
+            raise UnknownState("This login is unknown or has expired.")
+        return entry
+
+    @staticmethod
+    def _answer(entry: _Entry, result: Mapping[str, str]) -> None:
+        entry.result = dict(result)
+        entry.event.set()
+
+    def _close(self, state: str, entry: _Entry) -> None:
+        entry.closed = True
+        if self._entries.get(state) is entry:
+            del self._entries[state]
+
+    def _evict_expired(self) -> None:
+        now = self._clock()
+        for state in [s for s, e in self._entries.items() if e.expires_at <= now]:
+            entry = self._entries.pop(state)
+            entry.closed = True
+            entry.result = None  # an unpicked code dies with its state
+            entry.event.set()  # a parked pickup learns at once that the state expired

@@ -1,0 +1,45 @@
+"""The kernel side (``_pickup.ExtensionClient``) against this extension: the HTTP contract holds."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from looker_nb_auth._extension import Extension
+from looker_nb_auth._pickup import ExtensionClient
+
+from .helpers import ObservedStore, Routes, new_state
+
+
+async def test_the_kernel_client_registers_parks_and_gets_the_code(
+    routes: Routes, extension: Extension
+) -> None:
+    await extension.exported.wait()
+    store = ObservedStore()
+    routes.use_store(store)
+    client = ExtensionClient.from_environment(os.environ)
+    assert client is not None
+    try:
+        state = new_state()
+        await asyncio.to_thread(client.register, state)
+        waiting = asyncio.ensure_future(asyncio.to_thread(client.wait, state, timeout=30))
+        await store.parked.wait()
+        assert (await routes.callback({"state": state, "code": "the-code"})).code == 200
+        result = await asyncio.wait_for(waiting, 5)
+    finally:
+        client.close()
+    assert result is not None
+    assert (result.code, result.error) == ("the-code", None)
+
+
+async def test_the_kernel_client_forgets_a_login(routes: Routes, extension: Extension) -> None:
+    await extension.exported.wait()
+    client = ExtensionClient.from_environment(os.environ)
+    assert client is not None
+    try:
+        state = new_state()
+        await asyncio.to_thread(client.register, state)
+        await asyncio.to_thread(client.forget, state)
+    finally:
+        client.close()
+    assert state not in routes.store
