@@ -65,7 +65,7 @@ function render({ model, el }) {
         // Synchronously, inside the click: popup blockers allow it.
         const popup = window.open(target, "looker-nb-auth-login", "popup,width=520,height=700");
         localStatus = "waiting";
-        model.send({ event: "opened", blocked: popup === null });
+        model.send({ event: "opened", state: stateOf(target), blocked: popup === null });
         draw();
       });
       root.append(button, message);
@@ -81,7 +81,7 @@ function render({ model, el }) {
       cancel.addEventListener("click", () => {
         cancelAtServer(); // unblocks a cell running login(wait=True)
         localStatus = "";
-        model.send({ event: "cancel" });
+        model.send({ event: "cancel", state: stateOf(localUrl) });
         draw();
       });
       root.append(text, hint, cancel);
@@ -110,7 +110,9 @@ function render({ model, el }) {
   /** @param {MessageEvent} event */
   const onBroadcast = (event) => {
     const data = event.data || {};
-    if (data.type === CHANNEL && data.state && data.state === stateOf(localUrl)) {
+    const settled = ["logged_in", "error"].includes(model.get("status"));
+    // The kernel may have answered first (an error needs no redeem): never step back from it.
+    if (!settled && data.type === CHANNEL && data.state && data.state === stateOf(localUrl)) {
       localStatus = "waiting";
       model.set("message", data.ok ? "Looker answered; finishing the login…" :
         "Looker answered with an error; finishing…");

@@ -151,10 +151,15 @@ class _Controller:
     def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
         event = content.get("event") if isinstance(content, dict) else None
         request = self._request
+        # Messages are queued while a cell runs login(wait=True): one about an older login
+        # (already finished or cancelled) must not touch the current one.
+        current = request is not None and content.get("state") == request.state
         if event == "opened":
-            if request is not None and self.widget.status == "ready":
+            if current and self.widget.status == "ready":
                 self._show("waiting", "Waiting for Looker: log in and allow access in the popup.")
         elif event == "cancel":
+            if not current:
+                return
             if request is not None and self.extension is not None:
                 self.extension.forget(request.state)  # the pickup returns "cancelled"
             else:

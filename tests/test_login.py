@@ -33,7 +33,8 @@ def _widget(session: LookerSession) -> LoginWidget:
 
 
 def _send(widget: LoginWidget, event: str) -> None:
-    widget._handle_custom_msg({"event": event}, [])
+    state = parse_qs(urlsplit(widget.authorize_url).query).get("state", [""])[0]
+    widget._handle_custom_msg({"event": event, "state": state}, [])
 
 
 def test_login_returns_at_once_with_a_prepared_button(session: LookerSession) -> None:
@@ -76,9 +77,10 @@ def test_pasted_redirect_shows_logged_in_and_clears_the_url(session: LookerSessi
 def test_opened_then_cancel_prepares_a_fresh_login(session: LookerSession) -> None:
     widget = _widget(session)
     first = widget.authorize_url
+    state = parse_qs(urlsplit(first).query)["state"][0]
     _send(widget, "opened")
     assert widget.status == "waiting"
-    _send(widget, "cancel")
+    widget._handle_custom_msg({"event": "cancel", "state": state}, [])
     assert widget.status == "ready"
     assert widget.message == "Login cancelled."
     assert widget.authorize_url and widget.authorize_url != first
@@ -110,3 +112,14 @@ def test_two_widgets_do_not_cross_results(looker: FakeLooker, no_extension: None
         second.complete_login(redirected)
     assert first.complete_login(redirected).email == "grace@example.com"
     assert _widget(second).status == "ready"
+
+
+def test_a_late_message_about_an_older_login_is_ignored(session: LookerSession) -> None:
+    widget = _widget(session)
+    old_state = parse_qs(urlsplit(widget.authorize_url).query)["state"][0]
+    _send(widget, "retry")  # a new login replaces the old one
+    current = widget.authorize_url
+    widget._handle_custom_msg({"event": "opened", "state": old_state}, [])
+    widget._handle_custom_msg({"event": "cancel", "state": old_state}, [])
+    assert (widget.status, widget.authorize_url) == ("ready", current)
+    assert widget.message != "Login cancelled."
