@@ -158,8 +158,6 @@ class Jupyter:
 
     def open(self, name: str, *, init_script: str | None = None) -> Notebook:
         page: Page = self.context.new_page()
-        if os.environ.get("TMP_DEV_NO_BROADCAST"):  # TEMPORARY dev diagnostic
-            page.add_init_script("delete window.BroadcastChannel;")
         if init_script is not None:
             page.add_init_script(init_script)
         page.goto(self.server.page_url(name, workspace=self._workspace))

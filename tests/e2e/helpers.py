@@ -394,10 +394,10 @@ class Notebook:
     def run(self, index: int, *, wait: bool = True, timeout: float = CELL_TIMEOUT) -> None:
         """Run one code cell: select it, then Run → Run Selected Cell and Do not Advance.
 
-        (The menu rather than Ctrl+Enter: a keystroke is lost if JupyterLab moves the focus
-        while it finishes loading; the active cell does not move.) ``wait=False`` returns once
-        the cell is running (``[*]``), for cells that block on the login; otherwise once it has
-        its execution count. Each cell is run once per test.
+        (The menu needs no keyboard focus, the same in both UIs. Either way a cell run before
+        the session has its kernel is silently dropped: ``Jupyter.open`` waits for that.)
+        ``wait=False`` returns once the cell is running (``[*]``), for cells that block on the
+        login; otherwise once it has its execution count. Each cell is run once per test.
         """
         prompt = self.prompt(index)
         expect(prompt).to_have_text(_NOT_RUN)
