@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[sdk]' --group dev
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@5; \
+	else echo "No npm: the JupyterHub tests will skip (they need Node's configurable-http-proxy)"; fi
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -24,8 +27,8 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --ignore=tests/e2e
-	# The browser tests in their own process: Playwright's sync API leaves an event loop
-	# marked running in the main thread, which asyncio.run() in other tests refuses.
+	# The browser tests (JupyterLab, Notebook 7, JupyterHub) in their own process: Playwright's
+	# sync API leaves an event loop marked running, which asyncio.run() in other tests refuses.
 	$(BIN)/python -m pytest tests/e2e
 
 bench: $(STAMP)

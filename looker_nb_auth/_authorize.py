@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -42,8 +43,19 @@ class AuthorizationRequest:
     created_at: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def new(cls, looker_url: str, *, client_guid: str, redirect_uri: str) -> AuthorizationRequest:
-        verifier, state = new_code_verifier(), new_state()
+    def new(
+        cls,
+        looker_url: str,
+        *,
+        client_guid: str,
+        redirect_uri: str,
+        server_name: str | None = None,
+    ) -> AuthorizationRequest:
+        """``server_name``: the JupyterHub server this kernel runs in (default: from
+        ``JUPYTERHUB_SERVER_NAME``, which JupyterHub sets; empty for the default server)."""
+        if server_name is None:
+            server_name = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
+        verifier, state = new_code_verifier(), new_state(server_name)
         url = authorize_url(
             looker_url,
             client_guid=client_guid,

@@ -35,7 +35,7 @@ from tornado.ioloop import IOLoop
 from traitlets import Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from ._handlers import HandlerContext, routes
+from ._handlers import CALLBACK_PATH, HandlerContext, routes
 from ._results import ResultStore
 
 __all__ = [
@@ -57,7 +57,6 @@ SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
 DEFAULTS_ENV = "LOOKER_NB_AUTH_DEFAULTS"
 #: ``serverapp.web_app.settings[SETTINGS_KEY]`` is this server run's ``Extension``.
 SETTINGS_KEY = "looker_nb_auth"
-CALLBACK_PATH = "looker-nb-auth/callback"
 _DEFAULT_KEYS = ("base_url", "looker_url", "client_guid", "redirect_uri", "display_name")
 
 

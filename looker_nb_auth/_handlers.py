@@ -26,18 +26,20 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from . import templates_callback
+from ._pkce import is_valid_state
 from ._results import AlreadyAnswered, AlreadyRegistered, ResultStore, StoreFull, UnknownState
 
 __all__ = [
+    "CALLBACK_PATH",
     "MAX_QUERY_CHARS",
     "MAX_VALUE_CHARS",
     "SECRET_HEADER",
+    "STOPPED_PARAM",
     "CallbackHandler",
     "CancelHandler",
     "HandlerContext",
     "PendingHandler",
     "PickupHandler",
-    "is_valid_state",
     "routes",
 ]
 
@@ -46,7 +48,6 @@ SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
 MAX_VALUE_CHARS = 4096
 MAX_QUERY_CHARS = 16 * 1024
 _MAX_BODY_BYTES = 4096
-_STATE = re.compile(r"[A-Za-z0-9_-]{32,128}")
 _log = logging.getLogger(__name__)
 
 _START_AGAIN = "go back to the notebook and click Log in to Looker again."
@@ -54,6 +55,14 @@ _LOGGED_IN = "You are logged in to Looker. You can close this window and return 
 _UNKNOWN = f"This login link is unknown or has expired; {_START_AGAIN}"
 _ANSWERED = f"This login link has already been used; {_START_AGAIN}"
 _NO_STATE = f"This page was opened without a login state; {_START_AGAIN}"
+_STOPPED = (
+    "Your Jupyter server stopped while you were logging in to Looker, and JupyterHub has "
+    "started it again; open your notebook, run the login cell and click Log in to Looker again."
+)
+#: Where Looker sends the browser, under the server's base URL.
+CALLBACK_PATH = "looker-nb-auth/callback"
+#: ``looker_nb_auth.jupyterhub.user_redirect_hook`` sets it when it had to spawn this server.
+STOPPED_PARAM = "server_stopped"
 _NO_ANSWER = f"Looker sent neither a login code nor an error; {_START_AGAIN}"
 _REPEATED = f"This login link repeats a parameter; {_START_AGAIN}"
 _TOO_LONG = f"This login link is too long; {_START_AGAIN}"
@@ -74,11 +83,6 @@ class HandlerContext:
     secret: str
     pickup_wait_max: float = 60.0
     pickup_wait_default: float = 25.0
-
-
-def is_valid_state(value: object) -> bool:
-    """A state as kernels make them: 32-128 characters of ``[A-Za-z0-9_-]``."""
-    return isinstance(value, str) and _STATE.fullmatch(value) is not None
 
 
 def routes(base_url: str, context: HandlerContext) -> list[tuple[str, type[Any], dict[str, Any]]]:
@@ -339,6 +343,8 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
             if len(value) > MAX_VALUE_CHARS:
                 raise _BadCallback(_TOO_LONG)
             args[key] = value
+        if args.get(STOPPED_PARAM) == "1":
+            raise _BadCallback(_STOPPED)
         result: dict[str, str]
         if error := args.get("error"):
             result = {"error": error, "error_description": args.get("error_description", "")}

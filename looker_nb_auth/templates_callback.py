@@ -40,9 +40,14 @@ p { margin: .5rem 0 0; color: var(--muted); overflow-wrap: anywhere; }
 _SCRIPT = """
 (function () {
   try { history.replaceState(null, "", location.pathname); } catch (e) {}
-  var message = %s;
-  if (message && "BroadcastChannel" in window) {
-    try { var ch = new BroadcastChannel(%s); ch.postMessage(message); ch.close(); } catch (e) {}
+})();
+"""
+# Only when the widget is told the outcome: otherwise this page is the only place that says it.
+_SCRIPT_TELL_AND_CLOSE = """
+(function () {
+  try { history.replaceState(null, "", location.pathname); } catch (e) {}
+  if ("BroadcastChannel" in window) {
+    try { var ch = new BroadcastChannel(%s); ch.postMessage(%s); ch.close(); } catch (e) {}
   }
   try { window.close(); } catch (e) {}
 })();
@@ -77,9 +82,13 @@ def render_page(
     detail: str | None = None,
     state: str | None = None,
 ) -> str:
-    """The whole page. ``state`` (already validated) is posted to the widget only when given."""
-    message = {"type": CHANNEL, "state": state, "ok": ok} if state is not None else None
-    script = _SCRIPT % (_script_json(message), _script_json(CHANNEL))
+    """The whole page. Given a ``state`` (already validated), the page posts the outcome to the
+    widget and closes itself; without one, it stays open, the only place that says what happened.
+    """
+    script = _SCRIPT
+    if state is not None:
+        message = {"type": CHANNEL, "state": state, "ok": ok}
+        script = _SCRIPT_TELL_AND_CLOSE % (_script_json(CHANNEL), _script_json(message))
     detail_html = f"\n<p>{escape(detail)}</p>" if detail else ""
     return f"""<!doctype html>
 <html lang="en">

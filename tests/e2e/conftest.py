@@ -43,6 +43,7 @@ from .helpers import (
     free_port,
     reset_consent,
 )
+from .hub import Hub, find_proxy
 
 REPO = Path(__file__).resolve().parents[2]
 TUTORIALS = REPO / "notebooks"
@@ -213,3 +214,57 @@ def _save_failure_artifacts(name: str, context: BrowserContext, server: JupyterS
         )
     shutil.copy2(server.log_path, target / "server.log")
     print(f"e2e artifacts: {target}")
+
+
+@dataclass
+class HubStack:
+    """A real JupyterHub whose users' servers log in to the Looker stand-in."""
+
+    hub: Hub
+    looker: FakeLooker
+
+
+@pytest.fixture(scope="session")
+def hub_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubStack]:
+    if shutil.which("node") is None:
+        pytest.skip(
+            "Node.js is missing, and JupyterHub's configurable-http-proxy needs it: "
+            "apt-get install nodejs npm, then make test"
+        )
+    proxy = find_proxy()
+    if proxy is None:
+        pytest.fail(
+            "configurable-http-proxy is not installed: `make test` installs it with "
+            "npm install --prefix .venv/node configurable-http-proxy (or set LOOKER_NB_AUTH_CHP)"
+        )
+    home = tmp_path_factory.mktemp("jupyterhub")
+    port = free_port()
+    with FakeLooker() as looker:
+        hub = Hub(
+            home=home,
+            port=port,
+            hub_port=free_port(),
+            proxy_api_port=free_port(),
+            proxy=proxy,
+            environment={},
+        )
+        # One app, one redirect URI for every user: the hub's user-redirect URL.
+        looker.register_app(
+            CLIENT_GUID,
+            hub.redirect_uri,
+            display_name="looker-nb-auth on JupyterHub",
+            description="Browser tests of looker-nb-auth on a real JupyterHub.",
+        )
+        # What docs/jupyterhub.md tells admins to put in c.Spawner.environment.
+        hub.environment.update(
+            {
+                "LOOKERSDK_BASE_URL": looker.api_url,
+                "LOOKERSDK_CLIENT_GUID": CLIENT_GUID,
+                "LOOKERSDK_REDIRECT_URI": hub.redirect_uri,
+            }
+        )
+        hub.start()
+        try:
+            yield HubStack(hub, looker)
+        finally:
+            hub.stop()
