@@ -161,7 +161,7 @@ def test_two_users_log_in_at_once_with_one_redirect_uri(
 
     finish_login(grace, notebooks["grace"], grace_popup)
     finish_login(ada, notebooks["ada"], ada_popup)
-    for name, person in people.items():
+    for name in people:
         notebooks[name].run(1)
         expect(notebooks[name].output(1)).to_contain_text(f"looker user: {LOOKER_USERS[name]}")
         notebooks[name].run(2)
