@@ -35,7 +35,7 @@ from tornado.ioloop import IOLoop
 from traitlets import Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from ._handlers import CALLBACK_PATH, HandlerContext, routes
+from ._handlers import CALLBACK_PATH, HandlerContext, HubServer, routes
 from ._results import ResultStore
 
 __all__ = [
@@ -199,6 +199,7 @@ def load(serverapp: object) -> None:
         store=ResultStore(ttl=config.pending_ttl, max_pending=config.max_pending),
         secret=secrets.token_urlsafe(32),
         pickup_wait_max=config.pickup_wait_max,
+        hub=HubServer.from_environment(os.environ),
     )
     extension = Extension(config=config, context=context)
     web_app = serverapp.web_app

@@ -16,9 +16,11 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
@@ -26,7 +28,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from . import templates_callback
-from ._pkce import is_valid_state
+from ._pkce import is_valid_state, state_server_name
 from ._results import AlreadyAnswered, AlreadyRegistered, ResultStore, StoreFull, UnknownState
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "CallbackHandler",
     "CancelHandler",
     "HandlerContext",
+    "HubServer",
     "PendingHandler",
     "PickupHandler",
     "routes",
@@ -83,6 +86,31 @@ class HandlerContext:
     secret: str
     pickup_wait_max: float = 60.0
     pickup_wait_default: float = 25.0
+    #: On JupyterHub: this server's user, name and the hub's base URL (from the spawner's env).
+    hub: HubServer | None = None
+
+
+@dataclass(frozen=True)
+class HubServer:
+    """Which JupyterHub server this is: ``JUPYTERHUB_USER``, ``_SERVER_NAME``, ``_BASE_URL``."""
+
+    user: str
+    name: str
+    base_url: str
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> HubServer | None:
+        user = environ.get("JUPYTERHUB_USER")
+        if not user:
+            return None
+        base_url = environ.get("JUPYTERHUB_BASE_URL") or "/"
+        return cls(user, environ.get("JUPYTERHUB_SERVER_NAME", ""), base_url)
+
+    def callback_of(self, server_name: str) -> str:
+        """The callback path of this user's server ``server_name``."""
+        user = quote(self.user, safe="")
+        server = f"{quote(server_name, safe='')}/" if server_name else ""
+        return url_path_join(self.base_url, "user", user, server, CALLBACK_PATH)
 
 
 def routes(base_url: str, context: HandlerContext) -> list[tuple[str, type[Any], dict[str, Any]]]:
@@ -294,6 +322,9 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         self._hide_query()
         try:
             state, result = self._parse()
+            if (elsewhere := self._server_that_asked(state)) is not None:
+                self.redirect(f"{elsewhere}?{self.request.query}")
+                return
             self._store(state, result)
         except _BadCallback as bad:
             self.set_status(400)
@@ -358,6 +389,15 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         if not is_valid_state(state):
             raise _BadCallback(_UNKNOWN, _looker_said(result))
         return state, result
+
+    def _server_that_asked(self, state: str) -> str | None:
+        """On JupyterHub, a login started in another of this user's servers (its state names
+        it) came here through the hub's plain user-redirect: that server's callback URL."""
+        hub = self.context.hub
+        name = state_server_name(state)
+        if hub is None or name is None or name == hub.name:
+            return None
+        return hub.callback_of(name)
 
     def _store(self, state: str, result: dict[str, str]) -> None:
         try:

@@ -10,6 +10,7 @@ import pytest
 from tornado.httpclient import HTTPResponse
 
 from looker_nb_auth._handlers import MAX_QUERY_CHARS, MAX_VALUE_CHARS
+from looker_nb_auth._pkce import new_state as pkce_state
 
 from .helpers import ObservedStore, Routes, body_json, new_state
 
@@ -239,3 +240,34 @@ async def test_cancel_of_an_unknown_state_is_404(routes: Routes) -> None:
 async def test_cancel_with_a_bad_body_is_400(routes: Routes) -> None:
     response = await routes.fetch("POST", "cancel", body=b"{", auth="browser")
     assert response.code == 400
+
+
+@pytest.fixture
+def hub_routes(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Routes:
+    """The routes of a server started the way JupyterHub starts Ada's default server."""
+    monkeypatch.setenv("JUPYTERHUB_USER", "ada lovelace")
+    monkeypatch.setenv("JUPYTERHUB_SERVER_NAME", "")
+    monkeypatch.setenv("JUPYTERHUB_BASE_URL", "/jhub/")
+    return request.getfixturevalue("routes")  # type: ignore[no-any-return]
+
+
+async def test_on_jupyterhub_a_named_server_s_login_is_sent_on_to_that_server(
+    hub_routes: Routes,
+) -> None:
+    """Without the hub's user_redirect_hook, user-redirect brings every callback to the
+    default server; one whose state names another of the user's servers is sent there."""
+    state = pkce_state("second/§")
+    response = await hub_routes.callback({"state": state, "code": "c"})
+    assert response.code == 302
+    assert response.headers["Location"] == (
+        f"/jhub/user/ada%20lovelace/second%2F%C2%A7/looker-nb-auth/callback?state={state}&code=c"
+    )
+    # Its own logins are answered here, as anywhere.
+    own = await registered(hub_routes)
+    assert (await hub_routes.callback({"state": own, "code": "c"})).code == 200
+
+
+async def test_off_jupyterhub_a_state_naming_a_server_is_just_unknown(routes: Routes) -> None:
+    response = await routes.callback({"state": pkce_state("second"), "code": "c"})
+    assert response.code == 400
+    assert "This login link is unknown or has expired" in text(response)
