@@ -33,9 +33,9 @@ ENVIRONMENT = {
     "redirect_uri": "LOOKERSDK_REDIRECT_URI",
 }
 _REQUIRED = {
-    "base_url": "the Looker API URL",
-    "client_guid": "the Looker OAuth client guid",
-    "redirect_uri": "the OAuth redirect URI",
+    "base_url": "Looker API URL",
+    "client_guid": "Looker OAuth client guid",
+    "redirect_uri": "OAuth redirect URI",
 }
 _DEFAULTS = {"verify_ssl": "true", "timeout": "120"}
 _TRUE = {"yes", "y", "true", "t", "1", "on"}

@@ -80,6 +80,16 @@ def test_missing_required_setting_names_it_and_where_to_put_it(missing: str) -> 
     assert missing in message and "LOOKERSDK_" in message and "looker.ini" in message
 
 
+def test_the_missing_setting_sentence_word_for_word() -> None:
+    """docs/jupyterhub.md keys its troubleshooting table on this sentence."""
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings(base_url="https://api.arg", redirect_uri="http://arg/cb", environ={})
+    assert str(info.value) == (
+        "No Looker OAuth client guid (client_guid) is set: pass client_guid= to the login, set "
+        "LOOKERSDK_CLIENT_GUID, or add it to a section of looker.ini."
+    )
+
+
 @pytest.mark.parametrize(
     ("override", "words"),
     [
