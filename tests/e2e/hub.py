@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -47,6 +47,7 @@ import json
 c = get_config()  # noqa: F821
 settings = json.loads({settings!r})
 c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.base_url = settings["base_path"]
 c.JupyterHub.port = settings["port"]
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = settings["hub_port"]
@@ -93,13 +94,15 @@ class Hub:
     proxy: str
     environment: dict[str, str]
     extra_config: str = ""
+    #: Under a prefix, as z2jh's hub.baseUrl does, so that every URL we compute must keep it.
+    base_path: str = "/jhub/"
     api_token: str = field(default_factory=lambda: secrets.token_hex(24))
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"http://127.0.0.1:{self.port}{self.base_path}"
 
     @property
     def redirect_uri(self) -> str:
@@ -123,6 +126,7 @@ class Hub:
             spawner_args.append("--allow-root")  # containers and CI often run as root
         settings: dict[str, Any] = {
             "port": self.port,
+            "base_path": self.base_path,
             "hub_port": self.hub_port,
             "proxy_api_port": self.proxy_api_port,
             "proxy": self.proxy,
@@ -222,12 +226,12 @@ class HubUser:
 
     @property
     def path(self) -> str:
-        """The server's URL path, e.g. ``/user/ada/`` or ``/user/ada/second/``."""
-        return f"/user/{self.name}/" + (f"{self.server_name}/" if self.server_name else "")
+        """The server's path under the hub's URL, e.g. ``user/ada/`` or ``user/ada/second/``."""
+        return f"user/{self.name}/" + (f"{self.server_name}/" if self.server_name else "")
 
     @property
     def url(self) -> str:
-        return self.hub.url + self.path.lstrip("/")
+        return self.hub.url + self.path
 
     @property
     def _api_path(self) -> str:
@@ -263,7 +267,7 @@ class HubUser:
         page = f"lab/workspaces/{workspace}/tree/{notebook}"
         if not self.server_name:
             return f"{self.hub.url}hub/user-redirect/{page}"
-        next_url = quote(self.path + page, safe="")
+        next_url = quote(urlsplit(self.url).path + page, safe="")
         return f"{self.hub.url}hub/spawn/{self.name}/{self.server_name}?next={next_url}"
 
     def server(self) -> Mapping[str, Any] | None:
@@ -295,7 +299,7 @@ class HubUser:
         deadline = time.monotonic() + timeout
         with self.hub.api() as api:
             while True:
-                response = api.get(f"{self.path.lstrip('/')}api/sessions")
+                response = api.get(f"{self.path}api/sessions")
                 if response.status_code == 200:
                     sessions = response.json()
                     kernels = [
@@ -321,5 +325,5 @@ class HubUser:
         if self.server() is None:
             return
         with self.hub.api() as api:
-            for session in api.get(f"{self.path.lstrip('/')}api/sessions").json():
-                api.delete(f"{self.path.lstrip('/')}api/sessions/{session['id']}")
+            for session in api.get(f"{self.path}api/sessions").json():
+                api.delete(f"{self.path}api/sessions/{session['id']}")

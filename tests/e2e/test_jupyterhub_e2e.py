@@ -2,8 +2,9 @@
 
 The hub (configurable-http-proxy from npm, a local process spawner) is configured the way
 docs/jupyterhub.md says: the Looker app's redirect URI is ``https://HUB/hub/user-redirect/
-looker-nb-auth/callback`` and every user's server gets the settings from ``c.Spawner.environment``,
-so the notebooks call ``login()`` with no arguments.
+looker-nb-auth/callback`` (here under the base URL ``/jhub/``, as z2jh's ``hub.baseUrl`` can put
+it), and every user's server gets the settings from ``c.Spawner.environment``, so the notebooks
+call ``login()`` with no arguments.
 """
 
 from __future__ import annotations
