@@ -176,7 +176,7 @@ def default_cache_path() -> Path:
     return base / "looker-nb-auth" / "tokens.json"
 
 
-def _unsafe(st: os.stat_result, path: Path) -> str | None:
+def unsafe_reason(st: os.stat_result, path: Path) -> str | None:
     """Why a file with this status must not be trusted, with the fix; None if it is fine."""
     if stat.S_ISLNK(st.st_mode):
         return f"it is a symbolic link; delete {path}"
@@ -223,13 +223,13 @@ class FileCache:
     def _read(self) -> tuple[_Logins, str | None, bool]:
         """(logins, problem, ours): a corrupt file of ours is replaced, an unsafe one left alone."""
         try:
-            problem = _unsafe(os.lstat(self.path), self.path)
+            problem = unsafe_reason(os.lstat(self.path), self.path)
         except FileNotFoundError:
             return _Logins(), None, True
         if problem:
             return _Logins(), problem, False
         with open(os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK), "rb") as file:
-            if problem := _unsafe(os.fstat(file.fileno()), self.path):  # swapped since lstat
+            if problem := unsafe_reason(os.fstat(file.fileno()), self.path):  # swapped since lstat
                 return _Logins(), problem, False
             text = file.read().decode("utf-8", "replace")
         try:

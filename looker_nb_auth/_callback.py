@@ -8,8 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from ._errors import LookerAuthError
 
-__all__ = ["CallbackResult", "parse_callback"]
+__all__ = ["CALLBACK_PATH", "STOPPED_PARAM", "CallbackResult", "parse_callback"]
 
+#: Where Looker sends the browser: the server extension's route under a server's base URL.
+CALLBACK_PATH = "looker-nb-auth/callback"
+#: Set on the callback URL by ``looker_nb_auth.jupyterhub.user_redirect_hook`` when it had to
+#: spawn the server the login was started in.
+STOPPED_PARAM = "server_stopped"
 _MAX_VALUE = 4096
 
 

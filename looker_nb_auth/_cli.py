@@ -1,4 +1,4 @@
-"""``looker-nb-auth``: the command line (the Looker stand-in and the demo)."""
+"""``looker-nb-auth``: the command line (the Looker stand-in, the demo, register and doctor)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,20 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument(
         "--scripted", action="store_true", help="no browser: a scripted login against the stand-in"
     )
+    _add_register(commands)
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine's or this Jupyter server's setup, one line per check",
+        description="Check the server extension, the settings, Looker's /versions, the clock, "
+        "the registered OAuth app (with admin API3 credentials) and the token cache. Exit code "
+        "1 if a check fails.",
+    )
+    doctor.add_argument(
+        "--ini", metavar="PATH", help="looker.ini to read settings from (default: ./looker.ini)"
+    )
+    doctor.add_argument(
+        "--section", metavar="NAME", help="section of the ini file (default: the first)"
+    )
     if args and args[0] == "fake-looker":
         from .fake_looker import main as fake_looker_main
 
@@ -40,4 +54,84 @@ def main(argv: list[str] | None = None) -> int:
         if parsed.scripted:
             return run_demo()
         return run_notebook_demo(port=parsed.port, looker_port=parsed.looker_port)
+    if parsed.command == "register":
+        return _register(parsed)
+    if parsed.command == "doctor":
+        from ._doctor import run_doctor
+
+        return run_doctor(config_file=parsed.ini, section=parsed.section)
     return 2  # pragma: no cover - argparse exits on unknown commands
+
+
+def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    register = commands.add_parser(
+        "register",
+        help="register or update the Looker OAuth app (a Looker admin's API3 keys)",
+        description="Register the OAuth client app in Looker, or update it when its settings "
+        "differ, with a Looker admin's API3 credentials (LOOKERSDK_CLIENT_ID and "
+        "LOOKERSDK_CLIENT_SECRET, or client_id and client_secret in looker.ini); then print the "
+        "settings every user's Jupyter server needs. Needs pip install 'looker-nb-auth[sdk]'.",
+    )
+    register.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the Looker API URL (default: LOOKERSDK_BASE_URL or base_url in looker.ini)",
+    )
+    register.add_argument(
+        "--client-guid", metavar="GUID", required=True, help="the OAuth app's client guid"
+    )
+    target = register.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--redirect-uri", metavar="URI", help="the redirect URI to register, exactly"
+    )
+    target.add_argument(
+        "--hub-url",
+        metavar="URL",
+        help="a JupyterHub's public URL: registers {hub}/hub/user-redirect/looker-nb-auth/callback",
+    )
+    register.add_argument(
+        "--display-name", metavar="NAME", required=True, help="the app's name in Looker"
+    )
+    register.add_argument(
+        "--description",
+        metavar="TEXT",
+        required=True,
+        help="shown to users on Looker's consent page at their first login",
+    )
+    register.add_argument(
+        "--ini",
+        metavar="PATH",
+        help="looker.ini with the admin's API3 credentials (default: ./looker.ini if present)",
+    )
+    register.add_argument(
+        "--section",
+        metavar="NAME",
+        help="section of the ini file (default: [Looker], else the first section)",
+    )
+
+
+def _register(parsed: argparse.Namespace) -> int:
+    from ._admin import AdminError, hub_redirect_uri, register
+
+    try:
+        if parsed.hub_url is not None:
+            try:
+                redirect_uri = hub_redirect_uri(parsed.hub_url)
+            except ValueError as exc:
+                raise AdminError(str(exc), exit_code=2) from None
+        else:
+            redirect_uri = parsed.redirect_uri
+        register(
+            client_guid=parsed.client_guid,
+            redirect_uri=redirect_uri,
+            display_name=parsed.display_name,
+            description=parsed.description,
+            base_url=parsed.base_url,
+            ini=parsed.ini,
+            section=parsed.section,
+            out=sys.stdout,
+        )
+    except AdminError as exc:
+        print(f"looker-nb-auth register: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0

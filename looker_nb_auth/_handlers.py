@@ -28,6 +28,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from . import templates_callback
+from ._callback import CALLBACK_PATH, STOPPED_PARAM
 from ._pkce import is_valid_state, state_server_name
 from ._results import AlreadyAnswered, AlreadyRegistered, ResultStore, StoreFull, UnknownState
 
@@ -62,10 +63,6 @@ _STOPPED = (
     "Your Jupyter server stopped while you were logging in to Looker, and JupyterHub has "
     "started it again; open your notebook, run the login cell and click Log in to Looker again."
 )
-#: Where Looker sends the browser, under the server's base URL.
-CALLBACK_PATH = "looker-nb-auth/callback"
-#: ``looker_nb_auth.jupyterhub.user_redirect_hook`` sets it when it had to spawn this server.
-STOPPED_PARAM = "server_stopped"
 _NO_ANSWER = f"Looker sent neither a login code nor an error; {_START_AGAIN}"
 _REPEATED = f"This login link repeats a parameter; {_START_AGAIN}"
 _TOO_LONG = f"This login link is too long; {_START_AGAIN}"

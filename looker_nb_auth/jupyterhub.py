@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote
 
-from ._handlers import CALLBACK_PATH, STOPPED_PARAM
+from ._callback import CALLBACK_PATH, STOPPED_PARAM
 from ._pkce import state_server_name
 
 __all__ = ["user_redirect_hook"]

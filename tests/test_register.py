@@ -1,0 +1,413 @@
+"""``looker-nb-auth register`` against the real Looker stand-in, through looker_sdk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from admin_helpers import (
+    admin_get_app,
+    app_writes,
+    closed_port_url,
+    console_script,
+    isolate,
+    use_admin,
+)
+from support import CLIENT_GUID, REDIRECT_URI
+
+from looker_nb_auth._admin import hub_redirect_uri
+from looker_nb_auth._cli import main
+from looker_nb_auth.fake_looker import FakeLooker
+
+NEW_GUID = "jupyter-notebooks"
+HUB_URI = "https://hub.example.com/hub/user-redirect/looker-nb-auth/callback"
+
+
+@pytest.fixture(autouse=True)
+def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate(monkeypatch, tmp_path)
+
+
+def register_args(
+    looker: FakeLooker | None,
+    *,
+    guid: str = NEW_GUID,
+    target: tuple[str, str] = ("--redirect-uri", HUB_URI),
+    name: str = "Notebooks",
+    description: str = "Jupyter notebooks on the company hub.",
+) -> list[str]:
+    args = ["register"]
+    if looker is not None:
+        args += ["--base-url", looker.api_url]
+    return [
+        *args,
+        "--client-guid",
+        guid,
+        *target,
+        "--display-name",
+        name,
+        "--description",
+        description,
+    ]
+
+
+# -- hub_redirect_uri --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hub_url", "expected"),
+    [
+        ("https://hub.example.com", HUB_URI),
+        ("https://hub.example.com/", HUB_URI),
+        ("https://hub.example.com/hub", HUB_URI),
+        ("https://hub.example.com/hub/", HUB_URI),
+        ("  https://hub.example.com/hub//  ", HUB_URI),
+        (
+            "https://example.com/jhub/",
+            "https://example.com/jhub/hub/user-redirect/looker-nb-auth/callback",
+        ),
+        (
+            "https://example.com/jhub",
+            "https://example.com/jhub/hub/user-redirect/looker-nb-auth/callback",
+        ),
+        (
+            "https://example.com/jhub/hub/",
+            "https://example.com/jhub/hub/user-redirect/looker-nb-auth/callback",
+        ),
+        (
+            "https://example.com//a//b//",
+            "https://example.com/a/b/hub/user-redirect/looker-nb-auth/callback",
+        ),
+        (
+            "https://example.com/hubs/",
+            "https://example.com/hubs/hub/user-redirect/looker-nb-auth/callback",
+        ),
+        (
+            "http://localhost:8000",
+            "http://localhost:8000/hub/user-redirect/looker-nb-auth/callback",
+        ),
+        (
+            "http://[::1]:8000/hub",
+            "http://[::1]:8000/hub/user-redirect/looker-nb-auth/callback",
+        ),
+    ],
+)
+def test_hub_redirect_uri(hub_url: str, expected: str) -> None:
+    assert hub_redirect_uri(hub_url) == expected
+
+
+@pytest.mark.parametrize(
+    "hub_url",
+    [
+        "hub.example.com",
+        "ftp://hub.example.com",
+        "https://",
+        "https:///hub",
+        "https://hub.example.com/?next=x",
+        "https://hub.example.com/#top",
+        "",
+    ],
+)
+def test_hub_redirect_uri_refuses_what_is_not_a_hub_url(hub_url: str) -> None:
+    with pytest.raises(ValueError, match="hub URL"):
+        hub_redirect_uri(hub_url)
+
+
+# -- register ----------------------------------------------------------------------------------
+
+
+def test_register_creates_the_app_and_prints_the_settings(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    assert admin_get_app(looker, NEW_GUID) is None
+
+    assert main(register_args(looker)) == 0
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        f"Registered OAuth app {NEW_GUID} on {looker.api_url} with redirect URI {HUB_URI}."
+    )
+    assert f"LOOKERSDK_BASE_URL={looker.api_url}\n" in out
+    assert f"LOOKERSDK_CLIENT_GUID={NEW_GUID}\n" in out
+    assert f"LOOKERSDK_REDIRECT_URI={HUB_URI}\n" in out
+    app = admin_get_app(looker, NEW_GUID)
+    assert app is not None
+    assert app["redirect_uri"] == HUB_URI
+    assert app["display_name"] == "Notebooks"
+    assert app["description"] == "Jupyter notebooks on the company hub."
+    assert app["enabled"] is True
+    assert looker.config.admin_client_secret not in out
+
+
+def test_a_second_identical_run_changes_nothing_and_says_so(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    assert main(register_args(looker)) == 0
+    capsys.readouterr()
+    looker.reset_counters()
+
+    assert main(register_args(looker)) == 0
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        f"OAuth app {NEW_GUID} on {looker.api_url} is already registered with these settings; "
+        "nothing changed."
+    )
+    assert f"LOOKERSDK_REDIRECT_URI={HUB_URI}\n" in out
+    assert app_writes(looker) == []
+
+
+def test_a_changed_redirect_uri_is_updated_and_the_difference_printed(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    new_uri = "https://jupyter.example.com/looker-nb-auth/callback"
+
+    args = register_args(
+        looker, guid=CLIENT_GUID, target=("--redirect-uri", new_uri), name="Renamed"
+    )
+    assert main(args) == 0
+
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        f"Updated OAuth app {CLIENT_GUID} on {looker.api_url}: "
+        f"redirect_uri '{REDIRECT_URI}' -> '{new_uri}', "
+        "display_name 'looker-nb-auth tests' -> 'Renamed', "
+        "description 'Test runs of looker-nb-auth.' -> 'Jupyter notebooks on the company hub.'."
+    )
+    app = admin_get_app(looker, CLIENT_GUID)
+    assert app is not None
+    assert (app["redirect_uri"], app["display_name"]) == (new_uri, "Renamed")
+
+
+def test_a_disabled_app_is_enabled_again(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    looker.register_app(
+        NEW_GUID, HUB_URI, "Notebooks", "Jupyter notebooks on the company hub.", enabled=False
+    )
+
+    assert main(register_args(looker)) == 0
+
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"Updated OAuth app {NEW_GUID} on {looker.api_url}: enabled False -> True."
+    app = admin_get_app(looker, NEW_GUID)
+    assert app is not None
+    assert app["enabled"] is True
+
+
+def test_hub_url_registers_the_hubs_user_redirect_uri(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+
+    assert main(register_args(looker, target=("--hub-url", "https://example.com/jhub/"))) == 0
+
+    expected = "https://example.com/jhub/hub/user-redirect/looker-nb-auth/callback"
+    assert f"with redirect URI {expected}." in capsys.readouterr().out
+    app = admin_get_app(looker, NEW_GUID)
+    assert app is not None
+    assert app["redirect_uri"] == expected
+
+
+def test_credentials_and_base_url_from_looker_ini_with_base_url_flag_winning(
+    looker: FakeLooker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ini = tmp_path / "admin.ini"
+    ini.write_text(
+        "[Other]\nbase_url = http://nowhere.invalid\n\n"
+        f"[Looker]\nbase_url = {closed_port_url()}\n"
+        f"client_id = {looker.config.admin_client_id}\n"
+        f'client_secret = "{looker.config.admin_client_secret}"\n'
+    )
+
+    assert main([*register_args(looker), "--ini", str(ini)]) == 0  # [Looker], --base-url wins
+
+    assert capsys.readouterr().out.startswith(
+        f"Registered OAuth app {NEW_GUID} on {looker.api_url}"
+    )
+
+
+def test_everything_from_the_looker_ini_in_the_working_directory(
+    looker: FakeLooker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("looker.ini").write_text(
+        f"[Admin]\nbase_url = {looker.api_url}/\n"
+        f"client_id = {looker.config.admin_client_id}\n"
+        f"client_secret = {looker.config.admin_client_secret}\n"
+    )
+
+    assert main([*register_args(None), "--section", "Admin"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith(f"Registered OAuth app {NEW_GUID} on {looker.api_url} with")
+    assert f"LOOKERSDK_BASE_URL={looker.api_url}\n" in out
+
+
+def test_bad_admin_credentials_are_one_sentence_and_exit_1(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOOKERSDK_CLIENT_ID", looker.config.admin_client_id)
+    monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", "not-the-admin-secret-4711")
+
+    assert main(register_args(looker)) == 1
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"looker-nb-auth register: Looker at {looker.api_url} refused the admin API3 "
+        "credentials (HTTP 404); check LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET (or "
+        "client_id and client_secret in looker.ini) against the API keys of a Looker admin.\n"
+    )
+    assert "not-the-admin-secret-4711" not in captured.err
+    assert admin_get_app(looker, NEW_GUID) is None
+
+
+def test_missing_credentials_are_one_sentence_and_exit_1(
+    looker: FakeLooker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(register_args(looker)) == 1
+
+    err = capsys.readouterr().err
+    assert err == (
+        "looker-nb-auth register: No Looker admin API3 credentials were found; set "
+        "LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET, or put client_id and client_secret in "
+        "the [Looker] section of looker.ini.\n"
+    )
+    assert looker.requests == []
+
+
+def test_a_users_looker_ini_client_id_alone_is_not_admin_credentials(
+    looker: FakeLooker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In a user's looker.ini, client_id is the OAuth app's guid; with no secret it is no API3 key.
+    Path("looker.ini").write_text(
+        f"[Looker]\nbase_url = {looker.api_url}\nclient_id = {CLIENT_GUID}\n"
+    )
+
+    assert main(register_args(None)) == 1
+
+    assert "No Looker admin API3 credentials were found" in capsys.readouterr().err
+
+
+def test_unreachable_looker_is_one_sentence_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOOKERSDK_CLIENT_ID", "admin")
+    monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", "admin-secret-0815")
+    url = closed_port_url()
+
+    code = main(["register", "--base-url", url, *register_args(None)[1:]])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"looker-nb-auth register: Could not reach Looker at {url} (connection refused); check "
+        "the Looker API URL (--base-url, LOOKERSDK_BASE_URL or base_url in looker.ini) and that "
+        "this machine can reach it.\n"
+    )
+    assert "admin-secret-0815" not in err
+
+
+def test_looker_server_errors_are_reported_with_their_status(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    looker.fail_next(1, 503)  # the API3 login
+
+    assert main(register_args(looker)) == 1
+
+    assert "answered HTTP 503" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--base-url", "looker.example.com", "--redirect-uri", HUB_URI],
+            "The Looker API URL 'looker.example.com' is not an http(s) URL with a host",
+        ),
+        (
+            ["--base-url", "https://looker.example.com/api/4.0", "--redirect-uri", HUB_URI],
+            "ends in /api...; pass the API host alone",
+        ),
+        (
+            ["--base-url", "https://looker.example.com", "--redirect-uri", "/callback"],
+            "The redirect URI '/callback' is not an http(s) URL with a host",
+        ),
+        (
+            ["--base-url", "https://looker.example.com", "--hub-url", "hub.example.com"],
+            "The hub URL 'hub.example.com' is not an http(s) URL with a host",
+        ),
+        (
+            ["--redirect-uri", HUB_URI],
+            "No Looker API URL is set; pass --base-url, set LOOKERSDK_BASE_URL",
+        ),
+        (
+            ["--ini", "missing.ini", "--base-url", "https://x.example", "--redirect-uri", HUB_URI],
+            "The config file missing.ini does not exist",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["--client-guid", NEW_GUID, "--display-name", "N", "--description", "D"]
+
+    assert main(["register", *args, *common]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("looker-nb-auth register: ")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_redirect_uri_and_hub_url_are_mutually_exclusive(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = register_args(None, target=("--redirect-uri", HUB_URI))
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--hub-url", "https://hub.example.com"])
+    assert exited.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["register", "--client-guid", "g", "--display-name", "N", "--description", "D"])
+    assert exited.value.code == 2
+    assert "one of the arguments --redirect-uri --hub-url is required" in capsys.readouterr().err
+
+
+def test_the_console_script_exit_codes(looker: FakeLooker) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOOKERSDK_")}
+    env["LOOKERSDK_CLIENT_ID"] = looker.config.admin_client_id
+    env["LOOKERSDK_CLIENT_SECRET"] = looker.config.admin_client_secret
+
+    def run(args: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*console_script(), *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    created = run(register_args(looker))
+    assert (created.returncode, created.stderr) == (0, "")
+    assert created.stdout.startswith(f"Registered OAuth app {NEW_GUID}")
+    again = run(register_args(looker))
+    assert again.returncode == 0
+    assert "nothing changed" in again.stdout
+    refused = run(register_args(looker), LOOKERSDK_CLIENT_SECRET="wrong-secret-1234")
+    assert refused.returncode == 1
+    assert "refused the admin API3 credentials" in refused.stderr
+    assert "wrong-secret-1234" not in refused.stdout + refused.stderr
+    usage = run(["register", "--client-guid", NEW_GUID])
+    assert usage.returncode == 2
+    assert looker.config.admin_client_secret not in "".join(
+        p.stdout + p.stderr for p in (created, again, refused, usage)
+    )
