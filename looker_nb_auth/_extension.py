@@ -14,7 +14,9 @@ variables into the server's environment, which the kernels it starts inherit:
   (not exported when the server listens on a unix socket);
 - ``LOOKER_NB_AUTH_SECRET``: a random secret for this server run, sent by kernels in the
   ``X-Looker-Nb-Auth-Secret`` header;
-- ``LOOKER_NB_AUTH_DEFAULTS``: JSON of the configured settings, always with a ``redirect_uri``.
+- ``LOOKER_NB_AUTH_DEFAULTS``: JSON of the configured settings, always with a ``redirect_uri``;
+- ``LOOKER_NB_AUTH_SERVER_CERT``: with TLS (``ServerApp.certfile``, or JupyterHub's internal
+  SSL), the server's certificate file, which kernels pin: its name is not ``127.0.0.1``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ._results import ResultStore
 
 __all__ = [
     "CALLBACK_PATH",
+    "CERT_ENV",
     "DEFAULTS_ENV",
     "SECRET_ENV",
     "SERVER_URL_ENV",
@@ -54,6 +57,7 @@ __all__ = [
 
 SERVER_URL_ENV = "LOOKER_NB_AUTH_SERVER_URL"
 SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
+CERT_ENV = "LOOKER_NB_AUTH_SERVER_CERT"
 DEFAULTS_ENV = "LOOKER_NB_AUTH_DEFAULTS"
 #: ``serverapp.web_app.settings[SETTINGS_KEY]`` is this server run's ``Extension``.
 SETTINGS_KEY = "looker_nb_auth"
@@ -175,6 +179,8 @@ def export_environment(
         )
         environ[SERVER_URL_ENV] = url
         environ[SECRET_ENV] = extension.context.secret
+        if serverapp.certfile:
+            environ[CERT_ENV] = os.path.abspath(serverapp.certfile)
         log.debug("looker-nb-auth: kernels reach this server at %s", url)
         defaults = server_defaults(extension.config, serverapp.connection_url)
     environ[DEFAULTS_ENV] = json.dumps(defaults)

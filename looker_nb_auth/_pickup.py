@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -24,19 +25,41 @@ __all__ = ["SECRET_HEADER", "ExtensionClient"]
 SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
 _SERVER_URL = "LOOKER_NB_AUTH_SERVER_URL"
 _SECRET = "LOOKER_NB_AUTH_SECRET"
+_CERT = "LOOKER_NB_AUTH_SERVER_CERT"
 _POLL = 25.0
+
+
+def _pinned(cert_file: str) -> ssl.SSLContext:
+    """Trust exactly the server's own certificate, whatever names it carries.
+
+    The kernel reaches its server over loopback (``https://127.0.0.1:PORT``), a name the
+    certificate of a public host name, or of JupyterHub's internal SSL, does not have. Trusting
+    that certificate itself (a partial chain) and not the name is the stronger check here.
+    """
+    try:
+        context = ssl.create_default_context(cafile=cert_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise LookerAuthError(
+            f"This kernel cannot read its Jupyter server's certificate {cert_file} "
+            f"({type(exc).__name__}); check LOOKER_NB_AUTH_SERVER_CERT, or restart the server."
+        ) from exc
+    context.check_hostname = False
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return context
 
 
 class ExtensionClient:
     """Talks to ``{server}looker-nb-auth/`` on behalf of one kernel."""
 
-    def __init__(self, server_url: str, secret: str) -> None:
+    def __init__(self, server_url: str, secret: str, *, server_cert: str | None = None) -> None:
+        """``server_cert``: the certificate file of a server with TLS, pinned (see ``_pinned``)."""
         self.server_url = server_url.rstrip("/") + "/"
         self._http = httpx.Client(
             base_url=f"{self.server_url}looker-nb-auth/",
             headers={SECRET_HEADER: secret},
             timeout=httpx.Timeout(10.0, read=_POLL + 10.0),
             trust_env=False,  # loopback to our own server: never through a proxy
+            verify=_pinned(server_cert) if server_cert else True,
         )
 
     @classmethod
@@ -44,7 +67,7 @@ class ExtensionClient:
         """The client for the server that started this kernel, or ``None`` outside one."""
         env = os.environ if environ is None else environ
         url, secret = env.get(_SERVER_URL), env.get(_SECRET)
-        return cls(url, secret) if url and secret else None
+        return cls(url, secret, server_cert=env.get(_CERT)) if url and secret else None
 
     def _call(
         self,

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
-from looker_nb_auth._extension import DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
+from looker_nb_auth._errors import LookerAuthError
+from looker_nb_auth._extension import CERT_ENV, DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
 from looker_nb_auth._handlers import SECRET_HEADER
+from looker_nb_auth._pickup import ExtensionClient
 
 from .helpers import Routes, new_state
 
@@ -61,6 +64,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 
 @pytest.fixture
 def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    yield from _server_process(tmp_path, [])
+
+
+def _server_process(tmp_path: Path, extra_args: list[str]) -> Iterator[ServerProcess]:
     dirs = {name: tmp_path / name for name in ("config", "data", "runtime", "root")}
     for path in dirs.values():
         path.mkdir()
@@ -91,6 +98,7 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
         "--LookerNbAuth.client_guid=real-server",
         "--log-level=DEBUG",
         "--KernelManager.autorestart=False",  # the "kernel" exits at once, on purpose
+        *extra_args,
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -161,3 +169,51 @@ async def test_kernels_of_a_real_server_inherit_a_working_url_and_secret(
         "POST", "pending", body={"state": state}, auth="anonymous", headers={SECRET_HEADER: secret}
     )
     assert crossed.code == 403
+
+
+@pytest.fixture
+def tls_server_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    """The same server with TLS: a self-signed certificate for a name that is not 127.0.0.1."""
+    cert, key = tmp_path / "server.crt", tmp_path / "server.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=jupyter.example", "-addext", "subjectAltName=DNS:jupyter.example",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    yield from _server_process(
+        tmp_path, [f"--ServerApp.certfile={cert}", f"--ServerApp.keyfile={key}"]
+    )
+
+
+def test_kernels_of_a_tls_server_pin_its_certificate(tls_server_process: ServerProcess) -> None:
+    """With TLS the kernel reaches https://127.0.0.1:PORT, a name the certificate lacks: it
+    trusts the server's own certificate file, exported to it, and nothing else."""
+    url = tls_server_process.wait_for("looker-nb-auth: kernels reach this server at ", logged=True)
+    assert url.startswith("https://127.0.0.1:")
+    with httpx.Client(verify=False, trust_env=False) as http:  # only to start the "kernel"
+        started = http.post(
+            f"{url}api/kernels",
+            json={"name": "envdump"},
+            headers={"Authorization": f"token {tls_server_process.token}"},
+        )
+    assert started.status_code == 201
+    inherited = json.loads(tls_server_process.wait_for("KERNEL-ENV "))
+    assert inherited[CERT_ENV].endswith("server.crt")
+
+    client = ExtensionClient.from_environment(inherited)
+    assert client is not None
+    state = new_state()
+    client.register(state)  # a TLS handshake that verified the pinned certificate
+    client.forget(state)
+    client.close()
+
+    # Without the pin, the same request fails verification: the pin is what makes it work.
+    unpinned = ExtensionClient(inherited[SERVER_URL_ENV], inherited[SECRET_ENV])
+    with pytest.raises(LookerAuthError, match="could not reach its Jupyter server"):
+        unpinned.register(new_state())
+    unpinned.close()
+    # And a certificate file that cannot be read is one clear sentence.
+    with pytest.raises(LookerAuthError, match="cannot read its Jupyter server's certificate"):
+        ExtensionClient(url, "s", server_cert=str(Path(inherited[CERT_ENV]).with_name("nope")))
