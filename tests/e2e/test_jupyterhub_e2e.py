@@ -188,12 +188,18 @@ def test_stopped_server_is_spawned_then_login_completes(people: dict[str, HubBro
         ada.open([LOGIN])
     ada.user.stop_server()
     assert ada.user.server() is None
-    notebook = ada.open([LOGIN, WHO_AM_I])
+    notebook = ada.open([LOGIN, WHO_AM_I, "!looker-nb-auth doctor; echo exit=$?"])
     assert ada.user.server() is not None
     popup, _ = start_login(ada, notebook)
     finish_login(ada, notebook, popup)
     notebook.run(1)
     expect(notebook.output(1)).to_contain_text("looker user: ada@example.com")
+    # doctor, from inside the user's server: the extension answers the kernel's secret there.
+    notebook.run(2)
+    expect(notebook.output(2)).to_contain_text("exit=0")
+    doctor = notebook.output_text(2)
+    assert re.search(r"^ok +extension", doctor, re.MULTILINE), doctor
+    assert ada.stack.hub.redirect_uri in doctor
 
 
 def test_login_in_a_named_server(people: dict[str, HubBrowser]) -> None:
