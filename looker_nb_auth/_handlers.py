@@ -27,10 +27,12 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from . import _callback_page as callback_page
 from . import templates_callback
 from ._callback import CALLBACK_PATH, STOPPED_PARAM
+from ._callback_page import MAX_QUERY_CHARS, MAX_VALUE_CHARS, START_AGAIN
 from ._pkce import is_valid_state, state_server_name
-from ._results import AlreadyAnswered, AlreadyRegistered, ResultStore, StoreFull, UnknownState
+from ._results import AlreadyRegistered, ResultStore, StoreFull, UnknownState
 
 __all__ = [
     "CALLBACK_PATH",
@@ -49,29 +51,13 @@ __all__ = [
 
 #: Header carrying the per-run secret from kernels (same name in ``_pickup.py``).
 SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
-MAX_VALUE_CHARS = 4096
-MAX_QUERY_CHARS = 16 * 1024
 _MAX_BODY_BYTES = 4096
 _log = logging.getLogger(__name__)
 
-_START_AGAIN = "go back to the notebook and click Log in to Looker again."
-_LOGGED_IN = "You are logged in to Looker. You can close this window and return to your notebook."
-_UNKNOWN = f"This login link is unknown or has expired; {_START_AGAIN}"
-_ANSWERED = f"This login link has already been used; {_START_AGAIN}"
-_NO_STATE = f"This page was opened without a login state; {_START_AGAIN}"
-_STOPPED = (
-    "Your Jupyter server stopped while you were logging in to Looker, and JupyterHub has "
-    "started it again; open your notebook, run the login cell and click Log in to Looker again."
-)
-_NO_ANSWER = f"Looker sent neither a login code nor an error; {_START_AGAIN}"
-_REPEATED = f"This login link repeats a parameter; {_START_AGAIN}"
-_TOO_LONG = f"This login link is too long; {_START_AGAIN}"
-_MALFORMED = f"This login link is not valid UTF-8; {_START_AGAIN}"
-_DENIED = "You did not allow access in Looker; click Log in to Looker in the notebook to try again."
 _ERROR_PAGES = {
     403: "This Jupyter server did not accept this browser's login; log in to Jupyter here, then "
     "click Log in to Looker in the notebook again.",
-    405: f"This page only answers Looker's redirect; {_START_AGAIN}",
+    405: f"This page only answers Looker's redirect; {START_AGAIN}",
 }
 
 
@@ -282,13 +268,6 @@ class CancelHandler(_JsonHandler):
         self._no_content()
 
 
-class _BadCallback(Exception):
-    def __init__(self, sentence: str, detail: str | None = None) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
-        self.detail = detail
-
-
 class CallbackHandler(_QuietHandler, JupyterHandler):
     """``GET callback?state=&code=`` (or ``error=&error_description=``) in the login popup."""
 
@@ -317,23 +296,17 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
     @web.authenticated
     def get(self) -> None:
         self._hide_query()
+        query, arguments = self.request.query, self.request.query_arguments
         try:
-            state, result = self._parse()
+            state, result = callback_page.parse_query(query, arguments)
             if (elsewhere := self._server_that_asked(state)) is not None:
-                self.redirect(f"{elsewhere}?{self.request.query}")
+                self.redirect(f"{elsewhere}?{query}")
                 return
-            self._store(state, result)
-        except _BadCallback as bad:
-            self.set_status(400)
-            self._page(ok=False, title=bad.sentence, detail=bad.detail)
-            return
-        if "code" in result:
-            self._page(ok=True, title=_LOGGED_IN, state=state)
-        elif result["error"] == "access_denied":
-            self._page(ok=False, title=_DENIED, detail=result["error_description"], state=state)
-        else:
-            title = f"Looker did not log you in ({result['error']}); {_START_AGAIN}"
-            self._page(ok=False, title=title, detail=result["error_description"], state=state)
+            page = callback_page.stored(state, result, self.context.store.result)
+        except callback_page.BadCallback as bad:
+            page = callback_page.Page(400, ok=False, title=bad.sentence, detail=bad.detail)
+        self.set_status(page.status)
+        self._page(ok=page.ok, title=page.title, detail=page.detail, state=page.state)
 
     def redirect(self, url: str, permanent: bool = False, status: int | None = None) -> None:
         """To the login page, which returns here via ``next``: keep the query out of the log."""
@@ -342,7 +315,7 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         sentence = _ERROR_PAGES.get(
-            status_code, f"Something went wrong on this login page; {_START_AGAIN}"
+            status_code, f"Something went wrong on this login page; {START_AGAIN}"
         )
         self._page(ok=False, title=sentence)
 
@@ -356,37 +329,6 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
             )
         )
 
-    def _parse(self) -> tuple[str, dict[str, str]]:
-        """Check the query, then error → code → state, as an OAuth client should."""
-        if len(self.request.query) > MAX_QUERY_CHARS:
-            raise _BadCallback(_TOO_LONG)
-        args: dict[str, str] = {}
-        for key, values in self.request.query_arguments.items():
-            if len(values) != 1:
-                raise _BadCallback(_REPEATED)
-            try:
-                value = values[0].decode("utf-8")
-            except UnicodeDecodeError:
-                raise _BadCallback(_MALFORMED) from None
-            if len(value) > MAX_VALUE_CHARS:
-                raise _BadCallback(_TOO_LONG)
-            args[key] = value
-        if args.get(STOPPED_PARAM) == "1":
-            raise _BadCallback(_STOPPED)
-        result: dict[str, str]
-        if error := args.get("error"):
-            result = {"error": error, "error_description": args.get("error_description", "")}
-        elif code := args.get("code"):
-            result = {"code": code}
-        else:
-            raise _BadCallback(_NO_ANSWER)
-        state = args.get("state")
-        if not state:
-            raise _BadCallback(_NO_STATE, _looker_said(result))
-        if not is_valid_state(state):
-            raise _BadCallback(_UNKNOWN, _looker_said(result))
-        return state, result
-
     def _server_that_asked(self, state: str) -> str | None:
         """On JupyterHub, a login started in another of this user's servers (its state names
         it) came here through the hub's plain user-redirect: that server's callback URL."""
@@ -395,19 +337,3 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         if hub is None or name is None or name == hub.name:
             return None
         return hub.callback_of(name)
-
-    def _store(self, state: str, result: dict[str, str]) -> None:
-        try:
-            self.context.store.result(state, result)
-        except UnknownState:
-            raise _BadCallback(_UNKNOWN, _looker_said(result)) from None
-        except AlreadyAnswered:
-            raise _BadCallback(_ANSWERED, _looker_said(result)) from None
-
-
-def _looker_said(result: dict[str, str]) -> str | None:
-    """Looker's own error, shown (as text) even when the state is wrong; never the code."""
-    if "error" not in result:
-        return None
-    description = result["error_description"]
-    return f"Looker said: {result['error']}" + (f" ({description})" if description else "")

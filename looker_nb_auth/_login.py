@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ._authorize import AuthorizationRequest
 from ._callback import CallbackResult, parse_callback
 from ._errors import LoginCancelled, LoginTimeout, LookerAuthError
+from ._loopback import LoopbackReceiver
 from ._pickup import ExtensionClient
 from ._session import LookerSession
 from ._widget import LoginWidget
@@ -29,14 +30,27 @@ _NO_EXTENSION = (
 )
 
 
+class Receiver(Protocol):
+    """Where the kernel gets Looker's answer: the server extension, or its own loopback port."""
+
+    server_url: str
+
+    def register(self, state: str) -> None: ...
+    def forget(self, state: str) -> None: ...
+    def wait(
+        self, state: str, *, timeout: float, stop: threading.Event | None = None
+    ) -> CallbackResult | None: ...
+
+
 class _Controller:
     """Keeps one widget, one session and at most one pending login in step."""
 
     def __init__(
-        self, session: LookerSession, extension: ExtensionClient | None, *, blocking: bool
+        self, session: LookerSession, extension: Receiver | None, *, blocking: bool
     ) -> None:
         self.session = session
-        self.extension = extension
+        #: Where this login's answer comes from: ``receiver``, or None (paste) if it failed.
+        self.extension = self.receiver = extension
         self.blocking = blocking
         self._lock = threading.RLock()
         self._request: AuthorizationRequest | None = None
@@ -65,10 +79,18 @@ class _Controller:
         """A fresh login (state, verifier, URL), ready for a click."""
         with self._lock:
             self._abandon()
+            self.extension = self.receiver
             try:
                 request = self.session.start_login()
-                if self.extension is not None:
-                    self.extension.register(request.state)
+                try:
+                    if self.extension is not None:
+                        self.extension.register(request.state)
+                except LookerAuthError as exc:
+                    if not isinstance(self.extension, LoopbackReceiver):
+                        raise
+                    # Its port is taken: the next rung for this login, a pasted address.
+                    self.extension = None
+                    message = f"{exc} Or: {_NO_EXTENSION}"
             except LookerAuthError as exc:
                 self._show("error", str(exc))
                 return
@@ -111,8 +133,10 @@ class _Controller:
         try:
             result = self.extension.wait(request.state, timeout=_WAITING_TTL, stop=stop)
             if result is None:
-                if not stop.is_set() and self._request is request:
-                    self._show("error", "The login link expired; click Try again.")
+                with self._lock:
+                    if not stop.is_set() and self._request is request:
+                        self._abandon()
+                        self._show("error", "The login link expired; click Try again.")
                 return
             self._finish(result)
         except LookerAuthError as exc:
@@ -200,7 +224,11 @@ def login(
         _display(widget)  # type: ignore[no-untyped-call]  # IPython's display is untyped
 
     session = LookerSession(base_url, cache=cache, not_logged_in=NOT_YET, **settings)
-    extension = ExtensionClient.from_environment(os.environ)
+    # The ladder: the server extension; else a loopback redirect URI this kernel can listen on;
+    # else the pasted address.
+    extension: Receiver | None = ExtensionClient.from_environment(os.environ)
+    if extension is None:
+        extension = LoopbackReceiver.for_redirect_uri(session.settings.redirect_uri)
     controller = _Controller(session, extension, blocking=wait)
     session._ui = controller
     session.on_login.append(controller.logged_in)

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from . import _callback_page as callback_page
+
 __all__ = [
     "CANCELLED",
     "AlreadyAnswered",
@@ -43,11 +45,11 @@ class AlreadyRegistered(StoreError):
     """Raised by ``register`` for a state that is already pending."""
 
 
-class UnknownState(StoreError):
+class UnknownState(StoreError, callback_page.UnknownState):
     """Raised for a state that was never registered, has expired, or was already picked up."""
 
 
-class AlreadyAnswered(StoreError):
+class AlreadyAnswered(StoreError, callback_page.AlreadyAnswered):
     """Raised by ``result`` when the state already has its answer (a second callback)."""
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support import CLIENT_GUID, REDIRECT_URI
 
 from looker_nb_auth import LoginRequired, LookerSession, login
 from looker_nb_auth._widget import LoginWidget
@@ -19,9 +18,19 @@ def no_extension(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOOKER_NB_AUTH_SECRET", raising=False)
 
 
+#: Not on loopback, so no rung but the pasted address applies (tests/test_loopback.py: the other).
+PASTE_GUID = "paste-tests"
+PASTE_REDIRECT = "https://notebooks.example/looker-nb-auth/callback"
+
+
 @pytest.fixture
-def session(looker: FakeLooker, no_extension: None) -> Iterator[LookerSession]:
-    session = login(looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI)
+def paste_app(looker: FakeLooker) -> None:
+    looker.register_app(PASTE_GUID, PASTE_REDIRECT, display_name="paste", description="Paste.")
+
+
+@pytest.fixture
+def session(looker: FakeLooker, no_extension: None, paste_app: None) -> Iterator[LookerSession]:
+    session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     yield session
     session.close()
 
@@ -104,9 +113,11 @@ def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSess
     assert widget.status == "ready"
 
 
-def test_two_widgets_do_not_cross_results(looker: FakeLooker, no_extension: None) -> None:
-    first = login(looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI)
-    second = login(looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI)
+def test_two_widgets_do_not_cross_results(
+    looker: FakeLooker, no_extension: None, paste_app: None
+) -> None:
+    first = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
+    second = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     redirected = authorize_in_browser(_widget(first).authorize_url, email="grace@example.com")
     with pytest.raises(Exception, match="does not belong"):
         second.complete_login(redirected)

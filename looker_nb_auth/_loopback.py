@@ -1,0 +1,218 @@
+"""The fallback when no server extension is reachable: the kernel's own callback on loopback.
+
+VS Code's local kernels, a plain IPython or a script have no looker-nb-auth server extension.
+When the registered redirect URI is itself a loopback URL, e.g.
+``http://127.0.0.1:8765/looker-nb-auth/callback``, the browser that follows it runs on this
+machine, so the kernel can take Looker's answer there: it listens on that port while a login is
+pending, answers exactly that path with the same page as the extension, and lets nobody else use
+the port longer than needed. (Looker compares redirect URIs character for character, so the port
+is fixed; if something else holds it, the login says so and the pasted-URL rung still works.)
+"""
+
+from __future__ import annotations
+
+import http.server
+import ipaddress
+import secrets
+import socket
+import threading
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import _callback_page as callback_page
+from . import templates_callback
+from ._callback import CallbackResult
+from ._errors import LookerAuthError
+
+__all__ = ["LoopbackReceiver", "loopback_address"]
+
+_CANCELLED = {"error": "cancelled", "error_description": "The login was cancelled."}
+_POLL = 0.05  # how soon a stopped listener lets go of the port, in seconds
+_NOT_HERE = "This page is not a Looker login callback."
+
+
+def loopback_address(redirect_uri: str) -> tuple[str, int, str] | None:
+    """``(host, port, path)`` to listen on for an ``http`` redirect URI on loopback, else None."""
+    parts = urlsplit(redirect_uri)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or parts.query or parts.fragment:
+        return None
+    if host != "localhost":
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return None
+        except ValueError:
+            return None
+    try:
+        port = parts.port or 80
+    except ValueError:
+        return None
+    bind = "127.0.0.1" if host == "localhost" else host
+    return bind, port, parts.path or "/"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "looker-nb-auth"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        receiver = self.server.receiver
+        if parts.path != receiver.path:
+            self._send(callback_page.Page(404, ok=False, title=_NOT_HERE))
+            return
+        # Raw bytes per value, as tornado gives them, so that parse_query checks the UTF-8.
+        arguments = {
+            key: [value.encode("latin-1") for value in values]
+            for key, values in parse_qs(
+                parts.query, keep_blank_values=True, encoding="latin-1"
+            ).items()
+        }
+        self._send(callback_page.answer(parts.query, arguments, receiver.store))
+
+    def _send(self, page: callback_page.Page) -> None:
+        nonce = secrets.token_urlsafe(18)
+        body = templates_callback.render_page(
+            nonce=nonce, ok=page.ok, title=page.title, detail=page.detail, state=page.state
+        ).encode("utf-8")
+        self.send_response(page.status)
+        self.send_header("Content-Type", "text/html; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header(
+            "Content-Security-Policy", templates_callback.content_security_policy(nonce)
+        )
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Nothing: the request line carries the code."""
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], receiver: LoopbackReceiver) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.receiver = receiver
+        super().__init__(address, _Handler)
+
+
+class LoopbackReceiver:
+    """Takes Looker's redirect on a loopback redirect URI, for the states registered with it.
+
+    The same methods as ``ExtensionClient`` (``register``, ``forget``, ``wait``, ``close``): the
+    widget's controller uses either. The port is bound from the first ``register`` until no
+    login is pending.
+    """
+
+    #: The widget's Cancel has no Jupyter route to post to (it tells the kernel instead).
+    server_url = ""
+
+    def __init__(self, redirect_uri: str) -> None:
+        address = loopback_address(redirect_uri)
+        if address is None:
+            raise ValueError(f"{redirect_uri!r} is not an http URL on loopback.")
+        self.host, self.port, self.path = address
+        self.redirect_uri = redirect_uri
+        self._changed = threading.Condition()
+        self._pending: dict[str, dict[str, str] | None] = {}  # state: its answer, once here
+        self._waiting: set[str] = set()
+        self._server: _Server | None = None
+
+    @classmethod
+    def for_redirect_uri(cls, redirect_uri: str) -> LoopbackReceiver | None:
+        return cls(redirect_uri) if loopback_address(redirect_uri) else None
+
+    def store(self, state: str, result: dict[str, str]) -> None:
+        """The page's handler: keep the answer for the waiting login (``callback_page`` store)."""
+        with self._changed:
+            if state not in self._pending:
+                raise callback_page.UnknownState(state)
+            if self._pending[state] is not None:
+                raise callback_page.AlreadyAnswered(state)
+            self._pending[state] = result
+            self._changed.notify_all()
+
+    def register(self, state: str) -> None:
+        """A login with this state starts: listen on the redirect URI's port if not yet."""
+        with self._changed:
+            if self._server is None:
+                try:
+                    self._server = _Server((self.host, self.port), self)
+                except OSError as exc:
+                    raise LookerAuthError(
+                        f"This kernel cannot listen on {self.host}:{self.port}, where the redirect "
+                        f"URI points ({exc.strerror or type(exc).__name__}); finish or cancel the "
+                        "login waiting there (another notebook?), then click Try again."
+                    ) from exc
+                threading.Thread(
+                    target=self._server.serve_forever,
+                    kwargs={"poll_interval": _POLL},
+                    name="looker-nb-auth-loopback",
+                    daemon=True,
+                ).start()
+            self._pending[state] = None
+
+    def forget(self, state: str) -> None:
+        """Drop a pending login; a ``wait`` parked on it returns ``cancelled``."""
+        with self._changed:
+            if state in self._waiting and self._pending.get(state) is None:
+                self._pending[state] = dict(_CANCELLED)  # the waiter takes it and cleans up
+                self._changed.notify_all()
+            elif state not in self._waiting:
+                self._pending.pop(state, None)
+            idle = self._idle_server()
+        _stop(idle)
+
+    def wait(
+        self, state: str, *, timeout: float, stop: threading.Event | None = None
+    ) -> CallbackResult | None:
+        """Until the redirect for ``state`` arrives; ``None`` on timeout or ``stop`` (the login
+        stays pending until ``forget``, as with the extension)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._waiting.add(state)
+            try:
+                while state in self._pending and self._pending[state] is None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or (stop is not None and stop.is_set()):
+                        return None
+                    self._changed.wait(remaining)  # store() and forget() notify
+            finally:
+                self._waiting.discard(state)
+            answered = self._pending.pop(state, None)
+            idle = self._idle_server()
+        _stop(idle)
+        if answered is None:
+            return None  # forgotten before this wait, or closed
+        return CallbackResult(
+            state=state,
+            code=answered.get("code"),
+            error=answered.get("error"),
+            error_description=answered.get("error_description"),
+        )
+
+    def _idle_server(self) -> _Server | None:
+        """With nothing pending, the server to stop (outside the lock): the port is let go."""
+        if self._pending or self._server is None:
+            return None
+        server, self._server = self._server, None
+        return server
+
+    def close(self) -> None:
+        with self._changed:
+            self._pending.clear()
+            self._changed.notify_all()
+            idle = self._idle_server()
+        _stop(idle)
+
+
+def _stop(server: _Server | None) -> None:
+    """Stop serving (within one poll interval) and close the listening socket."""
+    if server is not None:
+        server.shutdown()
+        server.server_close()

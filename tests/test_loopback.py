@@ -1,0 +1,206 @@
+"""The fallback rung with no server extension: the kernel takes Looker's redirect on loopback.
+
+A real HTTP listener on 127.0.0.1, the Looker stand-in's real pages, and httpx as the browser
+that follows Looker's redirect to the registered loopback URI.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from looker_nb_auth import LookerSession, login
+from looker_nb_auth._loopback import LoopbackReceiver, loopback_address
+from looker_nb_auth._pkce import new_state
+from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+
+GUID = "loopback-tests"
+TIMEOUT = 30.0  # a bound for waits on events, never reached when things work
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_is_free(port: int) -> bool:
+    """Nothing listens there (closed connections may linger in TIME_WAIT, as with any server
+    that closes first: SO_REUSEADDR, which listeners set, ignores those)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@pytest.fixture
+def redirect_uri(looker: FakeLooker, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A loopback redirect URI registered in Looker, and no server extension in sight."""
+    monkeypatch.delenv("LOOKER_NB_AUTH_SERVER_URL", raising=False)
+    monkeypatch.delenv("LOOKER_NB_AUTH_SECRET", raising=False)
+    uri = f"http://127.0.0.1:{free_port()}/looker-nb-auth/callback"
+    looker.register_app(GUID, uri, display_name="loopback", description="Loopback tests.")
+    return uri
+
+
+@pytest.fixture
+def session(looker: FakeLooker, redirect_uri: str) -> Iterator[LookerSession]:
+    session = login(looker.api_url, client_guid=GUID, redirect_uri=redirect_uri)
+    yield session
+    session.close()
+
+
+def follow(redirected: str) -> httpx.Response:
+    """What the browser does with Looker's redirect."""
+    with httpx.Client(trust_env=False, timeout=10.0) as browser:
+        return browser.get(redirected)
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("http://127.0.0.1:8765/looker-nb-auth/cb", ("127.0.0.1", 8765, "/looker-nb-auth/cb")),
+        ("http://localhost:8765/cb", ("127.0.0.1", 8765, "/cb")),
+        ("http://[::1]:8765/cb", ("::1", 8765, "/cb")),
+        ("http://127.0.0.2/cb", ("127.0.0.2", 80, "/cb")),
+        ("http://127.0.0.1:8765", ("127.0.0.1", 8765, "/")),
+        ("https://127.0.0.1:8765/cb", None),  # the kernel has no certificate to serve
+        ("http://jupyter.example:8765/cb", None),
+        ("http://10.0.0.1:8765/cb", None),
+        ("http://127.0.0.1:8765/cb?tenant=a", None),
+        ("http://127.0.0.1:99999/cb", None),
+    ],
+)  # fmt: skip
+def test_which_redirect_uris_the_kernel_can_listen_on(
+    uri: str, expected: tuple[str, int, str] | None
+) -> None:
+    assert loopback_address(uri) == expected
+
+
+def test_login_completes_through_the_kernel_s_own_listener(
+    session: LookerSession, redirect_uri: str
+) -> None:
+    """Non-blocking ``login()``: the button, Looker's pages, the redirect to the loopback URI;
+    the kernel's background thread redeems the code; the port is let go afterwards."""
+    widget = session._ui.widget  # type: ignore[attr-defined]
+    assert widget.status == "ready"
+    assert widget.message == ""  # nothing to paste: the kernel listens
+    port = urlsplit(redirect_uri).port
+    assert port is not None and not port_is_free(port)
+    logged_in = threading.Event()
+    session.on_login.append(logged_in.set)
+
+    page = follow(authorize_in_browser(widget.authorize_url))
+
+    assert page.status_code == 200
+    assert "You are logged in to Looker" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
+    assert logged_in.wait(TIMEOUT)
+    assert session.user.email == "ada@example.com"
+    assert widget.status == "logged_in"
+    # The listener stopped when the answer was taken: the port is free again for others.
+    assert port_is_free(port)
+
+
+def test_a_blocking_wait_returns_when_the_browser_arrives(
+    looker: FakeLooker, redirect_uri: str
+) -> None:
+    """``wait=True``'s path: the cell blocks on the listener until the redirect arrives."""
+    receiver = LoopbackReceiver(redirect_uri)
+    state = new_state()
+    receiver.register(state)
+    arrived: list[httpx.Response] = []
+    browser = threading.Thread(
+        target=lambda: arrived.append(follow(f"{redirect_uri}?code=the-code&state={state}"))
+    )
+    browser.start()
+    result = receiver.wait(state, timeout=TIMEOUT)
+    browser.join(TIMEOUT)
+    assert result is not None and result.code == "the-code" and result.state == state
+    assert arrived[0].status_code == 200
+    assert port_is_free(urlsplit(redirect_uri).port or 80)
+
+
+def test_denied_unknown_repeated_and_elsewhere(redirect_uri: str) -> None:
+    receiver = LoopbackReceiver(redirect_uri)
+    state = new_state()
+    receiver.register(state)
+    try:
+        unknown = follow(f"{redirect_uri}?code=c&state={new_state()}")
+        assert unknown.status_code == 400
+        assert "This login link is unknown or has expired" in unknown.text
+        elsewhere = follow(redirect_uri.replace("/callback", "/other") + f"?code=c&state={state}")
+        assert elsewhere.status_code == 404
+        repeated = follow(f"{redirect_uri}?code=a&code=b&state={state}")
+        assert repeated.status_code == 400
+        assert "repeats a parameter" in repeated.text
+        denied = follow(f"{redirect_uri}?error=access_denied&error_description=No.&state={state}")
+        assert denied.status_code == 200
+        assert "You did not allow access in Looker" in denied.text
+        again = follow(f"{redirect_uri}?code=c&state={state}")
+        assert again.status_code == 400
+        assert "already been used" in again.text
+        result = receiver.wait(state, timeout=TIMEOUT)
+        assert result is not None and result.error == "access_denied" and result.code is None
+    finally:
+        receiver.close()
+
+
+def test_forget_wakes_a_waiting_login_with_cancelled(redirect_uri: str) -> None:
+    receiver = LoopbackReceiver(redirect_uri)
+    state = new_state()
+    receiver.register(state)
+    results: list[object] = []
+    waiting = threading.Thread(target=lambda: results.append(receiver.wait(state, timeout=TIMEOUT)))
+    waiting.start()
+    while state not in receiver._waiting:  # the waiter parked (it holds the lock until then)
+        with receiver._changed:
+            pass
+    receiver.forget(state)
+    waiting.join(TIMEOUT)
+    (result,) = results
+    assert getattr(result, "error", None) == "cancelled"
+    assert port_is_free(urlsplit(redirect_uri).port or 80)
+
+
+def test_a_taken_port_falls_back_to_the_pasted_address(
+    looker: FakeLooker, redirect_uri: str
+) -> None:
+    port = urlsplit(redirect_uri).port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port or 80))
+        taken.listen()
+        session = login(looker.api_url, client_guid=GUID, redirect_uri=redirect_uri)
+        widget = session._ui.widget  # type: ignore[attr-defined]
+        assert widget.status == "ready"
+        assert f"cannot listen on 127.0.0.1:{port}" in widget.message
+        assert "session.complete_login(" in widget.message
+        # ...and the pasted address still logs in.
+        redirected = authorize_in_browser(widget.authorize_url)
+        assert session.complete_login(redirected).email == "ada@example.com"
+        session.close()
+
+
+def test_the_code_is_never_logged(
+    session: LookerSession, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    widget = session._ui.widget  # type: ignore[attr-defined]
+    logged_in = threading.Event()
+    session.on_login.append(logged_in.set)
+    redirected = authorize_in_browser(widget.authorize_url)
+    follow(redirected)
+    assert logged_in.wait(TIMEOUT)
+    code = parse_qs(urlsplit(redirected).query)["code"][0]
+    out, err = capfd.readouterr()
+    assert code not in out + err + caplog.text
