@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ._callback import CALLBACK_PATH
+from ._errors import LookerAuthError
 from ._settings import ENVIRONMENT
 
 if TYPE_CHECKING:
@@ -57,13 +58,12 @@ _ENV_KEYS = {
 _T = TypeVar("_T")
 
 
-class AdminError(Exception):
+class AdminError(LookerAuthError):
     """One sentence for the admin; ``exit_code`` 2 for a usage problem, 1 for anything else."""
 
     def __init__(self, message: str, *, exit_code: int = 1, status_code: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, status_code=status_code)
         self.exit_code = exit_code
-        self.status_code = status_code
 
 
 class MissingCredentials(AdminError):
