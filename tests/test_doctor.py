@@ -11,17 +11,15 @@ from pathlib import Path
 import pytest
 from admin_helpers import (
     STATUS_LINE,
-    JupyterServer,
-    Kernel,
     closed_port_url,
     console_script,
     isolate,
-    jupyter_server,
     set_extension_enabled,
     statuses,
     use_admin,
     use_settings,
 )
+from jupyter_process import JupyterServer, Kernel, jupyter_server
 from support import CLIENT_GUID, REDIRECT_URI
 
 from looker_nb_auth._cli import main
