@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -35,6 +35,7 @@ __all__ = [
     "JupyterServer",
     "LoginWidget",
     "Notebook",
+    "ServerProcess",
     "Traffic",
     "complete_looker_login",
     "expect_callback_page",
@@ -108,8 +109,88 @@ def _clean_environment(dirs: Mapping[str, Path]) -> dict[str, str]:
     return env
 
 
+class ServerProcess:
+    """A server started in its own session, its output in ``log_path``, ready once ``api()``
+    answers ``ready_path`` with 200. Subclasses (dataclasses) hold ``process`` and ``_log``."""
+
+    name: ClassVar[str]
+    #: How long a SIGTERM may take before SIGKILL (to the whole process group).
+    stop_timeout: ClassVar[float] = 30.0
+    process: subprocess.Popen[bytes] | None
+    _log: IO[bytes] | None
+    log_path: Path
+
+    def api(self, *, timeout: float = 30.0) -> httpx.Client:
+        raise NotImplementedError
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def _launch(
+        self,
+        command: list[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        ready_path: str,
+        timeout: float,
+    ) -> None:
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,  # the terminal's Ctrl-C goes to pytest, which stops us
+        )
+        try:
+            self._wait_ready(ready_path, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, ready_path: str, timeout: float) -> None:
+        """Until ``GET ready_path`` answers 200 (or the process dies)."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        with self.api(timeout=2.0) as api:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"{self.name} exited with {self.process.returncode}:\n"
+                        + self.log_text()[-4000:]
+                    )
+                with contextlib.suppress(httpx.TransportError):
+                    if api.get(ready_path).status_code == 200:
+                        return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{self.name} did not answer {ready_path} within {timeout:g} s:\n"
+                        + self.log_text()[-4000:]
+                    )
+                with contextlib.suppress(subprocess.TimeoutExpired):  # cut short on exit
+                    self.process.wait(timeout=0.25)  # the poll interval
+
+    def stop(self) -> None:
+        """SIGTERM (Jupyter and JupyterHub stop what they started), then wait; SIGKILL to the
+        whole process group only if it hangs."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 @dataclass
-class JupyterServer:
+class JupyterServer(ServerProcess):
     """A ``jupyter lab`` / ``jupyter notebook`` process on loopback with token auth."""
 
     ui: UI
@@ -128,15 +209,16 @@ class JupyterServer:
         return self.home / "root"
 
     @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"jupyter {self.ui}"
+
+    @property
     def log_path(self) -> Path:
         return self.home / "server.log"
 
     @property
     def redirect_uri(self) -> str:
         return f"{self.url}looker-nb-auth/callback"
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def page_url(self, notebook: str, *, workspace: str) -> str:
         """The notebook's page; Lab gets a fresh workspace so no earlier tab is restored."""
@@ -174,45 +256,13 @@ class JupyterServer:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # containers and CI often run as root
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        self._launch(
             command,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
             env=_clean_environment(dirs),
             cwd=self.home,
-            start_new_session=True,  # the terminal's Ctrl-C goes to pytest, which stops us
+            ready_path="api/status",
+            timeout=timeout,
         )
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_ready(self, timeout: float) -> None:
-        """Until ``GET /api/status`` answers 200 with the token (or the process dies)."""
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        with self.api(timeout=2.0) as api:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"jupyter {self.ui} exited with {self.process.returncode}:\n"
-                        + self.log_text()[-4000:]
-                    )
-                try:
-                    if api.get("api/status").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"jupyter {self.ui} did not answer /api/status within {timeout:g} s:\n"
-                        + self.log_text()[-4000:]
-                    )
-                with contextlib.suppress(subprocess.TimeoutExpired):  # cut short on exit
-                    self.process.wait(timeout=0.25)  # the poll interval
 
     def api(self, *, timeout: float = 30.0) -> httpx.Client:
         return httpx.Client(
@@ -253,20 +303,6 @@ class JupyterServer:
                 api.delete(f"api/sessions/{session['id']}")
             for kernel in api.get("api/kernels").json():
                 api.delete(f"api/kernels/{kernel['id']}")
-
-    def stop(self) -> None:
-        """SIGTERM (Jupyter shuts its kernels down), then wait; SIGKILL only if it hangs."""
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 def write_notebook(path: Path, cells: Iterable[str]) -> str:

@@ -5,24 +5,22 @@ tells an admin to (one Looker OAuth app, its redirect URI the hub's user-redirec
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from .helpers import _clean_environment, _user_settings
+from .helpers import ServerProcess, _clean_environment, _user_settings
 
 __all__ = ["HUB_PASSWORD", "Hub", "HubUser", "find_proxy"]
 
@@ -84,8 +82,11 @@ c.JupyterHub.load_roles = [
 
 
 @dataclass
-class Hub:
+class Hub(ServerProcess):
     """``jupyterhub`` (and the proxy it starts) in a fresh directory."""
+
+    name: ClassVar[str] = "jupyterhub"
+    stop_timeout: ClassVar[float] = 60.0  # it stops every server it spawned first
 
     home: Path
     port: int
@@ -112,9 +113,6 @@ class Hub:
     @property
     def log_path(self) -> Path:
         return self.home / "jupyterhub.log"
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def user(self, name: str, server_name: str = "") -> HubUser:
         return HubUser(self, name, server_name)
@@ -144,43 +142,13 @@ class Hub:
         )
         env = _clean_environment({"JUPYTER_CONFIG_DIR": self.home / "hub-config"})
         env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"  # node, the proxy
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        self._launch(
             [str(VENV_BIN / "jupyterhub"), "-f", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
             env=env,
             cwd=self.home,
-            start_new_session=True,
+            ready_path="hub/api/",
+            timeout=timeout,
         )
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_ready(self, timeout: float) -> None:
-        """Until the hub answers through the proxy (or the process dies)."""
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        with self.api(timeout=2.0) as api:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"jupyterhub exited with {self.process.returncode}:\n"
-                        + self.log_text()[-4000:]
-                    )
-                with contextlib.suppress(httpx.TransportError):
-                    if api.get("hub/api/").status_code == 200:
-                        return
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"jupyterhub did not answer within {timeout:g} s:\n"
-                        + self.log_text()[-4000:]
-                    )
-                with contextlib.suppress(subprocess.TimeoutExpired):  # cut short on exit
-                    self.process.wait(timeout=0.25)  # the poll interval
 
     def api(self, *, timeout: float = 30.0) -> httpx.Client:
         """The hub's REST API (and users' servers) as the test service."""
@@ -190,20 +158,6 @@ class Hub:
             timeout=timeout,
             trust_env=False,
         )
-
-    def stop(self) -> None:
-        """SIGTERM: the hub stops the servers it spawned and its proxy."""
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 @dataclass
