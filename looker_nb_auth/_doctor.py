@@ -33,7 +33,7 @@ from ._admin import (
 from ._cache import default_cache_path, keyring_usable, unsafe_reason
 from ._callback import CALLBACK_PATH
 from ._errors import ConfigurationError, LookerAuthError
-from ._pickup import ExtensionClient
+from ._pickup import SECRET_ENV, SERVER_URL_ENV, ExtensionClient
 from ._settings import Settings, resolve_settings
 
 __all__ = [
@@ -54,8 +54,6 @@ __all__ = [
 Status = Literal["ok", "warn", "skip", "FAIL"]
 SKEW_WARN = 30.0
 SKEW_FAIL = 300.0
-_SERVER_URL_ENV = "LOOKER_NB_AUTH_SERVER_URL"
-_SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
 _EXTENSION = "looker_nb_auth"
 _VERSIONS_TIMEOUT = 15.0
 _SETTING_ORDER = ("base_url", "looker_url", "client_guid", "redirect_uri", "verify_ssl", "timeout")
@@ -144,7 +142,7 @@ def check_extension(environ: Mapping[str, str]) -> Check:
             return Check(
                 name,
                 "FAIL",
-                f"the Jupyter server at {url} refused this process's {_SECRET_ENV} "
+                f"the Jupyter server at {url} refused this process's {SECRET_ENV} "
                 f"(HTTP {exc.status_code}), so logins cannot pick up Looker's answer",
                 "Restart the kernel or open a new terminal so it inherits the secret of the "
                 "running server (the server was probably restarted).",
@@ -153,7 +151,7 @@ def check_extension(environ: Mapping[str, str]) -> Check:
             return Check(
                 name,
                 "FAIL",
-                f"the Jupyter server at {url} ({_SERVER_URL_ENV}) cannot be reached from here",
+                f"the Jupyter server at {url} ({SERVER_URL_ENV}) cannot be reached from here",
                 "Restart the kernel or open a new terminal so it inherits the running server's "
                 "URL, and check that the server is still running.",
             )

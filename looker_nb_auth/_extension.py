@@ -38,7 +38,9 @@ from traitlets import Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from ._handlers import CALLBACK_PATH, HandlerContext, HubServer, routes
+from ._pickup import CERT_ENV, SECRET_ENV, SERVER_URL_ENV
 from ._results import ResultStore
+from ._settings import SERVER_DEFAULTS
 
 __all__ = [
     "CALLBACK_PATH",
@@ -55,10 +57,7 @@ __all__ = [
     "server_defaults",
 ]
 
-SERVER_URL_ENV = "LOOKER_NB_AUTH_SERVER_URL"
-SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
-CERT_ENV = "LOOKER_NB_AUTH_SERVER_CERT"
-DEFAULTS_ENV = "LOOKER_NB_AUTH_DEFAULTS"
+DEFAULTS_ENV = SERVER_DEFAULTS
 #: ``serverapp.web_app.settings[SETTINGS_KEY]`` is this server run's ``Extension``.
 SETTINGS_KEY = "looker_nb_auth"
 _DEFAULT_KEYS = ("base_url", "looker_url", "client_guid", "redirect_uri", "display_name")

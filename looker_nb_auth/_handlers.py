@@ -31,6 +31,7 @@ from . import _callback_page as callback_page
 from . import templates_callback
 from ._callback import CALLBACK_PATH, STOPPED_PARAM
 from ._callback_page import MAX_QUERY_CHARS, MAX_VALUE_CHARS, START_AGAIN
+from ._pickup import SECRET_HEADER
 from ._pkce import is_valid_state, state_server_name
 from ._results import AlreadyRegistered, ResultStore, StoreFull, UnknownState
 
@@ -49,8 +50,6 @@ __all__ = [
     "routes",
 ]
 
-#: Header carrying the per-run secret from kernels (same name in ``_pickup.py``).
-SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
 _MAX_BODY_BYTES = 4096
 _log = logging.getLogger(__name__)
 

@@ -20,12 +20,13 @@ import httpx
 from ._callback import CallbackResult
 from ._errors import LookerAuthError, StateMismatch
 
-__all__ = ["SECRET_HEADER", "ExtensionClient"]
+__all__ = ["CERT_ENV", "SECRET_ENV", "SECRET_HEADER", "SERVER_URL_ENV", "ExtensionClient"]
 
+#: The kernel-to-server contract, exported by ``_extension.py`` and read here and by doctor.
 SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
-_SERVER_URL = "LOOKER_NB_AUTH_SERVER_URL"
-_SECRET = "LOOKER_NB_AUTH_SECRET"
-_CERT = "LOOKER_NB_AUTH_SERVER_CERT"
+SERVER_URL_ENV = "LOOKER_NB_AUTH_SERVER_URL"
+SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
+CERT_ENV = "LOOKER_NB_AUTH_SERVER_CERT"
 _POLL = 25.0
 
 
@@ -66,8 +67,8 @@ class ExtensionClient:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ExtensionClient | None:
         """The client for the server that started this kernel, or ``None`` outside one."""
         env = os.environ if environ is None else environ
-        url, secret = env.get(_SERVER_URL), env.get(_SECRET)
-        return cls(url, secret, server_cert=env.get(_CERT)) if url and secret else None
+        url, secret = env.get(SERVER_URL_ENV), env.get(SECRET_ENV)
+        return cls(url, secret, server_cert=env.get(CERT_ENV)) if url and secret else None
 
     def _call(
         self,
