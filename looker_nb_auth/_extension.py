@@ -15,8 +15,8 @@ variables into the server's environment, which the kernels it starts inherit:
 - ``LOOKER_NB_AUTH_SECRET``: a random secret for this server run, sent by kernels in the
   ``X-Looker-Nb-Auth-Secret`` header;
 - ``LOOKER_NB_AUTH_DEFAULTS``: JSON of the configured settings, always with a ``redirect_uri``;
-- ``LOOKER_NB_AUTH_SERVER_CERT``: with TLS (``ServerApp.certfile``, or JupyterHub's internal
-  SSL), the server's certificate file, which kernels pin: its name is not ``127.0.0.1``.
+- ``LOOKER_NB_AUTH_SERVER_CERT``: with TLS (``ServerApp.certfile``), the server's certificate
+  file, which kernels pin: its name is not ``127.0.0.1``.
 """
 
 from __future__ import annotations

@@ -33,9 +33,10 @@ _POLL = 25.0
 def _pinned(cert_file: str) -> ssl.SSLContext:
     """Trust exactly the server's own certificate, whatever names it carries.
 
-    The kernel reaches its server over loopback (``https://127.0.0.1:PORT``), a name the
-    certificate of a public host name, or of JupyterHub's internal SSL, does not have. Trusting
-    that certificate itself (a partial chain) and not the name is the stronger check here.
+    The kernel reaches its server over loopback (``https://127.0.0.1:PORT``), a name a
+    certificate for the server's public host name does not have. Trusting that certificate
+    itself (a partial chain) and not the name is the stronger check here. (JupyterHub's
+    ``internal_ssl`` also wants a client certificate, which kernels do not have: unsupported.)
     """
     try:
         context = ssl.create_default_context(cafile=cert_file)
