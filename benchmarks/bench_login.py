@@ -28,9 +28,9 @@ import httpx
 from jupyter_server.serverapp import ServerApp
 
 from looker_nb_auth import LookerSession
-from looker_nb_auth._pickup import ExtensionClient
-from looker_nb_auth._token import parse_token_response, redeem_request
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+from looker_nb_auth.kernel.pickup import ExtensionClient
+from looker_nb_auth.oauth.token import parse_token_response, redeem_request
 
 GUID = "looker-nb-auth-bench"
 

@@ -8,8 +8,6 @@
 
 from typing import Any as _Any
 
-from ._authorize import AuthorizationRequest
-from ._cache import CacheError, CacheWarning
 from ._errors import (
     AccessDenied,
     ConfigurationError,
@@ -23,8 +21,10 @@ from ._errors import (
     RedirectUriMismatch,
     StateMismatch,
 )
-from ._session import LookerSession, LookerUser
 from ._settings import Settings
+from .kernel.cache import CacheError, CacheWarning
+from .kernel.session import LookerSession, LookerUser
+from .oauth.authorize import AuthorizationRequest
 
 __version__ = "0.1.0"
 
@@ -35,21 +35,14 @@ def login(*args: _Any, **kwargs: _Any) -> LookerSession:
     See ``looker_nb_auth._login.login`` for the arguments; imported lazily so that
     ``import looker_nb_auth`` stays light.
     """
-    from ._login import login as _login
+    from .kernel.login import login as _login
 
     return _login(*args, **kwargs)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     """Jupyter Server discovers the extension (the callback and pickup handlers) here."""
-    return [{"module": "looker_nb_auth"}]
-
-
-def _load_jupyter_server_extension(serverapp: object) -> None:
-    """Called by Jupyter Server: registers the handlers and exports the kernel's way back."""
-    from ._extension import load
-
-    load(serverapp)
+    return [{"module": "looker_nb_auth.server"}]
 
 
 __all__ = [

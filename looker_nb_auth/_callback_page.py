@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ._callback import STOPPED_PARAM
-from ._pkce import is_valid_state
+from .oauth.callback import STOPPED_PARAM
+from .oauth.pkce import is_valid_state
 
 __all__ = [
     "ANSWERED",

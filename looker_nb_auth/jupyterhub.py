@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote
 
-from ._callback import CALLBACK_PATH, STOPPED_PARAM
-from ._pkce import state_server_name
+from .oauth.callback import CALLBACK_PATH, STOPPED_PARAM
+from .oauth.pkce import state_server_name
 
 __all__ = ["user_redirect_hook"]
 

@@ -1,8 +1,8 @@
 from urllib.parse import parse_qs, urlsplit
 
 from looker_nb_auth import AuthorizationRequest
-from looker_nb_auth._authorize import authorize_url
-from looker_nb_auth._pkce import code_challenge
+from looker_nb_auth.oauth.authorize import authorize_url
+from looker_nb_auth.oauth.pkce import code_challenge
 
 
 def test_authorize_url_is_on_the_ui_host_with_exact_parameters() -> None:

@@ -18,7 +18,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
 
-from looker_nb_auth._cache import (
+from looker_nb_auth.kernel.cache import (
     CachedLogin,
     CacheError,
     CacheKey,
@@ -310,7 +310,7 @@ def test_file_cache_keeps_every_save_from_many_threads(path: Path) -> None:
 
 CHILD = """
 import sys
-from looker_nb_auth._cache import CacheKey, CachedLogin, FileCache
+from looker_nb_auth.kernel.cache import CacheKey, CachedLogin, FileCache
 cache, who = FileCache(sys.argv[1]), sys.argv[2]
 print("ready", flush=True)
 sys.stdin.readline()

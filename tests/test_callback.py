@@ -1,7 +1,7 @@
 import pytest
 
 from looker_nb_auth import LookerAuthError
-from looker_nb_auth._callback import parse_callback
+from looker_nb_auth.oauth.callback import parse_callback
 
 
 def test_pasted_redirect_url_is_read() -> None:

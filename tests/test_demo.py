@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from looker_nb_auth._cli import main
-from looker_nb_auth._demo import run_demo
+from looker_nb_auth.cli.demo import run_demo
+from looker_nb_auth.cli.main import main
 
 
 def test_scripted_demo_logs_in_calls_the_api_and_logs_out() -> None:

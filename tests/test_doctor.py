@@ -22,8 +22,9 @@ from admin_helpers import (
 from jupyter_process import JupyterServer, Kernel, jupyter_server
 from support import CLIENT_GUID, REDIRECT_URI
 
-from looker_nb_auth._cli import main
-from looker_nb_auth._doctor import (
+from looker_nb_auth._errors import ConfigurationError
+from looker_nb_auth._settings import resolve_settings
+from looker_nb_auth.cli.doctor import (
     Check,
     check_cache,
     check_clock,
@@ -31,8 +32,7 @@ from looker_nb_auth._doctor import (
     describe_uri_difference,
     run_doctor,
 )
-from looker_nb_auth._errors import ConfigurationError
-from looker_nb_auth._settings import resolve_settings
+from looker_nb_auth.cli.main import main
 from looker_nb_auth.fake_looker import FakeLooker
 
 ALL = ("extension", "settings", "looker", "clock", "app", "cache")

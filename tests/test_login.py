@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from looker_nb_auth import LoginRequired, LookerSession, login
-from looker_nb_auth._widget import LoginWidget
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+from looker_nb_auth.kernel.widget import LoginWidget
 
 
 @pytest.fixture

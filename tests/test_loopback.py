@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from looker_nb_auth import LookerSession, login
-from looker_nb_auth._loopback import LoopbackReceiver, loopback_address
-from looker_nb_auth._pkce import new_state
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+from looker_nb_auth.kernel.loopback import LoopbackReceiver, loopback_address
+from looker_nb_auth.oauth.pkce import new_state
 
 GUID = "loopback-tests"
 TIMEOUT = 30.0  # a bound for waits on events, never reached when things work

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from looker_nb_auth._authorize import AuthorizationRequest
-from looker_nb_auth._pkce import (
+from looker_nb_auth.oauth.authorize import AuthorizationRequest
+from looker_nb_auth.oauth.pkce import (
     code_challenge,
     is_valid_state,
     new_code_verifier,

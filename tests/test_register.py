@@ -17,8 +17,8 @@ from admin_helpers import (
 )
 from support import CLIENT_GUID, REDIRECT_URI
 
-from looker_nb_auth._admin import hub_redirect_uri
-from looker_nb_auth._cli import main
+from looker_nb_auth.cli.admin import hub_redirect_uri
+from looker_nb_auth.cli.main import main
 from looker_nb_auth.fake_looker import FakeLooker
 
 NEW_GUID = "jupyter-notebooks"

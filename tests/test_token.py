@@ -13,7 +13,7 @@ from looker_nb_auth import (
     RedirectUriMismatch,
     Settings,
 )
-from looker_nb_auth._token import (
+from looker_nb_auth.oauth.token import (
     Token,
     parse_token_response,
     redeem_request,

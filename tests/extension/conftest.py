@@ -16,7 +16,7 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403
 from traitlets.config import Config
 
-from looker_nb_auth._extension import (
+from looker_nb_auth.server.extension import (
     DEFAULTS_ENV,
     SECRET_ENV,
     SERVER_URL_ENV,

@@ -9,8 +9,8 @@ import re
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from looker_nb_auth._handlers import MAX_QUERY_CHARS, MAX_VALUE_CHARS
-from looker_nb_auth._pkce import new_state as pkce_state
+from looker_nb_auth.oauth.pkce import new_state as pkce_state
+from looker_nb_auth.server.handlers import MAX_QUERY_CHARS, MAX_VALUE_CHARS
 
 from .helpers import ObservedStore, Routes, body_json, new_state
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from tornado.tcpclient import TCPClient
 
-from looker_nb_auth._handlers import SECRET_HEADER
-from looker_nb_auth._results import ResultStore
+from looker_nb_auth.server.handlers import SECRET_HEADER
+from looker_nb_auth.server.pending import ResultStore
 
 from .helpers import ManualClock, ObservedStore, Routes, body_json, new_state
 

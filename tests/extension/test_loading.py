@@ -14,7 +14,7 @@ from tornado.httpclient import AsyncHTTPClient
 from traitlets import TraitError
 from traitlets.config import Config
 
-from looker_nb_auth._extension import (
+from looker_nb_auth.server.extension import (
     DEFAULTS_ENV,
     SECRET_ENV,
     SERVER_URL_ENV,
@@ -24,8 +24,8 @@ from looker_nb_auth._extension import (
     kernel_server_url,
     server_defaults,
 )
-from looker_nb_auth._handlers import SECRET_HEADER
-from looker_nb_auth._handlers import routes as route_table
+from looker_nb_auth.server.handlers import SECRET_HEADER
+from looker_nb_auth.server.handlers import routes as route_table
 
 from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, new_state
 

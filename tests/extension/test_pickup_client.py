@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-from looker_nb_auth._extension import Extension
-from looker_nb_auth._pickup import ExtensionClient
+from looker_nb_auth.kernel.pickup import ExtensionClient
+from looker_nb_auth.server.extension import Extension
 
 from .helpers import ObservedStore, Routes, new_state
 

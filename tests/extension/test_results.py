@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from looker_nb_auth._results import (
+from looker_nb_auth.server.pending import (
     CANCELLED,
     AlreadyAnswered,
     AlreadyRegistered,

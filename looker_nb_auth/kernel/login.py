@@ -12,13 +12,13 @@ import threading
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ._authorize import AuthorizationRequest
-from ._callback import CallbackResult, parse_callback
-from ._errors import LoginCancelled, LoginTimeout, LookerAuthError
-from ._loopback import LoopbackReceiver
-from ._pickup import ExtensionClient
-from ._session import LookerSession
-from ._widget import LoginWidget
+from .._errors import LoginCancelled, LoginTimeout, LookerAuthError
+from ..oauth.authorize import AuthorizationRequest
+from ..oauth.callback import CallbackResult, parse_callback
+from .loopback import LoopbackReceiver
+from .pickup import ExtensionClient
+from .session import LookerSession
+from .widget import LoginWidget
 
 __all__ = ["login"]
 

@@ -44,12 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         "--section", metavar="NAME", help="section of the ini file (default: the first)"
     )
     if args and args[0] == "fake-looker":
-        from .fake_looker import main as fake_looker_main
+        from ..fake_looker import main as fake_looker_main
 
         return fake_looker_main(args[1:])
     parsed = parser.parse_args(args)
     if parsed.command == "demo":
-        from ._demo import run_demo, run_notebook_demo
+        from .demo import run_demo, run_notebook_demo
 
         if parsed.scripted:
             return run_demo()
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if parsed.command == "register":
         return _register(parsed)
     if parsed.command == "doctor":
-        from ._doctor import run_doctor
+        from .doctor import run_doctor
 
         return run_doctor(config_file=parsed.ini, section=parsed.section)
     return 2  # pragma: no cover - argparse exits on unknown commands
@@ -111,7 +111,7 @@ def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _register(parsed: argparse.Namespace) -> int:
-    from ._admin import AdminError, hub_redirect_uri, register
+    from .admin import AdminError, hub_redirect_uri, register
 
     try:
         if parsed.hub_url is not None:

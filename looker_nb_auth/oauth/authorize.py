@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from ._pkce import code_challenge, new_code_verifier, new_state
+from .pkce import code_challenge, new_code_verifier, new_state
 
 __all__ = ["AuthorizationRequest", "authorize_url"]
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._errors import LoginRequired, LookerAuthError, LookerUnreachable
-from ._settings import Settings
-from ._token import Token, parse_token_response, refresh_request, unreachable
+from .._errors import LoginRequired, LookerAuthError, LookerUnreachable
+from .._settings import Settings
+from ..oauth.token import Token, parse_token_response, refresh_request, unreachable
 
 __all__ = ["TokenState"]
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import httpx
 
-from ._errors import (
+from .._errors import (
     AccessDenied,
     ConfigurationError,
     InvalidGrant,
@@ -21,7 +21,7 @@ from ._errors import (
     LookerUnreachable,
     RedirectUriMismatch,
 )
-from ._settings import Settings
+from .._settings import Settings
 
 __all__ = [
     "LEEWAY",

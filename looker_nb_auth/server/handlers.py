@@ -27,13 +27,13 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import _callback_page as callback_page
-from . import templates_callback
-from ._callback import CALLBACK_PATH, STOPPED_PARAM
-from ._callback_page import MAX_QUERY_CHARS, MAX_VALUE_CHARS, START_AGAIN
-from ._pickup import SECRET_HEADER
-from ._pkce import is_valid_state, state_server_name
-from ._results import AlreadyRegistered, ResultStore, StoreFull, UnknownState
+from .. import _callback_page as callback_page
+from .. import templates_callback
+from .._callback_page import MAX_QUERY_CHARS, MAX_VALUE_CHARS, START_AGAIN
+from ..kernel.pickup import SECRET_HEADER
+from ..oauth.callback import CALLBACK_PATH, STOPPED_PARAM
+from ..oauth.pkce import is_valid_state, state_server_name
+from .pending import AlreadyRegistered, ResultStore, StoreFull, UnknownState
 
 __all__ = [
     "CALLBACK_PATH",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from ._errors import LookerAuthError
+from .._errors import LookerAuthError
 
 __all__ = ["CALLBACK_PATH", "STOPPED_PARAM", "CallbackResult", "parse_callback"]
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
-from ._refresh import TokenState
+from .refresh import TokenState
 
 __all__ = ["LookerAuth"]
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._session import LookerSession
+from ..kernel.session import LookerSession
 
 __all__ = ["run_demo", "run_notebook_demo"]
 
@@ -30,7 +30,7 @@ REDIRECT_URI = "http://127.0.0.1:8888/looker-nb-auth/callback"
 
 
 def run_demo(out: Callable[[str], None] = print) -> int:
-    from .fake_looker import FakeLooker, authorize_in_browser
+    from ..fake_looker import FakeLooker, authorize_in_browser
 
     with FakeLooker() as looker:
         looker.register_app(
@@ -69,14 +69,14 @@ async def _count_users_async(session: LookerSession) -> int:
 
 
 def _notebooks() -> Path:
-    here = Path(__file__).parent
-    shipped = here / "notebooks"  # the wheel ships notebooks/ here
-    return shipped if shipped.is_dir() else here.parent / "notebooks"
+    package = Path(__file__).parent.parent
+    shipped = package / "notebooks"  # the wheel ships notebooks/ here
+    return shipped if shipped.is_dir() else package.parent / "notebooks"
 
 
 def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
     """Start the stand-in and JupyterLab (extension configured for it) until Ctrl-C."""
-    from .fake_looker import FakeLooker
+    from ..fake_looker import FakeLooker
 
     redirect_uri = f"http://127.0.0.1:{port}/looker-nb-auth/callback"
     workdir = Path(tempfile.mkdtemp(prefix="looker-nb-auth-demo-"))

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ._callback import CALLBACK_PATH
-from ._errors import LookerAuthError
-from ._settings import ENVIRONMENT
+from .._errors import LookerAuthError
+from .._settings import ENVIRONMENT
+from ..oauth.callback import CALLBACK_PATH
 
 if TYPE_CHECKING:
     from looker_sdk.sdk.api40.methods import Looker40SDK

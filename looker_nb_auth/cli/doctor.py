@@ -22,7 +22,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._admin import (
+from .._errors import ConfigurationError, LookerAuthError
+from .._settings import Settings, resolve_settings
+from ..kernel.cache import default_cache_path, keyring_usable, unsafe_reason
+from ..kernel.pickup import SECRET_ENV, SERVER_URL_ENV, ExtensionClient
+from ..oauth.callback import CALLBACK_PATH
+from .admin import (
     ADMIN_ID_ENV,
     ADMIN_SECRET_ENV,
     AdminError,
@@ -30,11 +35,6 @@ from ._admin import (
     connect_admin,
     registered_redirect_uris,
 )
-from ._cache import default_cache_path, keyring_usable, unsafe_reason
-from ._callback import CALLBACK_PATH
-from ._errors import ConfigurationError, LookerAuthError
-from ._pickup import SECRET_ENV, SERVER_URL_ENV, ExtensionClient
-from ._settings import Settings, resolve_settings
 
 __all__ = [
     "Check",

@@ -37,10 +37,10 @@ from tornado.ioloop import IOLoop
 from traitlets import Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from ._handlers import CALLBACK_PATH, HandlerContext, HubServer, routes
-from ._pickup import CERT_ENV, SECRET_ENV, SERVER_URL_ENV
-from ._results import ResultStore
-from ._settings import SERVER_DEFAULTS
+from .._settings import SERVER_DEFAULTS
+from ..kernel.pickup import CERT_ENV, SECRET_ENV, SERVER_URL_ENV
+from .handlers import CALLBACK_PATH, HandlerContext, HubServer, routes
+from .pending import ResultStore
 
 __all__ = [
     "CALLBACK_PATH",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ConfigurationError
-from ._refresh import TokenState
+from .._errors import ConfigurationError
+from .refresh import TokenState
 
 if TYPE_CHECKING:
     from looker_sdk.sdk.api40.methods import Looker40SDK

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import _callback_page as callback_page
+from .. import _callback_page as callback_page
 
 __all__ = [
     "CANCELLED",

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from ._callback import CallbackResult
-from ._errors import LookerAuthError, StateMismatch
+from .._errors import LookerAuthError, StateMismatch
+from ..oauth.callback import CallbackResult
 
 __all__ = ["CERT_ENV", "SECRET_ENV", "SECRET_HEADER", "SERVER_URL_ENV", "ExtensionClient"]
 

@@ -20,10 +20,10 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import _callback_page as callback_page
-from . import templates_callback
-from ._callback import CallbackResult
-from ._errors import LookerAuthError
+from .. import _callback_page as callback_page
+from .. import templates_callback
+from .._errors import LookerAuthError
+from ..oauth.callback import CallbackResult
 
 __all__ = ["LoopbackReceiver", "loopback_address"]
 

@@ -1,4 +1,4 @@
-"""The "Log in to Looker" button: an anywidget whose ES module lives in ``js/``.
+"""The "Log in to Looker" button: an anywidget whose ES module lives in ``static/``.
 
 Synced traits hold only what the page needs to draw: the status, one sentence, the prepared
 authorize URL (cleared once used) and the Jupyter base path. Never a code, verifier or token.
@@ -14,17 +14,14 @@ import traitlets
 __all__ = ["LoginWidget"]
 
 
-def _static() -> Path:
-    here = Path(__file__).parent
-    shipped = here / "static"  # the wheel ships js/ here
-    return shipped if shipped.is_dir() else here.parent / "js"  # an editable checkout
+_STATIC = Path(__file__).parent.parent / "static"
 
 
 class LoginWidget(anywidget.AnyWidget):
     """The login button and its status line; driven by ``looker_nb_auth.login()``."""
 
-    _esm = _static() / "widget.js"
-    _css = _static() / "widget.css"
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
 
     status = traitlets.Unicode("ready", help="ready, waiting, logged_in or error").tag(sync=True)
     message = traitlets.Unicode("", help="one sentence for the user").tag(sync=True)

@@ -13,14 +13,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._auth import LookerAuth
-from ._authorize import AuthorizationRequest
-from ._cache import CachedLogin, CacheKey, TokenCache, open_cache
-from ._callback import CallbackResult, parse_callback
-from ._errors import AccessDenied, LoginRequired, LookerAuthError, StateMismatch
-from ._refresh import NOT_LOGGED_IN, TokenState
-from ._settings import Settings, resolve_settings
-from ._token import Token, looker_error, parse_token_response, redeem_request, revoke_request
+from .._errors import AccessDenied, LoginRequired, LookerAuthError, StateMismatch
+from .._settings import Settings, resolve_settings
+from ..oauth.authorize import AuthorizationRequest
+from ..oauth.callback import CallbackResult, parse_callback
+from ..oauth.token import Token, looker_error, parse_token_response, redeem_request, revoke_request
+from .auth import LookerAuth
+from .cache import CachedLogin, CacheKey, TokenCache, open_cache
+from .refresh import NOT_LOGGED_IN, TokenState
 
 if TYPE_CHECKING:
     from looker_sdk.sdk.api40.methods import Looker40SDK
@@ -263,7 +263,7 @@ class LookerSession:
     def sdk(self) -> Looker40SDK:
         """The official ``looker_sdk`` ``Looker40SDK`` on this session's token (needs [sdk])."""
         if self._sdk is None:
-            from ._sdk import make_sdk
+            from .sdk import make_sdk
 
             self._sdk = make_sdk(self._tokens, self.logout)
         return self._sdk

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from ._errors import ConfigurationError
+from .._errors import ConfigurationError
 
 if sys.platform != "win32":
     import fcntl
