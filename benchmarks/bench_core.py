@@ -188,9 +188,8 @@ def main() -> int:
     clock = ManualClock()
     process, api_url = start_stand_in()
     try:
-        with LookerSession(
-            base_url=api_url, client_guid=GUID, redirect_uri=REDIRECT, clock=clock.now
-        ) as session:
+        with LookerSession(base_url=api_url, client_guid=GUID, redirect_uri=REDIRECT) as session:
+            session._tokens.clock = clock.now  # expiry driven by hand for the refresh storm
             session.complete_login(authorize_in_browser(session.start_login().url))
             print(f"Looker stand-in (own process) on {api_url}; Python {sys.version.split()[0]}")
             bench_requests(session, api_url, args.requests, args.rounds)

@@ -1,58 +1,81 @@
 """Log in to Looker from a notebook (OAuth 2.0 authorization code + PKCE) and get API clients.
 
+>>> session = login()                    # in a notebook: the "Log in to Looker" button
 >>> session = LookerSession(base_url=..., client_guid=..., redirect_uri=...)
->>> request = session.start_login()      # open request.url in a browser
+>>> request = session.start_login()      # anywhere else: open request.url in a browser
 >>> session.complete_login(redirected_url)
 >>> session.sdk.me()
+
+The package is laid out by the process each part runs in: ``oauth/`` (pure protocol),
+``kernel/`` (the session, its clients and the widget), ``server/`` (the Jupyter server
+extension), ``cli/`` (the ``looker-nb-auth`` command), ``jupyterhub.py`` (the hub's hook) and
+``fake_looker/`` (the Looker stand-in); ``_protocol.py`` holds the names they share. Only the
+names below are public; the kernel's are imported on first use, so ``import looker_nb_auth``
+stays light (no httpx, no widgets, no looker_sdk).
 """
 
-from typing import Any as _Any
+import importlib as _importlib
+import typing as _typing
 
 from ._errors import (
     AccessDenied,
+    AuthorizationFailed,
+    CacheError,
+    CacheWarning,
+    CallbackError,
     ConfigurationError,
     InvalidGrant,
+    JupyterServerUnreachable,
     LoginCancelled,
+    LoginExpired,
     LoginRequired,
     LoginTimeout,
     LookerAuthError,
     LookerServerError,
     LookerUnreachable,
+    MalformedCallback,
+    ReceiverUnavailable,
     RedirectUriMismatch,
+    SdkNotInstalled,
+    ServerRestarted,
     StateMismatch,
+    UnexpectedResponse,
 )
-from ._settings import Settings
-from .kernel.cache import CacheError, CacheWarning
-from .kernel.session import LookerSession, LookerUser
-from .oauth.authorize import AuthorizationRequest
+from ._version import __version__
 
-__version__ = "0.1.0"
+if _typing.TYPE_CHECKING:
+    from ._settings import Settings
+    from .kernel.cache import FileCache, KeyringCache, TokenCache
+    from .kernel.login import login
+    from .kernel.session import LookerSession, LookerUser
+    from .oauth.authorize import AuthorizationRequest
 
-
-def login(*args: _Any, **kwargs: _Any) -> LookerSession:
-    """Show a "Log in to Looker" button in the notebook and return the session it logs in.
-
-    See ``looker_nb_auth._login.login`` for the arguments; imported lazily so that
-    ``import looker_nb_auth`` stays light.
-    """
-    from .kernel.login import login as _login
-
-    return _login(*args, **kwargs)
-
-
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    """Jupyter Server discovers the extension (the callback and pickup handlers) here."""
-    return [{"module": "looker_nb_auth.server"}]
-
+#: Public name -> the module that defines it, imported when the name is first used.
+_LAZY = {
+    "AuthorizationRequest": ".oauth.authorize",
+    "FileCache": ".kernel.cache",
+    "KeyringCache": ".kernel.cache",
+    "LookerSession": ".kernel.session",
+    "LookerUser": ".kernel.session",
+    "Settings": "._settings",
+    "TokenCache": ".kernel.cache",
+    "login": ".kernel.login",
+}
 
 __all__ = [
     "AccessDenied",
+    "AuthorizationFailed",
     "AuthorizationRequest",
     "CacheError",
     "CacheWarning",
+    "CallbackError",
     "ConfigurationError",
+    "FileCache",
     "InvalidGrant",
+    "JupyterServerUnreachable",
+    "KeyringCache",
     "LoginCancelled",
+    "LoginExpired",
     "LoginRequired",
     "LoginTimeout",
     "LookerAuthError",
@@ -60,9 +83,46 @@ __all__ = [
     "LookerSession",
     "LookerUnreachable",
     "LookerUser",
+    "MalformedCallback",
+    "ReceiverUnavailable",
     "RedirectUriMismatch",
+    "SdkNotInstalled",
+    "ServerRestarted",
     "Settings",
     "StateMismatch",
+    "TokenCache",
+    "UnexpectedResponse",
     "__version__",
     "login",
 ]
+
+
+def _public(value: _typing.Any) -> _typing.Any:
+    """Shown as ``looker_nb_auth.X`` in reprs and tracebacks, where users import it from (as
+    httpx does)."""
+    if getattr(value, "__module__", "").startswith(__name__ + "."):
+        value.__module__ = __name__
+    return value
+
+
+for _name in __all__:
+    if _name in globals():
+        _public(globals()[_name])
+del _name
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = _public(getattr(_importlib.import_module(_LAZY[name], __name__), name))
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """Jupyter Server discovers the extension (the callback and pickup handlers) here."""
+    return [{"module": "looker_nb_auth.server"}]

@@ -1,23 +1,67 @@
-"""The exception tree: one base, one class per thing a user can act on.
+"""The exception tree: one base, one leaf class per thing a user can act on.
+
+::
+
+    LookerAuthError
+    ├── ConfigurationError          a setting is missing or invalid
+    │   ├── SdkNotInstalled         the official looker_sdk is needed but not installed
+    │   └── CacheError              a requested token cache cannot be used at all
+    ├── CallbackError               what came back to the redirect URI is not a usable answer
+    │   ├── MalformedCallback       repeated, oversized, not UTF-8, neither code nor error
+    │   ├── StateMismatch           no state, or one this session did not issue
+    │   └── ServerRestarted         the JupyterHub server that started the login was restarted
+    ├── AuthorizationFailed         Looker's redirect carried an error instead of a code
+    │   └── AccessDenied            the user pressed Deny
+    ├── InvalidGrant                Looker refused the code
+    │   └── RedirectUriMismatch     ... because the redirect URI differs from the registered one
+    ├── LoginRequired               no usable login: not logged in, logged out, refresh refused
+    ├── LoginExpired                the pending login expired before Looker answered
+    ├── LoginCancelled              Cancel, Ctrl-C or Kernel > Interrupt during a wait
+    ├── LoginTimeout                ``login(wait=True)`` waited ``timeout`` seconds
+    ├── LookerUnreachable           no connection to Looker (refused, dropped, DNS, timeout)
+    ├── LookerServerError           Looker answered 5xx
+    ├── UnexpectedResponse          Looker answered something no Looker API sends
+    ├── ReceiverUnavailable         the Jupyter server or loopback port cannot take this login
+    │   └── JupyterServerUnreachable  this kernel cannot reach its Jupyter server
+    └── AdminError                  ``looker-nb-auth register`` / ``doctor``: exit code 1
+        ├── AdminUsageError         a bad command line or config file: exit code 2
+        └── MissingCredentials      no admin API3 client id and secret
+
+    CacheWarning (a UserWarning)    a token cache was ignored or not written; login works
 
 Every message is one sentence saying what happened and what to do. Messages carry Looker's own
 ``error`` / ``error_description`` / ``message`` when it sent them, never a token, code or verifier.
+Code dispatches on these types, never on message text.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AccessDenied",
+    "AdminError",
+    "AdminUsageError",
+    "AuthorizationFailed",
+    "CacheError",
+    "CacheWarning",
+    "CallbackError",
     "ConfigurationError",
     "InvalidGrant",
+    "JupyterServerUnreachable",
     "LoginCancelled",
+    "LoginExpired",
     "LoginRequired",
     "LoginTimeout",
     "LookerAuthError",
     "LookerServerError",
     "LookerUnreachable",
+    "MalformedCallback",
+    "MissingCredentials",
+    "ReceiverUnavailable",
     "RedirectUriMismatch",
+    "SdkNotInstalled",
+    "ServerRestarted",
     "StateMismatch",
+    "UnexpectedResponse",
 ]
 
 
@@ -46,7 +90,54 @@ class ConfigurationError(LookerAuthError):
     """A required setting is missing or invalid; the message names it and where to put it."""
 
 
-class AccessDenied(LookerAuthError):
+class SdkNotInstalled(ConfigurationError):
+    """``session.sdk`` or an admin command needs the official Looker SDK, which is missing."""
+
+
+class CacheError(ConfigurationError):
+    """A requested cache cannot be used at all: ``KeyringCache()`` with no usable keyring."""
+
+
+class CacheWarning(UserWarning):
+    """A token cache was ignored or not written (unsafe, corrupt, unreachable); login works."""
+
+
+class CallbackError(LookerAuthError):
+    """What came back to the redirect URI is not a login answer that can be used.
+
+    ``page`` is the sentence for the callback page in the browser (the message itself speaks to
+    someone who pasted the address into the kernel); ``looker_said`` is Looker's own error, if
+    the redirect carried one, as text.
+    """
+
+    def __init__(
+        self, message: str, *, page: str | None = None, looker_said: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.page = page if page is not None else message
+        self.looker_said = looker_said
+
+
+class MalformedCallback(CallbackError):
+    """The callback repeats a parameter, is oversized or not UTF-8, or has neither a code nor an
+    error."""
+
+
+class StateMismatch(CallbackError):
+    """A callback carried no ``state``, or one this session did not issue (stale link, another
+    login's)."""
+
+
+class ServerRestarted(CallbackError):
+    """JupyterHub had to start the server the login began in again: its kernel, which held the
+    PKCE verifier, is gone."""
+
+
+class AuthorizationFailed(LookerAuthError):
+    """Looker redirected back with an ``error`` instead of a code."""
+
+
+class AccessDenied(AuthorizationFailed):
     """The user (or Looker) refused the authorization on Looker's consent page."""
 
 
@@ -58,12 +149,12 @@ class RedirectUriMismatch(InvalidGrant):
     """The redirect URI differs from the one registered for the OAuth app in Looker."""
 
 
-class StateMismatch(LookerAuthError):
-    """A callback carried a ``state`` this session did not issue (stale link, another login's)."""
-
-
 class LoginRequired(LookerAuthError):
     """There is no usable login: not logged in yet, logged out, or the refresh token was refused."""
+
+
+class LoginExpired(LookerAuthError):
+    """The pending login expired (or was forgotten) before Looker's answer was picked up."""
 
 
 class LookerUnreachable(LookerAuthError):
@@ -74,9 +165,39 @@ class LookerServerError(LookerAuthError):
     """Looker answered with a 5xx error; retrying later usually helps."""
 
 
+class UnexpectedResponse(LookerAuthError):
+    """Looker answered, but not with anything a Looker API sends (wrong host, a proxy's page)."""
+
+
+class ReceiverUnavailable(LookerAuthError):
+    """Where Looker's answer should arrive cannot take this login: the Jupyter server refused
+    it, or the loopback redirect URI's port is taken."""
+
+
+class JupyterServerUnreachable(ReceiverUnavailable):
+    """This kernel cannot reach the Jupyter server that started it (stopped, restarted)."""
+
+
 class LoginCancelled(LookerAuthError):
     """The user pressed Cancel (or Ctrl-C) while ``login(wait=True)`` was waiting."""
 
 
 class LoginTimeout(LookerAuthError):
     """``login(wait=True)`` waited ``timeout`` seconds without Looker answering."""
+
+
+class AdminError(LookerAuthError):
+    """One sentence for the admin running ``looker-nb-auth register`` or ``doctor``."""
+
+    #: The command's exit code: 1 for credential, permission or network problems.
+    exit_code = 1
+
+
+class AdminUsageError(AdminError):
+    """A bad command line, config file or missing package: exit code 2."""
+
+    exit_code = 2
+
+
+class MissingCredentials(AdminError):
+    """No admin API3 client id and secret were found."""

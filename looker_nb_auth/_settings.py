@@ -1,9 +1,13 @@
-"""Where the connection settings come from.
+"""Where the connection settings come from, and the one check of each kind of value.
 
 Highest first: explicit arguments, environment variables, a ``looker.ini`` section (looker_sdk's
 format), the Jupyter server's ``c.LookerNbAuth`` config (exported to kernels by the server
 extension as ``LOOKER_NB_AUTH_DEFAULTS``), then defaults. ``looker_url`` (the UI host serving
 ``/auth``) may stay unset: it is then read from ``GET {base_url}/versions`` when a login starts.
+
+The name tables (environment variables, required settings, their order) are derived from the
+fields of ``Settings``; ``read_ini`` is the one looker.ini reader and ``check_url`` the one URL
+check, used by the kernel, the server extension's traits and the command line alike.
 """
 
 from __future__ import annotations
@@ -12,46 +16,48 @@ import configparser
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
+from ._protocol import DEFAULTS_ENV
 
-__all__ = ["ENVIRONMENT", "SERVER_DEFAULTS", "Settings", "resolve_settings"]
+__all__ = [
+    "DEFAULT_INI",
+    "DEFAULT_SECTION",
+    "ENVIRONMENT",
+    "SETTING_NAMES",
+    "Settings",
+    "check_url",
+    "read_ini",
+    "resolve_settings",
+]
 
-#: Set by the server extension in the Jupyter server's environment, so kernels inherit it.
-SERVER_DEFAULTS = "LOOKER_NB_AUTH_DEFAULTS"
+DEFAULT_INI = "looker.ini"
+#: looker_sdk's default section; a file without one is read from its first section.
+DEFAULT_SECTION = "Looker"
 _SERVER_SOURCE = "Jupyter server config (c.LookerNbAuth)"
-
-#: Environment variable for each setting. The first three are looker_sdk's own.
-ENVIRONMENT = {
-    "base_url": "LOOKERSDK_BASE_URL",
-    "verify_ssl": "LOOKERSDK_VERIFY_SSL",
-    "timeout": "LOOKERSDK_TIMEOUT",
-    "looker_url": "LOOKERSDK_LOOKER_URL",
-    "client_guid": "LOOKERSDK_CLIENT_GUID",
-    "redirect_uri": "LOOKERSDK_REDIRECT_URI",
-}
-_REQUIRED = {
-    "base_url": "Looker API URL",
-    "client_guid": "Looker OAuth client guid",
-    "redirect_uri": "OAuth redirect URI",
-}
-_DEFAULTS = {"verify_ssl": "true", "timeout": "120"}
+_API_EXAMPLE = "https://mycompany.cloud.looker.com"
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
 _FALSE = {"no", "n", "false", "f", "0", "off"}
+
+
+def _setting(env: str, what: str, default: Any = MISSING) -> Any:
+    """A field of ``Settings``: its environment variable and, for required ones, what it is."""
+    return field(default=default, metadata={"env": env, "what": what})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings; ``sources`` says where each value came from, for diagnostics."""
 
-    base_url: str
-    client_guid: str
-    redirect_uri: str
-    looker_url: str | None = None
-    verify_ssl: bool = True
-    timeout: float = 120.0
+    base_url: str = _setting("LOOKERSDK_BASE_URL", "Looker API URL")
+    client_guid: str = _setting("LOOKERSDK_CLIENT_GUID", "Looker OAuth client guid")
+    redirect_uri: str = _setting("LOOKERSDK_REDIRECT_URI", "OAuth redirect URI")
+    looker_url: str | None = _setting("LOOKERSDK_LOOKER_URL", "Looker web UI URL", None)
+    verify_ssl: bool = _setting("LOOKERSDK_VERIFY_SSL", "TLS verification", True)
+    timeout: float = _setting("LOOKERSDK_TIMEOUT", "timeout in seconds", 120.0)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -60,54 +66,140 @@ class Settings:
         return f"{self.base_url}/api/4.0/"
 
 
-def _read_ini(
+_FIELDS: tuple[Field[Any], ...] = tuple(f for f in fields(Settings) if "env" in f.metadata)
+#: The settings in their documented order (the first three are required).
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in _FIELDS)
+#: Environment variable for each setting; base_url, verify_ssl and timeout are looker_sdk's own.
+ENVIRONMENT: Mapping[str, str] = {f.name: f.metadata["env"] for f in _FIELDS}
+_REQUIRED = {f.name: f.metadata["what"] for f in _FIELDS if f.default is MISSING}
+
+
+# -- looker.ini ---------------------------------------------------------------------------------
+
+
+def read_ini(
     config_file: str | os.PathLike[str] | None, section: str | None
 ) -> tuple[dict[str, str], str]:
-    path = os.fspath(config_file) if config_file is not None else "looker.ini"
+    """The values of one looker.ini section and a label of where they came from.
+
+    ``config_file`` None: ``./looker.ini`` if it exists (else nothing). ``section`` None:
+    ``[Looker]`` when the file has it, else its first section. Quotes around values are
+    stripped; an OAuth ``client_id`` doubles as ``client_guid`` (looker_sdk's OAuthSession).
+    Raises ``ConfigurationError`` for a named file that is missing, bad syntax or a missing
+    section.
+    """
+    path = os.fspath(config_file) if config_file is not None else DEFAULT_INI
     if not os.path.isfile(path):
         if config_file is not None:
             raise ConfigurationError(
-                f"The config file {path} does not exist; fix the path or leave config_file unset."
+                f"The config file {path} does not exist; fix the path or leave it unset."
             )
         return {}, ""
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
+    except (configparser.Error, UnicodeDecodeError) as exc:
         raise ConfigurationError(
             f"{path} is not a valid ini file ({type(exc).__name__}); fix its syntax."
         ) from None
-    if not parser.sections():
+    sections = parser.sections()
+    if not sections and section is None:
         return {}, ""
-    name = section or parser.sections()[0]
+    name = section or (DEFAULT_SECTION if DEFAULT_SECTION in sections else sections[0])
     if not parser.has_section(name):
         raise ConfigurationError(
-            f"{path} has no [{name}] section; add one or pick one of {parser.sections()}."
+            f"{path} has no [{name}] section; add one or pick one of {sections}."
         )
     values = {key: value.strip().strip("\"'") for key, value in parser[name].items()}
     if "client_guid" not in values and "client_id" in values:
-        values["client_guid"] = values["client_id"]  # looker_sdk's OAuthSession convention
+        values["client_guid"] = values["client_id"]
     return {k: v for k, v in values.items() if v}, f"{path} [{name}]"
 
 
-def _url(name: str, value: str, source: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+# -- values -------------------------------------------------------------------------------------
+
+
+UrlKind = Literal["api", "web", "redirect"]
+
+
+def check_url(name: str, value: str, source: str, *, kind: UrlKind) -> str:
+    """The one URL check: an http(s) URL with a host and no fragment.
+
+    ``api`` (base_url): no query, no ``/api/...`` path, trailing slash dropped. ``web`` (the UI
+    or a hub's address): no query, trailing slash dropped. ``redirect``: kept byte for byte, as
+    Looker compares it exactly with the registered one (trailing slash and query too).
+    Raises ``ConfigurationError`` naming the setting, its source and the fix.
+    """
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        if ok:
+            parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+        parts = urlsplit("")
+    if kind == "redirect":
+        if not ok or parts.fragment:
+            raise ConfigurationError(
+                f"{name} from {source} is {value!r}, which is not an http(s) URL without a "
+                "fragment; set it to the URL registered for the OAuth app in Looker."
+            )
+        return value
+    if not ok:
         raise ConfigurationError(
             f"{name} from {source} is {value!r}, which is not an http(s) URL; set it to a URL "
-            "such as https://mycompany.cloud.looker.com."
+            f"such as {_API_EXAMPLE}."
         )
     if parts.query or parts.fragment:
         raise ConfigurationError(
             f"{name} from {source} must not have a query or fragment; remove them."
         )
-    stripped = value.rstrip("/")
-    if name == "base_url" and parts.path.rstrip("/").startswith("/api"):
+    if kind == "api" and parts.path.rstrip("/").startswith("/api"):
         raise ConfigurationError(
-            f"base_url from {source} ends in {parts.path}; set it to the API host alone "
+            f"{name} from {source} ends in {parts.path}; set it to the API host alone "
             f"(for example {parts.scheme}://{parts.netloc}), without /api/4.0."
         )
-    return stripped
+    return value.rstrip("/")
+
+
+def _bool(name: str, value: object, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} from {source} is {value!r}; set it to true or false.")
+
+
+def _positive(name: str, value: object, source: str) -> float:
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number > 0:
+        raise ConfigurationError(
+            f"{name} from {source} is {value!r}; set it to a number of seconds above 0."
+        )
+    return number
+
+
+# -- resolving ----------------------------------------------------------------------------------
+
+
+def server_defaults(environ: Mapping[str, str]) -> dict[str, str]:
+    """The Jupyter server's ``c.LookerNbAuth`` settings its extension exported to this kernel."""
+    text = environ.get(DEFAULTS_ENV)
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str) and v}
 
 
 def resolve_settings(
@@ -135,12 +227,12 @@ def resolve_settings(
         "verify_ssl": verify_ssl,
         "timeout": timeout,
     }
-    ini, ini_source = _read_ini(config_file, section)
-    server = _server_defaults(env)
+    ini, ini_source = read_ini(config_file, section)
+    server = server_defaults(env)
     raw: dict[str, object] = {}
     sources: dict[str, str] = {}
-    for name in explicit:
-        env_name = ENVIRONMENT[name]
+    for setting in _FIELDS:
+        name, env_name = setting.name, ENVIRONMENT[setting.name]
         if explicit[name] is not None:
             raw[name], sources[name] = explicit[name], "argument"
         elif env.get(env_name):
@@ -149,71 +241,24 @@ def resolve_settings(
             raw[name], sources[name] = ini[name], ini_source
         elif server.get(name):
             raw[name], sources[name] = server[name], _SERVER_SOURCE
-        elif name in _DEFAULTS:
-            raw[name], sources[name] = _DEFAULTS[name], "default"
+        elif setting.default is not MISSING and setting.default is not None:
+            raw[name], sources[name] = setting.default, "default"
     for name, what in _REQUIRED.items():
         if not raw.get(name):
             raise ConfigurationError(
                 f"No {what} ({name}) is set: pass {name}= to the login, set {ENVIRONMENT[name]}, "
                 "or add it to a section of looker.ini."
             )
+
+    def url(name: str, kind: UrlKind) -> str:
+        return check_url(name, str(raw[name]), sources[name], kind=kind)
+
     return Settings(
-        base_url=_url("base_url", str(raw["base_url"]), sources["base_url"]),
+        base_url=url("base_url", "api"),
         client_guid=str(raw["client_guid"]).strip(),
-        redirect_uri=_redirect_uri(str(raw["redirect_uri"]), sources["redirect_uri"]),
-        looker_url=(
-            _url("looker_url", str(raw["looker_url"]), sources["looker_url"])
-            if raw.get("looker_url")
-            else None
-        ),
+        redirect_uri=url("redirect_uri", "redirect"),
+        looker_url=url("looker_url", "web") if raw.get("looker_url") else None,
         verify_ssl=_bool("verify_ssl", raw["verify_ssl"], sources["verify_ssl"]),
         timeout=_positive("timeout", raw["timeout"], sources["timeout"]),
         sources=sources,
     )
-
-
-def _server_defaults(env: Mapping[str, str]) -> dict[str, str]:
-    text = env.get(SERVER_DEFAULTS)
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str) and v}
-
-
-def _redirect_uri(value: str, source: str) -> str:
-    # Kept byte for byte: Looker compares it exactly with the registered one (trailing slash too).
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
-        raise ConfigurationError(
-            f"redirect_uri from {source} is {value!r}, which is not an http(s) URL without a "
-            "fragment; set it to the URL registered for the OAuth app in Looker."
-        )
-    return value
-
-
-def _bool(name: str, value: object, source: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise ConfigurationError(f"{name} from {source} is {value!r}; set it to true or false.")
-
-
-def _positive(name: str, value: object, source: str) -> float:
-    try:
-        number = float(str(value))
-    except (TypeError, ValueError):
-        number = 0.0
-    if not number > 0:
-        raise ConfigurationError(
-            f"{name} from {source} is {value!r}; set it to a number of seconds above 0."
-        )
-    return number

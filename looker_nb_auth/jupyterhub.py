@@ -1,4 +1,4 @@
-"""The JupyterHub side (optional): send Looker's answer straight to the server that asked.
+"""JupyterHub: the hub's URL layout and the state's server name, once; and the hub's hook.
 
 In ``jupyterhub_config.py`` (looker-nb-auth installed in the hub's environment too)::
 
@@ -15,25 +15,136 @@ URL-encoded in ``next`` (JupyterHub scrubs ``code=`` only as a parameter of its 
   held the login's PKCE verifier stopped with the server. The callback page says so.
 
 Other ``user-redirect`` paths keep JupyterHub's behaviour (the hook returns ``None``).
+
+The state: 32-128 URL-safe random characters (``oauth/pkce.py``); a kernel on a named server
+appends ``.`` and the server's name (base64url), so the hub (or the default server) can send
+Looker's answer to the server that asked. The name is not a secret: it is in the server's URL.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
-from .oauth.callback import CALLBACK_PATH, STOPPED_PARAM
-from .oauth.pkce import state_server_name
+from ._protocol import CALLBACK_PATH, STOPPED_PARAM
 
-__all__ = ["user_redirect_hook"]
+__all__ = [
+    "HubServer",
+    "hub_redirect_uri",
+    "is_valid_state",
+    "state_server_name",
+    "user_redirect_hook",
+    "with_server_name",
+]
+
+#: 32-128 URL-safe characters, then optionally ``.`` and a JupyterHub server name (base64url).
+_STATE = re.compile(r"[A-Za-z0-9_-]{32,128}(?:\.([A-Za-z0-9_-]{2,172}))?")
+_MAX_SERVER_NAME_BYTES = 128
 
 
-class _Request(Protocol):
-    query: str
+# -- the state's server name ----------------------------------------------------------------
+
+
+def with_server_name(state: str, server_name: str) -> str:
+    """``state`` for a kernel on the JupyterHub server ``server_name`` (``""``: the default)."""
+    name = server_name.encode("utf-8")
+    if not name:
+        return state
+    if len(name) > _MAX_SERVER_NAME_BYTES:
+        raise ValueError(f"A server name longer than {_MAX_SERVER_NAME_BYTES} bytes.")
+    return f"{state}.{base64.urlsafe_b64encode(name).rstrip(b'=').decode('ascii')}"
+
+
+def state_server_name(state: str) -> str | None:
+    """The JupyterHub server name a state names (``""``: the default server); ``None`` if
+    ``state`` is not one of ours."""
+    match = _STATE.fullmatch(state)
+    if match is None:
+        return None
+    encoded = match.group(1)
+    if encoded is None:
+        return ""
+    try:
+        name = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return name or None
+
+
+def is_valid_state(value: object) -> bool:
+    """A state as this package makes them (the random part 32-128 characters)."""
+    return isinstance(value, str) and state_server_name(value) is not None
+
+
+# -- the hub's URL layout -------------------------------------------------------------------
 
 
 def _join(base: str, *parts: str) -> str:
     return base.rstrip("/") + "/" + "/".join(p.strip("/") for p in parts if p)
+
+
+def hub_redirect_uri(hub_url: str) -> str:
+    """The one redirect URI for a whole JupyterHub: ``{hub}/hub/user-redirect/{callback}``.
+
+    ``hub_url`` is the hub's public URL, with or without its base URL prefix (``/jhub/``) and
+    with or without a trailing ``/hub``; the result has exactly one slash between its parts.
+    Raises ``ValueError`` for anything but an http(s) URL with a host and no query or fragment.
+    """
+    try:
+        parts = urlsplit(hub_url.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError(
+            f"The hub URL {hub_url!r} is not an http(s) URL with a host; pass the address users "
+            "open JupyterHub at, such as https://hub.example.com."
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(
+            f"The hub URL {hub_url!r} has a query or fragment; pass the hub's address without it."
+        )
+    segments = [s for s in parts.path.split("/") if s]
+    if segments[-1:] == ["hub"]:
+        segments.pop()
+    path = "/" + "/".join([*segments, "hub", "user-redirect", CALLBACK_PATH])
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+@dataclass(frozen=True)
+class HubServer:
+    """Which JupyterHub server this is: ``JUPYTERHUB_USER``, ``_SERVER_NAME``, ``_BASE_URL``."""
+
+    user: str
+    name: str
+    base_url: str
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> HubServer | None:
+        user = environ.get("JUPYTERHUB_USER")
+        if not user:
+            return None
+        base_url = environ.get("JUPYTERHUB_BASE_URL") or "/"
+        return cls(user, environ.get("JUPYTERHUB_SERVER_NAME", ""), base_url)
+
+    def callback_of(self, server_name: str) -> str:
+        """The callback path of this user's server ``server_name``."""
+        user = quote(self.user, safe="")
+        server = quote(server_name, safe="") if server_name else ""
+        return _join(self.base_url, "user", user, server, CALLBACK_PATH)
+
+
+# -- the hub's hook -------------------------------------------------------------------------
+
+
+class _Request(Protocol):
+    query: str
 
 
 def user_redirect_hook(path: str, request: _Request, user: Any, base_url: str) -> str | None:

@@ -12,14 +12,16 @@ GRACE = "grace@example.com"
 
 
 def make_session(looker: FakeLooker, clock: ManualClock, **kwargs: object) -> LookerSession:
+    """A session on the stand-in whose token clock is the test's (expiry without sleeping)."""
     options: dict[str, object] = {
         "base_url": looker.api_url,
         "client_guid": CLIENT_GUID,
         "redirect_uri": REDIRECT_URI,
-        "clock": clock.now,
         **kwargs,
     }
-    return LookerSession(**options)  # type: ignore[arg-type]
+    session = LookerSession(**options)  # type: ignore[arg-type]
+    session._tokens.clock = clock.now
+    return session
 
 
 def log_in(session: LookerSession, email: str = ADA, *, approve: bool = True) -> LookerUser:

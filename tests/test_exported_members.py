@@ -1,9 +1,14 @@
+"""The public surface, and the layout's import rules (checked on the source, as ruff would)."""
+
 import ast
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 import looker_nb_auth
-import looker_nb_auth.fake_looker
 
 PACKAGE = Path(looker_nb_auth.__file__).parent
 
@@ -11,43 +16,107 @@ PACKAGE = Path(looker_nb_auth.__file__).parent
 def test_all_equals_the_public_names() -> None:
     public = {
         name
-        for name, value in vars(looker_nb_auth).items()
-        if not name.startswith("_") and not inspect.ismodule(value)  # subpackages are not API
+        for name in dir(looker_nb_auth)
+        if not name.startswith("_") and not inspect.ismodule(getattr(looker_nb_auth, name))
     }
     public.add("__version__")
     assert set(looker_nb_auth.__all__) == public
 
 
-def test_every_exported_name_is_documented() -> None:
-    for name in looker_nb_auth.__all__:
-        if name != "__version__":
-            assert getattr(looker_nb_auth, name).__doc__, name
+@pytest.mark.parametrize("name", sorted(set(looker_nb_auth.__all__) - {"__version__"}))
+def test_every_exported_name_is_documented_and_shown_as_looker_nb_auth(name: str) -> None:
+    value = getattr(looker_nb_auth, name)
+    assert value.__doc__, name
+    assert value.__module__ == "looker_nb_auth"  # tracebacks say looker_nb_auth.LoginRequired
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+def test_login_shows_its_real_signature() -> None:
+    parameters = inspect.signature(looker_nb_auth.login).parameters
+    assert {"base_url", "client_guid", "redirect_uri", "wait", "timeout", "cache"} <= set(
+        parameters
+    )
+    assert not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters.values())
+
+
+def test_test_knobs_are_not_in_the_public_session_signature() -> None:
+    parameters = inspect.signature(looker_nb_auth.LookerSession).parameters
+    assert not {"clock", "not_logged_in"} & set(parameters)
+
+
+def test_importing_the_package_loads_neither_httpx_nor_widgets_nor_looker_sdk() -> None:
+    code = (
+        "import sys, looker_nb_auth; "
+        "print(sorted(m for m in ('httpx', 'anywidget', 'ipywidgets', 'looker_sdk', 'tornado') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# -- the import graph ---------------------------------------------------------------------------
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Absolute names of the modules ``path`` imports (relative imports resolved)."""
+    package = ".".join(("looker_nb_auth", *path.relative_to(PACKAGE).parent.parts))
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
-            names.add(base)
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 
+def _sources(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def _imports_from(path: Path, folder: str) -> list[str]:
+    prefix = f"looker_nb_auth.{folder}"
+    return sorted(n for n in _imported_modules(path) if n == prefix or n.startswith(prefix + "."))
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("server", "kernel"),  # the Jupyter server and the kernel are different processes
+        ("kernel", "server"),
+        ("oauth", "kernel"),  # pure protocol: no process of its own
+        ("oauth", "server"),
+        ("oauth", "cli"),
+        ("kernel", "cli"),
+        ("server", "cli"),
+    ],
+)
+def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> None:
+    offenders = {p.name: _imports_from(p, forbidden) for p in _sources(folder)}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_import_graph_check_sees_relative_imports() -> None:
+    """The check above must be able to fail: the loopback rung does import the callback page."""
+    assert "looker_nb_auth._callback_page" in _imported_modules(PACKAGE / "kernel" / "loopback.py")
+    assert _imports_from(PACKAGE / "server" / "extension.py", "server")
+
+
 def test_client_side_imports_nothing_from_the_stand_in() -> None:
-    for path in PACKAGE.glob("*.py"):
-        if path.name in {"_cli.py", "_demo.py", "__main__.py"}:
-            continue  # the command line and the demo are glue that start both
-        assert not any("fake_looker" in name for name in _imports(path)), path.name
+    for path in PACKAGE.rglob("*.py"):
+        if "fake_looker" in path.parts or path.name == "demo.py":
+            continue  # the demo is the glue that starts both
+        if path.relative_to(PACKAGE).parts[0] == "cli" and path.name == "main.py":
+            continue  # ``looker-nb-auth fake-looker`` runs it
+        assert not _imports_from(path, "fake_looker"), path
 
 
 def test_stand_in_imports_nothing_from_the_client_side() -> None:
-    for path in (PACKAGE / "fake_looker").glob("*.py"):
-        for name in _imports(path):
-            assert not name.startswith(".."), (path.name, name)
-            assert not (name.startswith("looker_nb_auth") and "fake_looker" not in name), (
-                path.name,
-                name,
-            )
+    for path in _sources("fake_looker"):
+        for name in _imported_modules(path):
+            if name.startswith("looker_nb_auth"):
+                assert name.startswith("looker_nb_auth.fake_looker"), (path.name, name)

@@ -4,14 +4,9 @@ import re
 
 import pytest
 
-from looker_nb_auth.oauth.authorize import AuthorizationRequest
-from looker_nb_auth.oauth.pkce import (
-    code_challenge,
-    is_valid_state,
-    new_code_verifier,
-    new_state,
-    state_server_name,
-)
+from looker_nb_auth import LookerSession
+from looker_nb_auth.jupyterhub import is_valid_state, state_server_name, with_server_name
+from looker_nb_auth.oauth.pkce import code_challenge, new_code_verifier, new_state
 
 UNRESERVED = re.compile(r"^[A-Za-z0-9\-._~]+$")
 
@@ -49,11 +44,11 @@ def test_verifiers_and_states_are_unique_and_carry_at_least_128_bits() -> None:
 
 @pytest.mark.parametrize("name", ["second", "a", "ünïcødé server", "x" * 128, "with.dots/and?"])
 def test_a_named_server_s_state_names_it(name: str) -> None:
-    state = new_state(name)
+    state = with_server_name(new_state(), name)
     assert UNRESERVED.match(state)
     assert is_valid_state(state)
     assert state_server_name(state) == name
-    assert state != new_state(name)
+    assert state != with_server_name(new_state(), name)
 
 
 def test_the_default_server_s_state_is_plain_random() -> None:
@@ -83,15 +78,13 @@ def test_states_we_never_make_are_refused(state: str) -> None:
 
 def test_a_name_too_long_for_a_state_is_refused() -> None:
     with pytest.raises(ValueError, match="longer than 128 bytes"):
-        new_state("x" * 129)
+        with_server_name(new_state(), "x" * 129)
 
 
 def test_a_kernel_on_a_named_server_puts_its_name_in_the_state(
-    monkeypatch: pytest.MonkeyPatch,
+    session: LookerSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JUPYTERHUB_SERVER_NAME", "second")
-    request = AuthorizationRequest.new("https://l", client_guid="g", redirect_uri="https://r/cb")
-    assert state_server_name(request.state) == "second"
+    assert state_server_name(session.start_login().state) == "second"
     monkeypatch.delenv("JUPYTERHUB_SERVER_NAME")
-    request = AuthorizationRequest.new("https://l", client_guid="g", redirect_uri="https://r/cb")
-    assert state_server_name(request.state) == ""
+    assert state_server_name(session.start_login().state) == ""

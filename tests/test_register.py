@@ -17,9 +17,9 @@ from admin_helpers import (
 )
 from support import CLIENT_GUID, REDIRECT_URI
 
-from looker_nb_auth.cli.admin import hub_redirect_uri
 from looker_nb_auth.cli.main import main
 from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.jupyterhub import hub_redirect_uri
 
 NEW_GUID = "jupyter-notebooks"
 HUB_URI = "https://hub.example.com/hub/user-redirect/looker-nb-auth/callback"

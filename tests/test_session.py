@@ -13,6 +13,7 @@ from support import ADA, CLIENT_GUID, GRACE, REDIRECT_URI, log_in, make_session
 
 from looker_nb_auth import (
     AccessDenied,
+    FileCache,
     LoginRequired,
     LookerAuthError,
     LookerServerError,
@@ -290,7 +291,7 @@ def test_async_client_shares_the_login(logged_in: LookerSession) -> None:
 def test_persistent_cache_resumes_a_new_session_silently(
     looker: FakeLooker, clock: ManualClock, tmp_path: Path
 ) -> None:
-    cache = tmp_path / "tokens.json"
+    cache = FileCache(tmp_path / "tokens.json")
     with make_session(looker, clock, cache=cache) as first:
         log_in(first, GRACE)
     with make_session(looker, clock, cache=cache) as second:
@@ -302,7 +303,7 @@ def test_persistent_cache_resumes_a_new_session_silently(
 def test_refreshed_tokens_are_persisted(
     looker: FakeLooker, clock: ManualClock, tmp_path: Path
 ) -> None:
-    cache = tmp_path / "tokens.json"
+    cache = FileCache(tmp_path / "tokens.json")
     with make_session(looker, clock, cache=cache) as first:
         log_in(first)
         clock.advance(3600)
@@ -312,7 +313,7 @@ def test_refreshed_tokens_are_persisted(
 
 
 def test_logout_clears_the_cache(looker: FakeLooker, clock: ManualClock, tmp_path: Path) -> None:
-    cache = tmp_path / "tokens.json"
+    cache = FileCache(tmp_path / "tokens.json")
     with make_session(looker, clock, cache=cache) as first:
         log_in(first)
         first.logout()

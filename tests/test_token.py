@@ -12,6 +12,7 @@ from looker_nb_auth import (
     LookerServerError,
     RedirectUriMismatch,
     Settings,
+    UnexpectedResponse,
 )
 from looker_nb_auth.oauth.token import (
     Token,
@@ -113,7 +114,7 @@ def test_token_repr_shows_no_secret() -> None:
         (401, {"message": "Requires authentication."}, "refresh_token", LoginRequired),
         (503, {"message": "Service Unavailable"}, "refresh_token", LookerServerError),
         (500, "not json", "authorization_code", LookerServerError),
-        (418, {}, "authorization_code", LookerAuthError),
+        (418, {}, "authorization_code", UnexpectedResponse),
     ],
 )  # fmt: skip
 def test_token_errors_map_to_typed_exceptions_carrying_lookers_words(

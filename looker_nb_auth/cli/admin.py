@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from .._errors import LookerAuthError
+from .._protocol import CALLBACK_PATH
 from .._settings import ENVIRONMENT
-from ..oauth.callback import CALLBACK_PATH
 
 if TYPE_CHECKING:
     from looker_sdk.sdk.api40.methods import Looker40SDK

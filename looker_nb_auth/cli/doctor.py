@@ -12,21 +12,21 @@ import configparser
 import os
 import secrets
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 from urllib.parse import urlsplit
 
 import httpx
 
 from .._errors import ConfigurationError, LookerAuthError
+from .._protocol import CALLBACK_PATH, SECRET_ENV, SERVER_URL_ENV
 from .._settings import Settings, resolve_settings
 from ..kernel.cache import default_cache_path, keyring_usable, unsafe_reason
-from ..kernel.pickup import SECRET_ENV, SERVER_URL_ENV, ExtensionClient
-from ..oauth.callback import CALLBACK_PATH
+from ..kernel.pickup import ExtensionClient
+from ..oauth.versions import LookerVersions, fetch_versions
 from .admin import (
     ADMIN_ID_ENV,
     ADMIN_SECRET_ENV,
@@ -38,7 +38,6 @@ from .admin import (
 
 __all__ = [
     "Check",
-    "LookerVersions",
     "check_app",
     "check_cache",
     "check_clock",
@@ -47,7 +46,6 @@ __all__ = [
     "check_settings",
     "clock_skew",
     "describe_uri_difference",
-    "fetch_versions",
     "run_doctor",
 ]
 
@@ -73,22 +71,6 @@ class Check:
     @property
     def failed(self) -> bool:
         return self.status == "FAIL"
-
-
-@dataclass(frozen=True)
-class LookerVersions:
-    """What ``GET {base_url}/versions`` said, and when (``received_at``: local UTC seconds)."""
-
-    status_code: int
-    body: Any
-    date: str | None
-    received_at: float
-    error: str | None = None
-    timed_out: bool = False
-
-    @property
-    def reachable(self) -> bool:
-        return self.error is None
 
 
 # -- a. the server extension ------------------------------------------------------------------
@@ -222,28 +204,6 @@ def check_settings(
 # -- c. Looker's /versions ----------------------------------------------------------------------
 
 
-def fetch_versions(settings: Settings) -> LookerVersions:
-    """``GET {base_url}/versions`` (no authentication); never raises."""
-    timeout = min(settings.timeout, _VERSIONS_TIMEOUT)
-    url = f"{settings.base_url}/versions"
-    try:
-        with httpx.Client(verify=settings.verify_ssl, timeout=timeout) as client:
-            response = client.get(url, headers={"Accept": "application/json"})
-    except httpx.TimeoutException:
-        return LookerVersions(
-            0, None, None, time.time(), f"no answer within {timeout:g} s", timed_out=True
-        )
-    except httpx.HTTPError as exc:
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return LookerVersions(0, None, None, time.time(), reason[:200])
-    received = time.time()
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    return LookerVersions(response.status_code, body, response.headers.get("Date"), received)
-
-
 def check_looker(settings: Settings, versions: LookerVersions) -> Check:
     """Looker answers ``/versions`` with API 4.0 and a ``web_server_url``."""
     name = "looker"
@@ -282,8 +242,8 @@ def check_looker(settings: Settings, versions: LookerVersions) -> Check:
             f"Looker at {base} does not list API 4.0 in /versions",
             "Upgrade Looker to a release with API 4.0 or ask your Looker admin.",
         )
-    web = body.get("web_server_url")
-    if not isinstance(web, str) or not web:
+    web = versions.web_server_url
+    if web is None:
         return Check(
             name,
             "FAIL",
@@ -513,7 +473,7 @@ def run_checks(
         for name in ("looker", "clock", "app"):
             report.add(Check(name, "skip", "needs the settings above"))
     else:
-        versions = fetch_versions(settings)
+        versions = fetch_versions(settings, timeout=min(settings.timeout, _VERSIONS_TIMEOUT))
         looker = check_looker(settings, versions)
         report.add(looker)
         if versions.reachable and versions.date:

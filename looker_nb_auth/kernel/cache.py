@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from .._errors import ConfigurationError
+from .._errors import CacheError, CacheWarning, ConfigurationError
 
 if sys.platform != "win32":
     import fcntl
@@ -34,14 +34,6 @@ _VERSION = 1
 _BAD_LAYOUT = "it is not in the expected layout"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO planted at the path must not hang
-
-
-class CacheError(ConfigurationError):
-    """Raised when a requested cache cannot be used at all: ``"keyring"`` with no keyring."""
-
-
-class CacheWarning(UserWarning):
-    """A token cache was ignored or not written (unsafe, corrupt, unreachable); login works."""
 
 
 @dataclass(frozen=True)
@@ -299,6 +291,9 @@ class KeyringCache:
         except ImportError:
             message = "The keyring cache needs the keyring package: pip install keyring."
             raise CacheError(message) from None
+        if not keyring_usable():
+            message = "No usable OS keyring was found; set one up for keyring, or use FileCache()."
+            raise CacheError(message)
         self.service = service
         self._lock = threading.Lock()
         self.description = f"OS keyring ({keyring.get_keyring().name})"
@@ -380,25 +375,16 @@ def keyring_usable() -> bool:
 
 
 def open_cache(spec: bool | str | os.PathLike[str] | TokenCache | None) -> TokenCache:
-    """Turn a session's ``cache=`` argument into a TokenCache; see the accepted values below."""
-    if spec is None or spec is False or spec == "memory":
+    """A session's ``cache=``: None or False (memory), True (the OS keyring when one is usable,
+    else the default 0600 file), or a cache object (``FileCache(path)``, ``KeyringCache()``)."""
+    if spec is None or spec is False:
         return MemoryCache()
-    if spec is True or spec in ("persistent", "auto"):
+    if spec is True:
         return KeyringCache() if keyring_usable() else FileCache()
-    if spec == "keyring":
-        if not keyring_usable():
-            message = "No usable OS keyring was found; set one up for keyring or use cache='file'."
-            raise CacheError(message)
-        return KeyringCache()
-    if spec == "file":
-        return FileCache()
-    if isinstance(spec, os.PathLike) or (
-        isinstance(spec, str) and (os.sep in spec or "/" in spec or spec.endswith(".json"))
-    ):
-        return FileCache(spec)
-    if isinstance(spec, TokenCache):
+    if isinstance(spec, TokenCache) and not isinstance(spec, (str, bytes, os.PathLike)):
         return spec
-    raise ValueError(
-        "cache must be None, False, 'memory', True, 'persistent', 'auto', 'keyring', 'file',"
-        f" a path to a .json file or a TokenCache object, not {spec!r:.80}."
+    raise ConfigurationError(
+        f"cache= takes True, False, None or a cache such as FileCache('tokens.json') or "
+        f"KeyringCache(), not {spec!r:.80}; for a file at a path of your choice, pass "
+        "cache=FileCache(path)."
     )

@@ -1,4 +1,7 @@
-"""``login()``: the widget in a cell, wired to a ``LookerSession`` and the server extension.
+"""``login()``: the widget in a cell, wired to a ``LookerSession`` and a receiver of the redirect.
+
+The receiver is the server extension (``pickup.py``), else the kernel's own loopback listener
+(``loopback.py``), else none: the user pastes the address Looker redirected to.
 
 Non-blocking (default): a background thread parks on the extension's pickup and completes the
 login when the callback arrives; later cells use the session. Blocking (``wait=True``): the cell
@@ -12,9 +15,11 @@ import threading
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .._errors import LoginCancelled, LoginTimeout, LookerAuthError
+from .._errors import LoginCancelled, LoginTimeout, LookerAuthError, ReceiverUnavailable
+from .._protocol import CANCELLED_ERROR, Event, Status
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
+from .cache import TokenCache
 from .loopback import LoopbackReceiver
 from .pickup import ExtensionClient
 from .session import LookerSession
@@ -23,7 +28,6 @@ from .widget import LoginWidget
 __all__ = ["login"]
 
 NOT_YET = 'Not logged in to Looker yet: click "Log in to Looker" above, then run this cell again.'
-_WAITING_TTL = 600.0  # the extension forgets a pending login after 10 minutes
 _NO_EXTENSION = (
     "The looker-nb-auth server extension is not running in this Jupyter server, so log in with "
     "the button, then run session.complete_login('<the address Looker sent you to>')."
@@ -35,7 +39,7 @@ class Receiver(Protocol):
 
     server_url: str
 
-    def register(self, state: str) -> None: ...
+    def register(self, state: str) -> float: ...
     def forget(self, state: str) -> None: ...
     def wait(
         self, state: str, *, timeout: float, stop: threading.Event | None = None
@@ -55,17 +59,18 @@ class _Controller:
         self._lock = threading.RLock()
         self._request: AuthorizationRequest | None = None
         self._stop: threading.Event | None = None
+        self._error: LookerAuthError | None = None  # why the current login could not start
         api_base = urlsplit(extension.server_url).path if extension else ""
         self.widget = LoginWidget(api_base=api_base)
         self.widget.on_msg(self._on_msg)
 
     # -- states ------------------------------------------------------------------------------
 
-    def _show(self, status: str, message: str, url: str = "") -> None:
+    def _show(self, status: Status, message: str, url: str = "") -> None:
         with self.widget.hold_sync():
             self.widget.authorize_url = url
             self.widget.message = message
-            self.widget.status = status
+            self.widget.status = status.value
 
     def _abandon(self) -> None:
         request, self._request = self._request, None
@@ -80,27 +85,31 @@ class _Controller:
         with self._lock:
             self._abandon()
             self.extension = self.receiver
+            self._error = None
+            ttl = 0.0
             try:
                 request = self.session.start_login()
                 try:
                     if self.extension is not None:
-                        self.extension.register(request.state)
-                except LookerAuthError as exc:
+                        ttl = self.extension.register(request.state)
+                except ReceiverUnavailable as exc:
                     if not isinstance(self.extension, LoopbackReceiver):
                         raise
                     # Its port is taken: the next rung for this login, a pasted address.
                     self.extension = None
                     message = f"{exc} Or: {_NO_EXTENSION}"
             except LookerAuthError as exc:
-                self._show("error", str(exc))
+                self._error = exc
+                self._show(Status.ERROR, str(exc))
                 return
             self._request = request
-            self._show("ready", message or ("" if self.extension else _NO_EXTENSION), request.url)
+            message = message or ("" if self.extension else _NO_EXTENSION)
+            self._show(Status.READY, message, request.url)
             if self.extension is not None and not self.blocking:
                 self._stop = threading.Event()
                 threading.Thread(
                     target=self._pickup_in_background,
-                    args=(request, self._stop),
+                    args=(request, self._stop, ttl),
                     name="looker-nb-auth-pickup",
                     daemon=True,
                 ).start()
@@ -108,7 +117,13 @@ class _Controller:
     def logged_in(self) -> None:
         user = self.session.user
         host = urlsplit(self.session.looker_url).netloc
-        self._show("logged_in", f"Logged in as {user} on {host}")
+        self._show(Status.LOGGED_IN, f"Logged in as {user} on {host}")
+
+    def login_failed(self, exc: LookerAuthError) -> None:
+        """A login's answer was used up and failed (a pasted Deny, a refused code)."""
+        with self._lock:
+            self._abandon()
+        self._show(Status.ERROR, str(exc))
 
     def _finish(self, result: CallbackResult) -> None:
         """Redeem the callback's result (raises the typed error after showing it)."""
@@ -117,40 +132,41 @@ class _Controller:
                 return  # a stale login's answer
             self._request = None
             self._stop = None
-        if result.error == "cancelled":
+        if result.error == CANCELLED_ERROR:
             self.prepare("Login cancelled.")
             raise LoginCancelled("The login was cancelled; click Log in to Looker to try again.")
-        try:
-            self.session.complete_login(result)  # on_login shows "Logged in as"
-        except LookerAuthError as exc:
-            self._show("error", str(exc))
-            raise
+        self.session.complete_login(result)  # on_login / on_login_failed update the widget
 
     # -- waiting -----------------------------------------------------------------------------
 
-    def _pickup_in_background(self, request: AuthorizationRequest, stop: threading.Event) -> None:
+    def _pickup_in_background(
+        self, request: AuthorizationRequest, stop: threading.Event, ttl: float
+    ) -> None:
         assert self.extension is not None
         try:
-            result = self.extension.wait(request.state, timeout=_WAITING_TTL, stop=stop)
+            result = self.extension.wait(request.state, timeout=ttl, stop=stop)
             if result is None:
                 with self._lock:
                     if not stop.is_set() and self._request is request:
                         self._abandon()
-                        self._show("error", "The login link expired; click Try again.")
+                        self._show(Status.ERROR, "The login link expired; click Try again.")
                 return
             self._finish(result)
         except LookerAuthError as exc:
             if self._request is request:
-                self._show("error", str(exc))
+                self._show(Status.ERROR, str(exc))
         except Exception as exc:  # a background thread must say what went wrong in the widget
-            self._show("error", f"The login failed unexpectedly ({type(exc).__name__}); try again.")
+            self._show(
+                Status.ERROR, f"The login failed unexpectedly ({type(exc).__name__}); try again."
+            )
 
     def wait(self, timeout: float) -> None:
         """Block the running cell until the login completes, fails or times out."""
         try:
             request = self._request
             if request is None:
-                raise LookerAuthError(self.widget.message or "The login could not start.")
+                assert self._error is not None  # prepare() shows why no login is pending
+                raise self._error
             if self.extension is None:
                 self._finish(parse_callback(_ask_for_redirect(request)))
                 return
@@ -161,7 +177,9 @@ class _Controller:
                 raise
             if result is None:
                 self._abandon()
-                self._show("error", f"No answer from Looker within {timeout:g} s; click Try again.")
+                self._show(
+                    Status.ERROR, f"No answer from Looker within {timeout:g} s; click Try again."
+                )
                 raise LoginTimeout(
                     f"No answer from Looker within {timeout:g} s; run login(wait=True) again "
                     "and finish the login in the popup window."
@@ -178,19 +196,21 @@ class _Controller:
         # Messages are queued while a cell runs login(wait=True): one about an older login
         # (already finished or cancelled) must not touch the current one.
         current = request is not None and content.get("state") == request.state
-        if event == "opened":
-            if current and self.widget.status == "ready":
-                self._show("waiting", "Waiting for Looker: log in and allow access in the popup.")
-        elif event == "cancel":
+        if event == Event.OPENED:
+            if current and self.widget.status == Status.READY:
+                self._show(
+                    Status.WAITING, "Waiting for Looker: log in and allow access in the popup."
+                )
+        elif event == Event.CANCEL:
             if not current:
                 return
             if request is not None and self.extension is not None:
                 self.extension.forget(request.state)  # the pickup returns "cancelled"
             else:
                 self.prepare("Login cancelled.")
-        elif event == "retry":
+        elif event == Event.RETRY:
             self.prepare()
-        elif event == "logout":
+        elif event == Event.LOGOUT:
             try:
                 self.session.logout()  # on_logout prepares the next login
             except LookerAuthError as exc:
@@ -205,15 +225,20 @@ def _ask_for_redirect(request: AuthorizationRequest) -> str:
 def login(
     base_url: str | None = None,
     *,
+    client_guid: str | None = None,
+    redirect_uri: str | None = None,
+    looker_url: str | None = None,
+    verify_ssl: bool | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+    section: str | None = None,
+    cache: TokenCache | bool | None = None,
     wait: bool = False,
     timeout: float = 300.0,
-    cache: Any = None,
-    **settings: Any,
 ) -> LookerSession:
     """Show a "Log in to Looker" button and return the ``LookerSession`` it logs in.
 
-    Settings (``base_url``, ``client_guid``, ``redirect_uri``, ``looker_url``, ...) default to
-    the Jupyter server's ``c.LookerNbAuth`` config, ``LOOKERSDK_*`` variables and looker.ini.
+    The settings (as for ``LookerSession``) default to the Jupyter server's ``c.LookerNbAuth``
+    config, ``LOOKERSDK_*`` variables and looker.ini.
     With ``wait=True`` the cell blocks until the login completes, fails or times out
     (``timeout`` seconds; Ctrl-C or Cancel stop it); otherwise it returns at once and later cells
     use the session (they raise ``LoginRequired`` until the login completes).
@@ -223,7 +248,17 @@ def login(
     def display(widget: LoginWidget) -> None:
         _display(widget)  # type: ignore[no-untyped-call]  # IPython's display is untyped
 
-    session = LookerSession(base_url, cache=cache, not_logged_in=NOT_YET, **settings)
+    session = LookerSession(
+        base_url,
+        client_guid=client_guid,
+        redirect_uri=redirect_uri,
+        looker_url=looker_url,
+        verify_ssl=verify_ssl,
+        config_file=config_file,
+        section=section,
+        cache=cache,
+    )
+    session._tokens.not_logged_in = NOT_YET
     # The ladder: the server extension; else a loopback redirect URI this kernel can listen on;
     # else the pasted address.
     extension: Receiver | None = ExtensionClient.from_environment(os.environ)
@@ -232,6 +267,7 @@ def login(
     controller = _Controller(session, extension, blocking=wait)
     session._ui = controller
     session.on_login.append(controller.logged_in)
+    session.on_login_failed.append(controller.login_failed)
     session.on_logout.append(lambda: controller.prepare("Logged out."))
     if cache and session.resume():
         controller.blocking = False

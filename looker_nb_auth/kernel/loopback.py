@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import http.server
 import ipaddress
-import secrets
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from .. import _callback_page as callback_page
-from .. import templates_callback
-from .._errors import LookerAuthError
+from .._callback_page import AlreadyAnswered, UnknownState
+from .._errors import ReceiverUnavailable
+from .._protocol import CANCELLED, PENDING_TTL
 from ..oauth.callback import CallbackResult
 
 __all__ = ["LoopbackReceiver", "loopback_address"]
 
-_CANCELLED = {"error": "cancelled", "error_description": "The login was cancelled."}
 _POLL = 0.05  # how soon a stopped listener lets go of the port, in seconds
 _NOT_HERE = "This page is not a Looker login callback."
 
@@ -61,30 +61,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         receiver = self.server.receiver
         if parts.path != receiver.path:
-            self._send(callback_page.Page(404, ok=False, title=_NOT_HERE))
+            self._send(callback_page.error_page(404, _NOT_HERE))
             return
-        # Raw bytes per value, as tornado gives them, so that parse_query checks the UTF-8.
-        arguments = {
-            key: [value.encode("latin-1") for value in values]
-            for key, values in parse_qs(
-                parts.query, keep_blank_values=True, encoding="latin-1"
-            ).items()
-        }
-        self._send(callback_page.answer(parts.query, arguments, receiver.store))
+        self._send(callback_page.answer(parts.query, receiver.store))
 
     def _send(self, page: callback_page.Page) -> None:
-        nonce = secrets.token_urlsafe(18)
-        body = templates_callback.render_page(
-            nonce=nonce, ok=page.ok, title=page.title, detail=page.detail, state=page.state
-        ).encode("utf-8")
+        body = page.html().encode("utf-8")
         self.send_response(page.status)
-        self.send_header("Content-Type", "text/html; charset=UTF-8")
+        for name, value in page.headers().items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header(
-            "Content-Security-Policy", templates_callback.content_security_policy(nonce)
-        )
         self.end_headers()
         self.wfile.write(body)
 
@@ -127,24 +113,26 @@ class LoopbackReceiver:
     def for_redirect_uri(cls, redirect_uri: str) -> LoopbackReceiver | None:
         return cls(redirect_uri) if loopback_address(redirect_uri) else None
 
-    def store(self, state: str, result: dict[str, str]) -> None:
+    def store(self, state: str, result: Mapping[str, str]) -> None:
         """The page's handler: keep the answer for the waiting login (``callback_page`` store)."""
         with self._changed:
             if state not in self._pending:
-                raise callback_page.UnknownState(state)
+                raise UnknownState
             if self._pending[state] is not None:
-                raise callback_page.AlreadyAnswered(state)
-            self._pending[state] = result
+                raise AlreadyAnswered
+            self._pending[state] = dict(result)
             self._changed.notify_all()
 
-    def register(self, state: str) -> None:
-        """A login with this state starts: listen on the redirect URI's port if not yet."""
+    def register(self, state: str) -> float:
+        """A login with this state starts: listen on the redirect URI's port if not yet.
+
+        The login stays pending as long as it would on a server extension."""
         with self._changed:
             if self._server is None:
                 try:
                     self._server = _Server((self.host, self.port), self)
                 except OSError as exc:
-                    raise LookerAuthError(
+                    raise ReceiverUnavailable(
                         f"This kernel cannot listen on {self.host}:{self.port}, where the redirect "
                         f"URI points ({exc.strerror or type(exc).__name__}); finish or cancel the "
                         "login waiting there (another notebook?), then click Try again."
@@ -156,12 +144,13 @@ class LoopbackReceiver:
                     daemon=True,
                 ).start()
             self._pending[state] = None
+        return PENDING_TTL
 
     def forget(self, state: str) -> None:
         """Drop a pending login; a ``wait`` parked on it returns ``cancelled``."""
         with self._changed:
             if state in self._waiting and self._pending.get(state) is None:
-                self._pending[state] = dict(_CANCELLED)  # the waiter takes it and cleans up
+                self._pending[state] = dict(CANCELLED)  # the waiter takes it and cleans up
                 self._changed.notify_all()
             elif state not in self._waiting:
                 self._pending.pop(state, None)
@@ -189,12 +178,7 @@ class LoopbackReceiver:
         _stop(idle)
         if answered is None:
             return None  # forgotten before this wait, or closed
-        return CallbackResult(
-            state=state,
-            code=answered.get("code"),
-            error=answered.get("error"),
-            error_description=answered.get("error_description"),
-        )
+        return CallbackResult.from_answer(state, answered)
 
     def _idle_server(self) -> _Server | None:
         """With nothing pending, the server to stop (outside the lock): the port is let go."""

@@ -17,17 +17,25 @@ from collections.abc import Mapping
 
 import httpx
 
-from .._errors import LookerAuthError, StateMismatch
+from .._errors import (
+    ConfigurationError,
+    JupyterServerUnreachable,
+    LoginExpired,
+    ReceiverUnavailable,
+)
+from .._protocol import (
+    CERT_ENV,
+    PENDING_TTL,
+    PICKUP_POLL,
+    ROUTE_PREFIX,
+    SECRET_ENV,
+    SECRET_HEADER,
+    SERVER_URL_ENV,
+    Route,
+)
 from ..oauth.callback import CallbackResult
 
-__all__ = ["CERT_ENV", "SECRET_ENV", "SECRET_HEADER", "SERVER_URL_ENV", "ExtensionClient"]
-
-#: The kernel-to-server contract, exported by ``_extension.py`` and read here and by doctor.
-SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
-SERVER_URL_ENV = "LOOKER_NB_AUTH_SERVER_URL"
-SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
-CERT_ENV = "LOOKER_NB_AUTH_SERVER_CERT"
-_POLL = 25.0
+__all__ = ["ExtensionClient"]
 
 
 def _pinned(cert_file: str) -> ssl.SSLContext:
@@ -41,7 +49,7 @@ def _pinned(cert_file: str) -> ssl.SSLContext:
     try:
         context = ssl.create_default_context(cafile=cert_file)
     except (OSError, ssl.SSLError) as exc:
-        raise LookerAuthError(
+        raise ConfigurationError(
             f"This kernel cannot read its Jupyter server's certificate {cert_file} "
             f"({type(exc).__name__}); check LOOKER_NB_AUTH_SERVER_CERT, or restart the server."
         ) from exc
@@ -57,9 +65,9 @@ class ExtensionClient:
         """``server_cert``: the certificate file of a server with TLS, pinned (see ``_pinned``)."""
         self.server_url = server_url.rstrip("/") + "/"
         self._http = httpx.Client(
-            base_url=f"{self.server_url}looker-nb-auth/",
+            base_url=f"{self.server_url}{ROUTE_PREFIX}/",
             headers={SECRET_HEADER: secret},
-            timeout=httpx.Timeout(10.0, read=_POLL + 10.0),
+            timeout=httpx.Timeout(10.0, read=PICKUP_POLL + 10.0),
             trust_env=False,  # loopback to our own server: never through a proxy
             verify=_pinned(server_cert) if server_cert else True,
         )
@@ -82,26 +90,32 @@ class ExtensionClient:
         try:
             return self._http.request(method, path, params=params, json=json)
         except httpx.TransportError as exc:
-            raise LookerAuthError(
+            raise JupyterServerUnreachable(
                 f"This kernel could not reach its Jupyter server at {self.server_url} "
                 f"({type(exc).__name__}); restart the kernel, or check that the looker-nb-auth "
                 "server extension is enabled."
             ) from exc
 
-    def register(self, state: str) -> None:
-        """Tell the server a login with this ``state`` is starting."""
-        response = self._call("POST", "pending", json={"state": state})
+    def register(self, state: str) -> float:
+        """Tell the server a login with this ``state`` is starting; the seconds it stays pending
+        (the server's ``c.LookerNbAuth.pending_ttl``)."""
+        response = self._call("POST", Route.PENDING.value, json={"state": state})
         if response.status_code != 201:
-            raise LookerAuthError(
+            raise ReceiverUnavailable(
                 f"The Jupyter server refused to start a Looker login (HTTP "
                 f"{response.status_code}); restart the kernel and try again.",
                 status_code=response.status_code,
             )
+        try:
+            ttl = float(response.json()["expires_in"])
+        except (ValueError, KeyError, TypeError):
+            ttl = PENDING_TTL  # a server from before the answer said it
+        return ttl if ttl > 0 else PENDING_TTL
 
     def forget(self, state: str) -> None:
         """Drop a pending login; a parked pickup for it returns ``cancelled``."""
         with contextlib.suppress(httpx.TransportError):  # nothing to clean up if unreachable
-            self._http.request("DELETE", "pending", params={"state": state})
+            self._http.request("DELETE", Route.PENDING.value, params={"state": state})
 
     def wait(
         self, state: str, *, timeout: float, stop: threading.Event | None = None
@@ -113,27 +127,23 @@ class ExtensionClient:
             if remaining <= 0:
                 return None
             response = self._call(
-                "GET", "pickup", params={"state": state, "wait": f"{min(remaining, _POLL):.3f}"}
+                "GET",
+                Route.PICKUP.value,
+                params={"state": state, "wait": f"{min(remaining, PICKUP_POLL):.3f}"},
             )
             if response.status_code == 204:
                 continue
             if response.status_code == 404:
-                raise StateMismatch(
+                raise LoginExpired(
                     "This login expired before Looker answered; click Log in to Looker again."
                 )
             if response.status_code != 200:
-                raise LookerAuthError(
+                raise ReceiverUnavailable(
                     f"The Jupyter server answered {response.status_code} while waiting for "
                     "Looker; try logging in again.",
                     status_code=response.status_code,
                 )
-            data = response.json()
-            return CallbackResult(
-                state=state,
-                code=data.get("code"),
-                error=data.get("error"),
-                error_description=data.get("error_description"),
-            )
+            return CallbackResult.from_answer(state, response.json())
         return None
 
     def close(self) -> None:

@@ -45,16 +45,13 @@ class TokenState:
     """The current token, and the only code that replaces it."""
 
     def __init__(
-        self,
-        settings: Settings,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        on_refresh: Callable[[Token], None] | None = None,
-        not_logged_in: str = NOT_LOGGED_IN,
+        self, settings: Settings, *, on_refresh: Callable[[Token], None] | None = None
     ) -> None:
         self.settings = settings
-        self.clock = clock
-        self.not_logged_in = not_logged_in
+        #: When a token was obtained and when it is due; tests drive it by hand.
+        self.clock: Callable[[], float] = time.monotonic
+        #: What ``LoginRequired`` says before any login (``login()`` points at its button).
+        self.not_logged_in = NOT_LOGGED_IN
         self._on_refresh = on_refresh
         self._lock = threading.Lock()
         self._token: Token | None = None
@@ -143,7 +140,7 @@ class TokenState:
         """Send the refresh and settle ``claim.future`` whatever happens."""
         assert claim.request is not None
         try:
-            response = self._client().send(claim.request)
+            response = self.http.send(claim.request)
         except httpx.TransportError as exc:
             error = unreachable(self.settings, exc)
             self._fail(claim, error)
@@ -197,7 +194,9 @@ class TokenState:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _client(self) -> httpx.Client:
+    @property
+    def http(self) -> httpx.Client:
+        """The plain client (no auth) for the token endpoint, logout and ``/versions``."""
         if self._http is None:
             with self._lock:
                 if self._http is None:
@@ -209,7 +208,7 @@ class TokenState:
     def send(self, request: httpx.Request) -> httpx.Response:
         """Send a token-endpoint or logout request, mapping connection failures to typed errors."""
         try:
-            return self._client().send(request)
+            return self.http.send(request)
         except httpx.TransportError as exc:
             raise unreachable(self.settings, exc) from exc
 

@@ -1,4 +1,10 @@
-"""``LookerSession``: the logged-in user's clients (httpx and looker_sdk), refresh and logout."""
+"""Step 4 and 5: ``LookerSession`` redeems the code and holds the logged-in user's clients.
+
+``start_login`` makes the authorize URL (``oauth/authorize.py``), ``complete_login`` parses the
+callback (``oauth/callback.py``) and redeems it (``oauth/token.py``); the token then lives in a
+``TokenState`` (``refresh.py``) behind ``session.client`` / ``session.async_client`` (``auth.py``)
+and ``session.sdk`` (``sdk.py``), with refresh, logout and the opt-in cache (``cache.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,31 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from .._errors import AccessDenied, LoginRequired, LookerAuthError, StateMismatch
+from .._errors import (
+    AccessDenied,
+    AuthorizationFailed,
+    ConfigurationError,
+    LoginRequired,
+    LookerAuthError,
+    LookerUnreachable,
+    SdkNotInstalled,
+    StateMismatch,
+    UnexpectedResponse,
+)
 from .._settings import Settings, resolve_settings
+from .._version import __version__
+from ..jupyterhub import with_server_name
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
+from ..oauth.pkce import new_state
 from ..oauth.token import Token, looker_error, parse_token_response, redeem_request, revoke_request
+from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
 from .cache import CachedLogin, CacheKey, TokenCache, open_cache
-from .refresh import NOT_LOGGED_IN, TokenState
+from .refresh import TokenState
 
 if TYPE_CHECKING:
     from looker_sdk.sdk.api40.methods import Looker40SDK
@@ -29,7 +48,7 @@ __all__ = ["LookerSession", "LookerUser"]
 
 _MAX_PENDING = 8
 _PENDING_TTL = 15 * 60.0
-_USER_AGENT = "looker-nb-auth/0.1"
+_USER_AGENT = f"looker-nb-auth/{__version__}"
 
 
 @dataclass(frozen=True)
@@ -63,9 +82,7 @@ class LookerSession:
         timeout: float | None = None,
         config_file: str | os.PathLike[str] | None = None,
         section: str | None = None,
-        cache: bool | str | os.PathLike[str] | TokenCache | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        not_logged_in: str = NOT_LOGGED_IN,
+        cache: TokenCache | bool | None = None,
     ) -> None:
         self.settings: Settings = resolve_settings(
             base_url=base_url,
@@ -78,9 +95,7 @@ class LookerSession:
             section=section,
         )
         self.cache: TokenCache = open_cache(cache)
-        self._tokens = TokenState(
-            self.settings, clock=clock, on_refresh=self._persist, not_logged_in=not_logged_in
-        )
+        self._tokens = TokenState(self.settings, on_refresh=self._persist)
         self._auth = LookerAuth(self._tokens)
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, AuthorizationRequest] = OrderedDict()
@@ -92,6 +107,8 @@ class LookerSession:
         self._ui: object | None = None  # the login widget's controller, kept alive with us
         self.on_login: list[Callable[[], None]] = []  # e.g. the widget shows "Logged in as"
         self.on_logout: list[Callable[[], None]] = []  # e.g. the widget returns to "ready"
+        #: A login whose answer was used up failed (e.g. the widget shows the error).
+        self.on_login_failed: list[Callable[[LookerAuthError], None]] = []
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -103,20 +120,22 @@ class LookerSession:
         return self._looker_url
 
     def _discover_looker_url(self) -> str:
-        response = self._tokens.send(httpx.Request("GET", f"{self.settings.base_url}/versions"))
-        url = None
-        if response.status_code == 200:
-            try:
-                url = response.json().get("web_server_url")
-            except (ValueError, AttributeError):
-                url = None
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            raise LookerAuthError(
-                f"{self.settings.base_url}/versions did not say where Looker's login page is "
-                f"(HTTP {response.status_code}); set looker_url (LOOKERSDK_LOOKER_URL).",
-                status_code=response.status_code,
+        base = self.settings.base_url
+        versions = fetch_versions(self.settings, self._tokens.http)
+        if not versions.reachable:
+            kind = "timed out" if versions.timed_out else "failed"
+            raise LookerUnreachable(
+                f"The connection to Looker at {base} {kind} ({versions.error}); check base_url "
+                "and your network, then try again."
             )
-        return url.rstrip("/")
+        url = versions.web_server_url
+        if url is None:
+            raise ConfigurationError(
+                f"{base}/versions did not say where Looker's login page is "
+                f"(HTTP {versions.status_code}); set looker_url (LOOKERSDK_LOOKER_URL).",
+                status_code=versions.status_code,
+            )
+        return url
 
     def start_login(self) -> AuthorizationRequest:
         """Begin a login: a fresh ``state`` and PKCE verifier, and the URL to open in a browser."""
@@ -124,6 +143,8 @@ class LookerSession:
             self.looker_url,
             client_guid=self.settings.client_guid,
             redirect_uri=self.settings.redirect_uri,
+            # On a JupyterHub named server, the state names it (JupyterHub sets the variable).
+            state=with_server_name(new_state(), os.environ.get("JUPYTERHUB_SERVER_NAME", "")),
         )
         with self._lock:
             self._expire_pending()
@@ -150,10 +171,22 @@ class LookerSession:
         fetches the user and returns it.
         """
         result = parse_callback(callback)
-        pending = self._take_pending(result.state) if result.state else None
+        pending = self._take_pending(result.state)
+        try:
+            user = self._redeem(result, pending)
+        except LookerAuthError as exc:
+            if pending is not None:  # this session's login is used up: say so where it shows
+                for failed in list(self.on_login_failed):
+                    failed(exc)
+            raise
+        for listener in list(self.on_login):
+            listener()
+        return user
+
+    def _redeem(self, result: CallbackResult, pending: AuthorizationRequest | None) -> LookerUser:
         if result.error:
             said = result.error_description or result.error
-            cls = AccessDenied if result.error == "access_denied" else LookerAuthError
+            cls = AccessDenied if result.error == "access_denied" else AuthorizationFailed
             raise cls(
                 f"Looker did not log you in ({said}); log in again.",
                 error=result.error,
@@ -179,8 +212,6 @@ class LookerSession:
         self._user = None
         user = self.user
         self._persist(token)
-        for listener in list(self.on_login):
-            listener()
         return user
 
     def resume(self) -> bool:
@@ -214,7 +245,7 @@ class LookerSession:
             response = self.client.get("user", params={"fields": "id,display_name,email"})
             if response.status_code != 200:
                 _, said = looker_error(response)
-                raise LookerAuthError(
+                raise UnexpectedResponse(
                     f"Looker answered {response.status_code} to GET /api/4.0/user"
                     f"{f' ({said})' if said else ''}; log in again.",
                     status_code=response.status_code,
@@ -263,8 +294,15 @@ class LookerSession:
     def sdk(self) -> Looker40SDK:
         """The official ``looker_sdk`` ``Looker40SDK`` on this session's token (needs [sdk])."""
         if self._sdk is None:
-            from .sdk import make_sdk
-
+            try:
+                from .sdk import make_sdk
+            except ImportError as exc:
+                if not (exc.name or "").startswith("looker_sdk"):
+                    raise
+                raise SdkNotInstalled(
+                    "session.sdk needs the official Looker SDK; run pip install "
+                    "'looker-nb-auth[sdk]' and restart the kernel, or use session.client."
+                ) from None
             self._sdk = make_sdk(self._tokens, self.logout)
         return self._sdk
 

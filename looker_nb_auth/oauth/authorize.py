@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -49,13 +48,10 @@ class AuthorizationRequest:
         *,
         client_guid: str,
         redirect_uri: str,
-        server_name: str | None = None,
+        state: str | None = None,
     ) -> AuthorizationRequest:
-        """``server_name``: the JupyterHub server this kernel runs in (default: from
-        ``JUPYTERHUB_SERVER_NAME``, which JupyterHub sets; empty for the default server)."""
-        if server_name is None:
-            server_name = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
-        verifier, state = new_code_verifier(), new_state(server_name)
+        """A fresh verifier, and ``state`` (default: a fresh random one)."""
+        verifier, state = new_code_verifier(), state or new_state()
         url = authorize_url(
             looker_url,
             client_guid=client_guid,

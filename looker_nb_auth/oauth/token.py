@@ -1,4 +1,4 @@
-"""The token endpoint: the exact request bodies Looker expects and the typed errors it can cause.
+"""Step 4: the token endpoint, with the exact bodies Looker expects and the errors it can cause.
 
 Redeem and refresh both ``POST {base_url}/api/token`` with a JSON body (Looker's public-client
 flow: ``client_id`` in the body, no secret, no HTTP Basic, no ``x-looker-appid``).
@@ -20,6 +20,7 @@ from .._errors import (
     LookerServerError,
     LookerUnreachable,
     RedirectUriMismatch,
+    UnexpectedResponse,
 )
 from .._settings import Settings
 
@@ -130,7 +131,7 @@ def parse_token_response(
     data = _json(response)
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
-        raise LookerAuthError(
+        raise UnexpectedResponse(
             "Looker's token response had no access_token; check that base_url points at the "
             "Looker API host.",
             status_code=response.status_code,
@@ -191,7 +192,7 @@ def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -
             "so log in again.",
             **kwargs,
         )
-    return LookerAuthError(f"Looker answered {status} to the token request{said}.", **kwargs)
+    return UnexpectedResponse(f"Looker answered {status} to the token request{said}.", **kwargs)
 
 
 def unreachable(settings: Settings, exc: httpx.TransportError) -> LookerUnreachable:

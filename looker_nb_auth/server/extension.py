@@ -37,9 +37,9 @@ from tornado.ioloop import IOLoop
 from traitlets import Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from .._settings import SERVER_DEFAULTS
-from ..kernel.pickup import CERT_ENV, SECRET_ENV, SERVER_URL_ENV
-from .handlers import CALLBACK_PATH, HandlerContext, HubServer, routes
+from .._protocol import CALLBACK_PATH, CERT_ENV, DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
+from ..jupyterhub import HubServer
+from .handlers import HandlerContext, routes
 from .pending import ResultStore
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "server_defaults",
 ]
 
-DEFAULTS_ENV = SERVER_DEFAULTS
 #: ``serverapp.web_app.settings[SETTINGS_KEY]`` is this server run's ``Extension``.
 SETTINGS_KEY = "looker_nb_auth"
 _DEFAULT_KEYS = ("base_url", "looker_url", "client_guid", "redirect_uri", "display_name")

@@ -15,12 +15,9 @@ import json
 import logging
 import math
 import re
-import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
@@ -28,23 +25,17 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .. import _callback_page as callback_page
-from .. import templates_callback
-from .._callback_page import MAX_QUERY_CHARS, MAX_VALUE_CHARS, START_AGAIN
-from ..kernel.pickup import SECRET_HEADER
-from ..oauth.callback import CALLBACK_PATH, STOPPED_PARAM
-from ..oauth.pkce import is_valid_state, state_server_name
-from .pending import AlreadyRegistered, ResultStore, StoreFull, UnknownState
+from .._callback_page import UnknownState
+from .._errors import CallbackError
+from .._protocol import SECRET_HEADER
+from ..jupyterhub import HubServer, is_valid_state, state_server_name
+from ..oauth.callback import START_AGAIN, parse_callback
+from .pending import AlreadyRegistered, ResultStore, StoreFull
 
 __all__ = [
-    "CALLBACK_PATH",
-    "MAX_QUERY_CHARS",
-    "MAX_VALUE_CHARS",
-    "SECRET_HEADER",
-    "STOPPED_PARAM",
     "CallbackHandler",
     "CancelHandler",
     "HandlerContext",
-    "HubServer",
     "PendingHandler",
     "PickupHandler",
     "routes",
@@ -70,29 +61,6 @@ class HandlerContext:
     pickup_wait_default: float = 25.0
     #: On JupyterHub: this server's user, name and the hub's base URL (from the spawner's env).
     hub: HubServer | None = None
-
-
-@dataclass(frozen=True)
-class HubServer:
-    """Which JupyterHub server this is: ``JUPYTERHUB_USER``, ``_SERVER_NAME``, ``_BASE_URL``."""
-
-    user: str
-    name: str
-    base_url: str
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> HubServer | None:
-        user = environ.get("JUPYTERHUB_USER")
-        if not user:
-            return None
-        base_url = environ.get("JUPYTERHUB_BASE_URL") or "/"
-        return cls(user, environ.get("JUPYTERHUB_SERVER_NAME", ""), base_url)
-
-    def callback_of(self, server_name: str) -> str:
-        """The callback path of this user's server ``server_name``."""
-        user = quote(self.user, safe="")
-        server = f"{quote(server_name, safe='')}/" if server_name else ""
-        return url_path_join(self.base_url, "user", user, server, CALLBACK_PATH)
 
 
 def routes(base_url: str, context: HandlerContext) -> list[tuple[str, type[Any], dict[str, Any]]]:
@@ -202,7 +170,7 @@ class PendingHandler(_KernelHandler):
                 "Too many Looker logins are pending on this server; try again in a few minutes.",
             ) from None
         self.set_status(201)
-        self.finish("{}")
+        self.finish(json.dumps({"expires_in": self.context.store.ttl}))
 
     @allow_unauthenticated
     def delete(self) -> None:
@@ -276,36 +244,28 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         self.context = context
 
     @property
-    def nonce(self) -> str:
-        """A fresh nonce per response for the page's inline style and script."""
-        nonce: str | None = self.__dict__.get("_nonce")
-        if nonce is None:
-            nonce = self.__dict__["_nonce"] = secrets.token_urlsafe(18)
-        return nonce
-
-    @property
     def content_security_policy(self) -> str:
-        return templates_callback.content_security_policy(self.nonce)
+        """Until ``_page`` sets the page's own policy: nothing at all may load."""
+        return "default-src 'none'; frame-ancestors 'none'"
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Referrer-Policy", "no-referrer")
+        for name, value in callback_page.PRIVATE.items():  # the 302 to Jupyter's login too
+            self.set_header(name, value)
 
     @web.authenticated
     def get(self) -> None:
         self._hide_query()
-        query, arguments = self.request.query, self.request.query_arguments
+        query = self.request.query
         try:
-            state, result = callback_page.parse_query(query, arguments)
-            if (elsewhere := self._server_that_asked(state)) is not None:
+            result = parse_callback(query)
+            if (elsewhere := self._server_that_asked(result.state)) is not None:
                 self.redirect(f"{elsewhere}?{query}")
                 return
-            page = callback_page.stored(state, result, self.context.store.result)
-        except callback_page.BadCallback as bad:
-            page = callback_page.Page(400, ok=False, title=bad.sentence, detail=bad.detail)
-        self.set_status(page.status)
-        self._page(ok=page.ok, title=page.title, detail=page.detail, state=page.state)
+            page = callback_page.stored(result, self.context.store.result)
+        except CallbackError as exc:
+            page = callback_page.bad_callback(exc)
+        self._page(page)
 
     def redirect(self, url: str, permanent: bool = False, status: int | None = None) -> None:
         """To the login page, which returns here via ``next``: keep the query out of the log."""
@@ -316,17 +276,13 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         sentence = _ERROR_PAGES.get(
             status_code, f"Something went wrong on this login page; {START_AGAIN}"
         )
-        self._page(ok=False, title=sentence)
+        self._page(callback_page.error_page(status_code, sentence))
 
-    def _page(
-        self, *, ok: bool, title: str, detail: str | None = None, state: str | None = None
-    ) -> None:
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(
-            templates_callback.render_page(
-                nonce=self.nonce, ok=ok, title=title, detail=detail, state=state
-            )
-        )
+    def _page(self, page: callback_page.Page) -> None:
+        self.set_status(page.status)
+        for name, value in page.headers().items():
+            self.set_header(name, value)
+        self.finish(page.html())
 
     def _server_that_asked(self, state: str) -> str | None:
         """On JupyterHub, a login started in another of this user's servers (its state names

@@ -1,4 +1,4 @@
-"""Step 2½: the callback's result waits here, under its ``state``, until its kernel picks it up.
+"""Step 3, server side: the callback's result waits here, under its state, for its kernel.
 
 The kernel registers a ``state`` before the popup opens; the callback answers it once; the kernel's
 parked pickup is woken at once and takes the answer (single use). States expire after ``ttl``
@@ -14,23 +14,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .. import _callback_page as callback_page
+from .._callback_page import AlreadyAnswered, UnknownState
+from .._protocol import CANCELLED, PENDING_TTL
 
-__all__ = [
-    "CANCELLED",
-    "AlreadyAnswered",
-    "AlreadyRegistered",
-    "ResultStore",
-    "StoreError",
-    "StoreFull",
-    "UnknownState",
-]
-
-#: What a pickup receives for a login that was cancelled or dropped before Looker answered.
-CANCELLED: Mapping[str, str] = {
-    "error": "cancelled",
-    "error_description": "The login was cancelled.",
-}
+__all__ = ["AlreadyRegistered", "ResultStore", "StoreError", "StoreFull"]
 
 
 class StoreError(Exception):
@@ -43,14 +30,6 @@ class StoreFull(StoreError):
 
 class AlreadyRegistered(StoreError):
     """Raised by ``register`` for a state that is already pending."""
-
-
-class UnknownState(StoreError, callback_page.UnknownState):
-    """Raised for a state that was never registered, has expired, or was already picked up."""
-
-
-class AlreadyAnswered(StoreError, callback_page.AlreadyAnswered):
-    """Raised by ``result`` when the state already has its answer (a second callback)."""
 
 
 @dataclass(eq=False)
@@ -68,7 +47,7 @@ class ResultStore:
     def __init__(
         self,
         *,
-        ttl: float = 600.0,
+        ttl: float = PENDING_TTL,
         max_pending: int = 256,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

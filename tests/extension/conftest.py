@@ -16,13 +16,8 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403
 from traitlets.config import Config
 
-from looker_nb_auth.server.extension import (
-    DEFAULTS_ENV,
-    SECRET_ENV,
-    SERVER_URL_ENV,
-    SETTINGS_KEY,
-    Extension,
-)
+from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
+from looker_nb_auth.server.extension import SETTINGS_KEY, Extension
 
 from .helpers import LOOKER_API, LOOKER_CLIENT, Routes
 

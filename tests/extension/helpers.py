@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPResponse
 
+from looker_nb_auth._protocol import SECRET_HEADER
 from looker_nb_auth.server.extension import Extension
-from looker_nb_auth.server.handlers import SECRET_HEADER
 from looker_nb_auth.server.pending import ResultStore
 
 LOOKER_API = "https://looker.example:19999"

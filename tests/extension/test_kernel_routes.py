@@ -10,7 +10,7 @@ import time
 import pytest
 from tornado.tcpclient import TCPClient
 
-from looker_nb_auth.server.handlers import SECRET_HEADER
+from looker_nb_auth._protocol import SECRET_HEADER
 from looker_nb_auth.server.pending import ResultStore
 
 from .helpers import ManualClock, ObservedStore, Routes, body_json, new_state
@@ -21,8 +21,20 @@ CANCELLED = {"error": "cancelled", "error_description": "The login was cancelled
 async def registered(routes: Routes) -> str:
     state = new_state()
     response = await routes.register(state)
-    assert (response.code, body_json(response)) == (201, {})
+    assert (response.code, body_json(response)) == (
+        201,
+        {"expires_in": routes.extension.context.store.ttl},
+    )
     return state
+
+
+async def test_registering_tells_the_kernel_how_long_its_login_stays_pending(
+    routes: Routes,
+) -> None:
+    """The kernel waits as long as this server keeps the login, not a copy of the default."""
+    routes.use_store(ResultStore(ttl=90.0))
+    response = await routes.register(new_state())
+    assert body_json(response) == {"expires_in": 90.0}
 
 
 async def test_a_parked_pickup_gets_the_code_within_milliseconds_of_the_callback(

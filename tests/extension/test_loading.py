@@ -14,17 +14,14 @@ from tornado.httpclient import AsyncHTTPClient
 from traitlets import TraitError
 from traitlets.config import Config
 
+from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SECRET_HEADER, SERVER_URL_ENV
 from looker_nb_auth.server.extension import (
-    DEFAULTS_ENV,
-    SECRET_ENV,
-    SERVER_URL_ENV,
     SETTINGS_KEY,
     Extension,
     LookerNbAuth,
     kernel_server_url,
     server_defaults,
 )
-from looker_nb_auth.server.handlers import SECRET_HEADER
 from looker_nb_auth.server.handlers import routes as route_table
 
 from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, new_state

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from looker_nb_auth.server.handlers import SECRET_HEADER
+from looker_nb_auth._protocol import SECRET_HEADER
 
 from .helpers import Routes, body_json, new_state
 

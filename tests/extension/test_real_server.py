@@ -13,9 +13,14 @@ from jupyter_process import JupyterServer, Kernel, jupyter_server
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
 from looker_nb_auth._errors import LookerAuthError
+from looker_nb_auth._protocol import (
+    CERT_ENV,
+    DEFAULTS_ENV,
+    SECRET_ENV,
+    SECRET_HEADER,
+    SERVER_URL_ENV,
+)
 from looker_nb_auth.kernel.pickup import ExtensionClient
-from looker_nb_auth.server.extension import CERT_ENV, DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
-from looker_nb_auth.server.handlers import SECRET_HEADER
 
 from .helpers import Routes, new_state
 

@@ -11,7 +11,8 @@ import pytest
 from jupyter_server.serverapp import DEFAULT_JUPYTER_SERVER_PORT
 from traitlets.config import Config
 
-from looker_nb_auth.server.extension import DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV, Extension
+from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
+from looker_nb_auth.server.extension import Extension
 
 from .helpers import LOOKER_API, LOOKER_CLIENT
 

@@ -1,0 +1,130 @@
+"""Every name the kernel, the Jupyter server, the callback page and the widget's JS agree on.
+
+Defined once here. Python imports them; the JS receives them as the widget's ``protocol`` trait
+(``widget_protocol()``), never as copied strings.
+
+The data path, and where each step lives:
+
+1. ``oauth/authorize.py``: the kernel makes the state, the PKCE verifier and the authorize URL.
+2. ``oauth/callback.py``: Looker redirects the popup to the redirect URI, which a server's
+   callback page (``_callback_page.py``) answers: ``server/handlers.py`` in the Jupyter server,
+   or ``kernel/loopback.py`` when the kernel listens on a loopback redirect URI itself.
+3. ``server/pending.py`` keeps the answer under its state; ``kernel/pickup.py`` collects it.
+4. ``oauth/token.py``: the kernel redeems the code (``kernel/session.py``).
+5. ``kernel/refresh.py`` and ``kernel/auth.py``: the clients on ``session.client``,
+   ``session.async_client`` and ``session.sdk`` (``kernel/sdk.py``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "CALLBACK_PATH",
+    "CANCELLED",
+    "CANCELLED_ERROR",
+    "CERT_ENV",
+    "CHANNEL",
+    "DEFAULTS_ENV",
+    "PENDING_TTL",
+    "PICKUP_POLL",
+    "PICKUP_WAIT_MAX",
+    "ROUTE_PREFIX",
+    "SECRET_ENV",
+    "SECRET_HEADER",
+    "SERVER_URL_ENV",
+    "STOPPED_PARAM",
+    "Event",
+    "Route",
+    "Status",
+    "route",
+    "widget_protocol",
+]
+
+# -- routes under a Jupyter server's base URL ---------------------------------------------------
+
+#: Every route of the server extension lives under ``{base_url}looker-nb-auth/``.
+ROUTE_PREFIX = "looker-nb-auth"
+
+
+class Route(str, enum.Enum):
+    """The server extension's routes (the last path segment)."""
+
+    CALLBACK = "callback"  # browser: where Looker sends the popup
+    CANCEL = "cancel"  # browser: the widget's Cancel
+    PENDING = "pending"  # kernel: register / forget a state
+    PICKUP = "pickup"  # kernel: long-poll for the answer
+
+
+def route(name: Route) -> str:
+    """``looker-nb-auth/<name>``, relative to a server's base URL."""
+    return f"{ROUTE_PREFIX}/{name.value}"
+
+
+#: Where Looker sends the browser: the server extension's callback under a server's base URL.
+CALLBACK_PATH = route(Route.CALLBACK)
+#: Set on the callback URL by ``looker_nb_auth.jupyterhub.user_redirect_hook`` when it had to
+#: spawn the server the login was started in.
+STOPPED_PARAM = "server_stopped"
+
+# -- the kernel's way back to its server ----------------------------------------------------------
+
+#: This server over loopback, as a kernel reaches it, e.g. ``http://127.0.0.1:8888/base/``.
+SERVER_URL_ENV = "LOOKER_NB_AUTH_SERVER_URL"
+#: A random secret for this server run, which kernels send in ``SECRET_HEADER``.
+SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
+#: With TLS, the server's certificate file, which kernels pin.
+CERT_ENV = "LOOKER_NB_AUTH_SERVER_CERT"
+#: JSON of the server's ``c.LookerNbAuth`` settings, the kernels' defaults.
+DEFAULTS_ENV = "LOOKER_NB_AUTH_DEFAULTS"
+SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
+
+# -- pending logins -----------------------------------------------------------------------------
+
+#: Default seconds a login may take from its start until its kernel picks up Looker's answer
+#: (``c.LookerNbAuth.pending_ttl``; the server tells each kernel the value in force).
+PENDING_TTL = 600.0
+#: Seconds one pickup request parks on the server before it answers 204 and is sent again.
+PICKUP_POLL = 25.0
+#: The longest a pickup may park (``c.LookerNbAuth.pickup_wait_max``).
+PICKUP_WAIT_MAX = 60.0
+#: The ``error`` a pickup receives for a login cancelled or dropped before Looker answered.
+CANCELLED_ERROR = "cancelled"
+CANCELLED: Mapping[str, str] = MappingProxyType(
+    {"error": CANCELLED_ERROR, "error_description": "The login was cancelled."}
+)
+
+# -- the widget ---------------------------------------------------------------------------------
+
+#: The BroadcastChannel on which the callback page tells the widget that Looker answered.
+CHANNEL = "looker-nb-auth"
+
+
+class Status(str, enum.Enum):
+    """What the widget shows."""
+
+    READY = "ready"
+    WAITING = "waiting"
+    LOGGED_IN = "logged_in"
+    ERROR = "error"
+
+
+class Event(str, enum.Enum):
+    """What the widget's JS tells the kernel (``model.send({event, state})``)."""
+
+    OPENED = "opened"
+    CANCEL = "cancel"
+    RETRY = "retry"
+    LOGOUT = "logout"
+
+
+def widget_protocol() -> dict[str, object]:
+    """The names the JS needs, as the widget's ``protocol`` trait."""
+    return {
+        "channel": CHANNEL,
+        "cancel_route": route(Route.CANCEL),
+        "statuses": {status.name: status.value for status in Status},
+        "events": {event.name: event.value for event in Event},
+    }
