@@ -17,38 +17,19 @@ stays light (no httpx, no widgets, no looker_sdk).
 import importlib as _importlib
 import typing as _typing
 
-from ._errors import (
-    AccessDenied,
-    AuthorizationFailed,
-    CacheError,
-    CacheWarning,
-    CallbackError,
-    ConfigurationError,
-    InvalidGrant,
-    JupyterServerUnreachable,
-    LoginCancelled,
-    LoginExpired,
-    LoginRequired,
-    LoginTimeout,
-    LookerAuthError,
-    LookerServerError,
-    LookerUnreachable,
-    MalformedCallback,
-    ReceiverUnavailable,
-    RedirectUriMismatch,
-    SdkNotInstalled,
-    ServerRestarted,
-    StateMismatch,
-    UnexpectedResponse,
-)
-from ._version import __version__
+from . import _errors
+from ._errors import *  # noqa: F403  # the whole tree is public
+from ._version import __version__ as __version__
 
-if _typing.TYPE_CHECKING:
-    from ._settings import Settings
-    from .kernel.cache import FileCache, KeyringCache, TokenCache
-    from .kernel.login import login
-    from .kernel.session import LookerSession, LookerUser
-    from .oauth.authorize import AuthorizationRequest
+if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports them
+    from ._settings import Settings as Settings
+    from .kernel.cache import FileCache as FileCache
+    from .kernel.cache import KeyringCache as KeyringCache
+    from .kernel.cache import TokenCache as TokenCache
+    from .kernel.login import login as login
+    from .kernel.session import LookerSession as LookerSession
+    from .kernel.session import LookerUser as LookerUser
+    from .oauth.authorize import AuthorizationRequest as AuthorizationRequest
 
 #: Public name -> the module that defines it, imported when the name is first used.
 _LAZY = {
@@ -62,39 +43,7 @@ _LAZY = {
     "login": ".kernel.login",
 }
 
-__all__ = [
-    "AccessDenied",
-    "AuthorizationFailed",
-    "AuthorizationRequest",
-    "CacheError",
-    "CacheWarning",
-    "CallbackError",
-    "ConfigurationError",
-    "FileCache",
-    "InvalidGrant",
-    "JupyterServerUnreachable",
-    "KeyringCache",
-    "LoginCancelled",
-    "LoginExpired",
-    "LoginRequired",
-    "LoginTimeout",
-    "LookerAuthError",
-    "LookerServerError",
-    "LookerSession",
-    "LookerUnreachable",
-    "LookerUser",
-    "MalformedCallback",
-    "ReceiverUnavailable",
-    "RedirectUriMismatch",
-    "SdkNotInstalled",
-    "ServerRestarted",
-    "Settings",
-    "StateMismatch",
-    "TokenCache",
-    "UnexpectedResponse",
-    "__version__",
-    "login",
-]
+__all__ = sorted([*_errors.__all__, *_LAZY, "__version__"])
 
 
 def _public(value: _typing.Any) -> _typing.Any:

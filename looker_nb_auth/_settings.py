@@ -204,36 +204,27 @@ def server_defaults(environ: Mapping[str, str]) -> dict[str, str]:
 
 def resolve_settings(
     *,
-    base_url: str | None = None,
-    looker_url: str | None = None,
-    client_guid: str | None = None,
-    redirect_uri: str | None = None,
-    verify_ssl: bool | None = None,
-    timeout: float | None = None,
     config_file: str | os.PathLike[str] | None = None,
     section: str | None = None,
     environ: Mapping[str, str] | None = None,
+    **explicit: object,
 ) -> Settings:
     """Resolve every setting, highest source first, and check the required ones.
 
+    ``explicit``: settings given as arguments (``base_url=...``; ``None`` means not given).
     Raises ``ConfigurationError`` with one sentence naming the setting and where to put it.
     """
+    unknown = sorted(set(explicit) - set(SETTING_NAMES))
+    if unknown:
+        raise TypeError(f"resolve_settings() got unknown settings {unknown}")
     env = os.environ if environ is None else environ
-    explicit: dict[str, object | None] = {
-        "base_url": base_url,
-        "looker_url": looker_url,
-        "client_guid": client_guid,
-        "redirect_uri": redirect_uri,
-        "verify_ssl": verify_ssl,
-        "timeout": timeout,
-    }
     ini, ini_source = read_ini(config_file, section)
     server = server_defaults(env)
     raw: dict[str, object] = {}
     sources: dict[str, str] = {}
     for setting in _FIELDS:
         name, env_name = setting.name, ENVIRONMENT[setting.name]
-        if explicit[name] is not None:
+        if explicit.get(name) is not None:
             raw[name], sources[name] = explicit[name], "argument"
         elif env.get(env_name):
             raw[name], sources[name] = env[env_name], f"environment ({env_name})"

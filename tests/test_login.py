@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from looker_nb_auth import LoginRequired, LookerSession, login
+from looker_nb_auth import AccessDenied, LoginRequired, LookerSession, StateMismatch, login
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.kernel.widget import LoginWidget
 
@@ -106,11 +106,15 @@ def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> 
 
 def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSession) -> None:
     widget = _widget(session)
-    redirected = authorize_in_browser(widget.authorize_url, approve=False)
-    with pytest.raises(Exception, match="denied"):
+    used = widget.authorize_url
+    redirected = authorize_in_browser(used, approve=False)
+    with pytest.raises(AccessDenied, match="denied") as info:
         session.complete_login(redirected)
+    # The pasted answer used up this login: the widget says why instead of offering it again.
+    assert (widget.status, widget.message, widget.authorize_url) == ("error", str(info.value), "")
     _send(widget, "retry")
     assert widget.status == "ready"
+    assert widget.authorize_url and widget.authorize_url != used
 
 
 def test_two_widgets_do_not_cross_results(
@@ -119,7 +123,7 @@ def test_two_widgets_do_not_cross_results(
     first = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     second = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     redirected = authorize_in_browser(_widget(first).authorize_url, email="grace@example.com")
-    with pytest.raises(Exception, match="does not belong"):
+    with pytest.raises(StateMismatch, match="does not belong"):
         second.complete_login(redirected)
     assert first.complete_login(redirected).email == "grace@example.com"
     assert _widget(second).status == "ready"
@@ -134,3 +138,11 @@ def test_a_late_message_about_an_older_login_is_ignored(session: LookerSession) 
     widget._handle_custom_msg({"event": "cancel", "state": old_state}, [])
     assert (widget.status, widget.authorize_url) == ("ready", current)
     assert widget.message != "Login cancelled."
+
+
+def test_the_wait_timeout_is_not_the_http_timeout(
+    looker: FakeLooker, no_extension: None, paste_app: None
+) -> None:
+    session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, timeout=7)
+    assert session.settings.timeout == 120.0  # the default; 7 s bounds only login(wait=True)
+    session.close()

@@ -132,41 +132,70 @@ def test_a_blocking_wait_returns_when_the_browser_arrives(
     assert port_is_free(urlsplit(redirect_uri).port or 80)
 
 
-def test_denied_unknown_repeated_and_elsewhere(redirect_uri: str) -> None:
+@pytest.fixture
+def receiver(redirect_uri: str) -> Iterator[LoopbackReceiver]:
     receiver = LoopbackReceiver(redirect_uri)
+    yield receiver
+    receiver.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status", "says"),
+    [
+        ("/callback", "code=c&state={other}", 400, "This login link is unknown or has expired"),
+        ("/other", "code=c&state={state}", 404, "This page is not a Looker login callback"),
+        ("/callback", "code=a&code=b&state={state}", 400, "repeats a parameter"),
+        ("/callback", "code=%ff&state={state}", 400, "not valid UTF-8"),
+        ("/callback", "error=access_denied&error_description=No.&state={state}", 200,
+         "You did not allow access in Looker"),
+    ],
+)  # fmt: skip
+def test_the_listener_answers_each_kind_of_request_with_its_page(
+    receiver: LoopbackReceiver, redirect_uri: str, path: str, query: str, status: int, says: str
+) -> None:
     state = new_state()
     receiver.register(state)
-    try:
-        unknown = follow(f"{redirect_uri}?code=c&state={new_state()}")
-        assert unknown.status_code == 400
-        assert "This login link is unknown or has expired" in unknown.text
-        elsewhere = follow(redirect_uri.replace("/callback", "/other") + f"?code=c&state={state}")
-        assert elsewhere.status_code == 404
-        repeated = follow(f"{redirect_uri}?code=a&code=b&state={state}")
-        assert repeated.status_code == 400
-        assert "repeats a parameter" in repeated.text
-        denied = follow(f"{redirect_uri}?error=access_denied&error_description=No.&state={state}")
-        assert denied.status_code == 200
-        assert "You did not allow access in Looker" in denied.text
-        again = follow(f"{redirect_uri}?code=c&state={state}")
-        assert again.status_code == 400
-        assert "already been used" in again.text
-        result = receiver.wait(state, timeout=TIMEOUT)
-        assert result is not None and result.error == "access_denied" and result.code is None
-    finally:
-        receiver.close()
+    url = redirect_uri.replace("/callback", path)
+    page = follow(f"{url}?{query.format(state=state, other=new_state())}")
+    assert (page.status_code, says in page.text) == (status, True)
 
 
-def test_forget_wakes_a_waiting_login_with_cancelled(redirect_uri: str) -> None:
-    receiver = LoopbackReceiver(redirect_uri)
+def test_a_denied_login_reaches_the_kernel_once(
+    receiver: LoopbackReceiver, redirect_uri: str
+) -> None:
+    state = new_state()
+    receiver.register(state)
+    denied = follow(f"{redirect_uri}?error=access_denied&error_description=No.&state={state}")
+    assert denied.status_code == 200
+    again = follow(f"{redirect_uri}?code=c&state={state}")
+    assert again.status_code == 400
+    assert "already been used" in again.text
+    result = receiver.wait(state, timeout=TIMEOUT)
+    assert result is not None and result.error == "access_denied" and result.code is None
+
+
+class _ParkingCondition(threading.Condition):
+    """The receiver's condition, telling the test when a waiter has parked on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parked = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.parked.set()  # still holding the lock: forget() gets it only once wait releases it
+        return super().wait(timeout)
+
+
+def test_forget_wakes_a_waiting_login_with_cancelled(
+    receiver: LoopbackReceiver, redirect_uri: str
+) -> None:
+    receiver._changed = condition = _ParkingCondition()
     state = new_state()
     receiver.register(state)
     results: list[object] = []
     waiting = threading.Thread(target=lambda: results.append(receiver.wait(state, timeout=TIMEOUT)))
     waiting.start()
-    while state not in receiver._waiting:  # the waiter parked (it holds the lock until then)
-        with receiver._changed:
-            pass
+    assert condition.parked.wait(TIMEOUT)
     receiver.forget(state)
     waiting.join(TIMEOUT)
     (result,) = results

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from .._errors import LoginCancelled, LoginTimeout, LookerAuthError, ReceiverUnavailable
 from .._protocol import CANCELLED_ERROR, Event, Status
+from .._settings import SETTING_NAMES
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
 from .cache import TokenCache
@@ -248,16 +249,9 @@ def login(
     def display(widget: LoginWidget) -> None:
         _display(widget)  # type: ignore[no-untyped-call]  # IPython's display is untyped
 
-    session = LookerSession(
-        base_url,
-        client_guid=client_guid,
-        redirect_uri=redirect_uri,
-        looker_url=looker_url,
-        verify_ssl=verify_ssl,
-        config_file=config_file,
-        section=section,
-        cache=cache,
-    )
+    # The settings given as arguments (``timeout`` here is the wait's, not the HTTP timeout's).
+    given = {n: v for n, v in locals().items() if n in SETTING_NAMES and n != "timeout"}
+    session = LookerSession(config_file=config_file, section=section, cache=cache, **given)
     session._tokens.not_logged_in = NOT_YET
     # The ladder: the server extension; else a loopback redirect URI this kernel can listen on;
     # else the pasted address.

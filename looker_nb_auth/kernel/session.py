@@ -29,7 +29,7 @@ from .._errors import (
     StateMismatch,
     UnexpectedResponse,
 )
-from .._settings import Settings, resolve_settings
+from .._settings import SETTING_NAMES, Settings, resolve_settings
 from .._version import __version__
 from ..jupyterhub import with_server_name
 from ..oauth.authorize import AuthorizationRequest
@@ -84,15 +84,9 @@ class LookerSession:
         section: str | None = None,
         cache: TokenCache | bool | None = None,
     ) -> None:
+        given = {name: value for name, value in locals().items() if name in SETTING_NAMES}
         self.settings: Settings = resolve_settings(
-            base_url=base_url,
-            looker_url=looker_url,
-            client_guid=client_guid,
-            redirect_uri=redirect_uri,
-            verify_ssl=verify_ssl,
-            timeout=timeout,
-            config_file=config_file,
-            section=section,
+            config_file=config_file, section=section, **given
         )
         self.cache: TokenCache = open_cache(cache)
         self._tokens = TokenState(self.settings, on_refresh=self._persist)

@@ -1,7 +1,9 @@
 """The "Log in to Looker" button: an anywidget whose ES module lives in ``static/``.
 
 Synced traits hold only what the page needs to draw: the status, one sentence, the prepared
-authorize URL (cleared once used) and the Jupyter base path. Never a code, verifier or token.
+authorize URL (cleared once used), the Jupyter base path, and the names the JS shares with the
+kernel and the callback page (``protocol``, from ``_protocol.py``). Never a code, verifier or
+token.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-__all__ = ["LoginWidget"]
+from .._protocol import Status, widget_protocol
 
+__all__ = ["LoginWidget"]
 
 _STATIC = Path(__file__).parent.parent / "static"
 
@@ -23,7 +26,14 @@ class LoginWidget(anywidget.AnyWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    status = traitlets.Unicode("ready", help="ready, waiting, logged_in or error").tag(sync=True)
+    status = traitlets.Enum(
+        [status.value for status in Status],
+        default_value=Status.READY.value,
+        help="what the widget shows (looker_nb_auth._protocol.Status)",
+    ).tag(sync=True)
     message = traitlets.Unicode("", help="one sentence for the user").tag(sync=True)
     authorize_url = traitlets.Unicode("", help="the prepared Looker /auth URL").tag(sync=True)
     api_base = traitlets.Unicode("", help="the Jupyter server's base path").tag(sync=True)
+    protocol = traitlets.Dict(
+        widget_protocol(), help="the names the JS shares with the kernel and the callback page"
+    ).tag(sync=True)
