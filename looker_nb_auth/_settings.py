@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_SECTION",
     "ENVIRONMENT",
     "SETTING_NAMES",
+    "IniSection",
     "Settings",
     "check_url",
     "read_ini",
@@ -77,10 +78,17 @@ _REQUIRED = {f.name: f.metadata["what"] for f in _FIELDS if f.default is MISSING
 # -- looker.ini ---------------------------------------------------------------------------------
 
 
-def read_ini(
-    config_file: str | os.PathLike[str] | None, section: str | None
-) -> tuple[dict[str, str], str]:
-    """The values of one looker.ini section and a label of where they came from.
+class IniSection(NamedTuple):
+    """One looker.ini section read: its values, where they came from (``"{path} [{name}]"``,
+    empty when no file was read) and the section's name (None when no file was read)."""
+
+    values: dict[str, str]
+    source: str
+    name: str | None
+
+
+def read_ini(config_file: str | os.PathLike[str] | None, section: str | None) -> IniSection:
+    """The values of one looker.ini section, and where they came from.
 
     ``config_file`` None: ``./looker.ini`` if it exists (else nothing). ``section`` None:
     ``[Looker]`` when the file has it, else its first section. Quotes around values are
@@ -94,7 +102,7 @@ def read_ini(
             raise ConfigurationError(
                 f"The config file {path} does not exist; fix the path or leave it unset."
             )
-        return {}, ""
+        return IniSection({}, "", None)
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
@@ -104,7 +112,7 @@ def read_ini(
         ) from None
     sections = parser.sections()
     if not sections and section is None:
-        return {}, ""
+        return IniSection({}, "", None)
     name = section or (DEFAULT_SECTION if DEFAULT_SECTION in sections else sections[0])
     if not parser.has_section(name):
         raise ConfigurationError(
@@ -113,7 +121,7 @@ def read_ini(
     values = {key: value.strip().strip("\"'") for key, value in parser[name].items()}
     if "client_guid" not in values and "client_id" in values:
         values["client_guid"] = values["client_id"]
-    return {k: v for k, v in values.items() if v}, f"{path} [{name}]"
+    return IniSection({k: v for k, v in values.items() if v}, f"{path} [{name}]", name)
 
 
 # -- values -------------------------------------------------------------------------------------
@@ -218,7 +226,7 @@ def resolve_settings(
     if unknown:
         raise TypeError(f"resolve_settings() got unknown settings {unknown}")
     env = os.environ if environ is None else environ
-    ini, ini_source = read_ini(config_file, section)
+    ini, ini_source, _ = read_ini(config_file, section)
     server = server_defaults(env)
     raw: dict[str, object] = {}
     sources: dict[str, str] = {}

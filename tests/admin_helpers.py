@@ -45,6 +45,15 @@ def set_extension_enabled(config_dir: Path, *, enabled: bool) -> None:
     path.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {"looker_nb_auth": enabled}}}))
 
 
+def hide_looker_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import looker_sdk...`` fail as it does where looker_sdk is not installed, and
+    forget the admin client's looker_sdk module so that the next connection imports it again."""
+    for name in [m for m in sys.modules if m == "looker_sdk" or m.startswith("looker_sdk.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "looker_sdk", None)
+    monkeypatch.delitem(sys.modules, "looker_nb_auth.cli._admin_sdk", raising=False)
+
+
 def use_admin(monkeypatch: pytest.MonkeyPatch, looker: FakeLooker) -> None:
     monkeypatch.setenv("LOOKERSDK_CLIENT_ID", looker.config.admin_client_id)
     monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", looker.config.admin_client_secret)

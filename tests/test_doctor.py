@@ -13,6 +13,7 @@ from admin_helpers import (
     STATUS_LINE,
     closed_port_url,
     console_script,
+    hide_looker_sdk,
     isolate,
     set_extension_enabled,
     statuses,
@@ -24,13 +25,13 @@ from support import CLIENT_GUID, REDIRECT_URI
 
 from looker_nb_auth._errors import ConfigurationError
 from looker_nb_auth._settings import resolve_settings
-from looker_nb_auth.cli.doctor import (
-    Check,
-    check_cache,
+from looker_nb_auth.cli.check import Check
+from looker_nb_auth.cli.doctor import check_cache, run_doctor
+from looker_nb_auth.cli.doctor_looker import (
+    check_app,
     check_clock,
     clock_skew,
     describe_uri_difference,
-    run_doctor,
 )
 from looker_nb_auth.cli.main import main
 from looker_nb_auth.fake_looker import FakeLooker
@@ -154,6 +155,28 @@ def test_admin_credentials_from_an_ini_file(
 
     assert (code, found["app"]) == (0, "ok")
     assert looker.config.admin_client_secret not in out
+
+
+def test_without_looker_sdk_the_app_check_is_skipped(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = resolve_settings(
+        base_url=looker.api_url, client_guid=CLIENT_GUID, redirect_uri=REDIRECT_URI
+    )
+    environ = {
+        "LOOKERSDK_CLIENT_ID": looker.config.admin_client_id,
+        "LOOKERSDK_CLIENT_SECRET": looker.config.admin_client_secret,
+    }
+    hide_looker_sdk(monkeypatch)
+
+    check = check_app(settings, environ)
+
+    assert (check.status, check.summary) == ("skip", "the official Looker SDK is not installed")
+    assert check.advice == (
+        "Talking to the Looker admin API needs the official Looker SDK; run pip install "
+        "'looker-nb-auth[sdk]'."
+    )
+    assert looker.requests == []
 
 
 # -- each FAIL ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from admin_helpers import (
     app_writes,
     closed_port_url,
     console_script,
+    hide_looker_sdk,
     isolate,
     use_admin,
 )
@@ -330,15 +332,18 @@ def test_looker_server_errors_are_reported_with_their_status(
     [
         (
             ["--base-url", "looker.example.com", "--redirect-uri", HUB_URI],
-            "The Looker API URL 'looker.example.com' is not an http(s) URL with a host",
+            "The Looker API URL from --base-url is 'looker.example.com', which is not an http(s) "
+            "URL; set it to a URL such as https://mycompany.cloud.looker.com.",
         ),
         (
             ["--base-url", "https://looker.example.com/api/4.0", "--redirect-uri", HUB_URI],
-            "ends in /api...; pass the API host alone",
+            "The Looker API URL from --base-url ends in /api/4.0; set it to the API host alone "
+            "(for example https://looker.example.com), without /api/4.0.",
         ),
         (
             ["--base-url", "https://looker.example.com", "--redirect-uri", "/callback"],
-            "The redirect URI '/callback' is not an http(s) URL with a host",
+            "The redirect URI from --redirect-uri is '/callback', which is not an http(s) URL "
+            "without a fragment",
         ),
         (
             ["--base-url", "https://looker.example.com", "--hub-url", "hub.example.com"],
@@ -365,6 +370,56 @@ def test_usage_errors_exit_2(
     assert err.startswith("looker-nb-auth register: ")
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_missing_ini_section_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    Path("looker.ini").write_text("[Looker]\nclient_id = admin\n")
+
+    assert main([*register_args(None), "--section", "Admin"]) == 2
+
+    assert capsys.readouterr().err == (
+        "looker-nb-auth register: looker.ini has no [Admin] section; add one or pick one of "
+        "['Looker'].\n"
+    )
+
+
+def test_an_invalid_verify_ssl_exits_2(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    monkeypatch.setenv("LOOKERSDK_VERIFY_SSL", "maybe")
+
+    assert main(register_args(looker)) == 2
+
+    assert capsys.readouterr().err == (
+        "looker-nb-auth register: verify_ssl or timeout in looker.ini or LOOKERSDK_* is not "
+        "valid; set verify_ssl to true or false and timeout to a whole number of seconds.\n"
+    )
+    assert looker.requests == []
+
+
+def test_without_looker_sdk_register_says_how_to_install_it_and_exits_2(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_admin(monkeypatch, looker)
+    hide_looker_sdk(monkeypatch)
+
+    assert main(register_args(looker)) == 2
+
+    assert capsys.readouterr().err == (
+        "looker-nb-auth register: Talking to the Looker admin API needs the official Looker SDK; "
+        "run pip install 'looker-nb-auth[sdk]'.\n"
+    )
+    assert looker.requests == []
+
+
+def test_importing_the_admin_client_does_not_import_looker_sdk() -> None:
+    code = (
+        "import sys, looker_nb_auth.cli.admin, looker_nb_auth.cli.register; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'looker_sdk'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_redirect_uri_and_hub_url_are_mutually_exclusive(

@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         "--ini", metavar="PATH", help="looker.ini to read settings from (default: ./looker.ini)"
     )
     doctor.add_argument(
-        "--section", metavar="NAME", help="section of the ini file (default: the first)"
+        "--section",
+        metavar="NAME",
+        help="section of the ini file (default: [Looker], else the first section)",
     )
     if args and args[0] == "fake-looker":
         from ..fake_looker import main as fake_looker_main
@@ -111,14 +113,16 @@ def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _register(parsed: argparse.Namespace) -> int:
-    from .admin import AdminError, hub_redirect_uri, register
+    from .._errors import AdminError, AdminUsageError, SdkNotInstalled
+    from ..jupyterhub import hub_redirect_uri
+    from .register import register
 
     try:
         if parsed.hub_url is not None:
             try:
                 redirect_uri = hub_redirect_uri(parsed.hub_url)
             except ValueError as exc:
-                raise AdminError(str(exc), exit_code=2) from None
+                raise AdminUsageError(str(exc)) from None
         else:
             redirect_uri = parsed.redirect_uri
         register(
@@ -132,6 +136,12 @@ def _register(parsed: argparse.Namespace) -> int:
             out=sys.stdout,
         )
     except AdminError as exc:
-        print(f"looker-nb-auth register: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _refused(exc, exc.exit_code)
+    except SdkNotInstalled as exc:  # a missing package: a usage problem, like a bad flag
+        return _refused(exc, AdminUsageError.exit_code)
     return 0
+
+
+def _refused(exc: Exception, exit_code: int) -> int:
+    print(f"looker-nb-auth register: {exc}", file=sys.stderr)
+    return exit_code
