@@ -1,13 +1,23 @@
 """Runs in the Jupyter server: the extension that receives Looker's redirect for its kernels.
 
-Jupyter Server finds this module through ``looker_nb_auth._jupyter_server_extension_points``;
-``extension.py`` holds the ``c.LookerNbAuth`` traits and what loading does.
+Jupyter Server finds this module through ``looker_nb_auth._jupyter_server_extension_points`` and
+calls its two hooks: ``_load_jupyter_server_extension`` while it initialises, and
+``_start_jupyter_server_extension`` once its event loop runs and its port is bound.
+
+- ``extension.py``: the ``c.LookerNbAuth`` traits; ``load`` registers the routes, ``start``
+  exports the server's URL, a per-run secret and the settings to the kernels it starts.
+- ``handlers.py``: the routes. ``GET callback`` is step 2 of the data path on the server (Looker
+  redirects the login popup there); ``POST pending`` and ``GET pickup`` are step 3, the kernel
+  registering its state and collecting the answer; ``POST cancel`` is the widget's Cancel.
+- ``pending.py``: the store between the two, step 3: answers by state, single use, expiring,
+  bounded.
 """
 
 from __future__ import annotations
 
-from .extension import load
+from .extension import load, start
 
 __all__: list[str] = []
 
 _load_jupyter_server_extension = load
+_start_jupyter_server_extension = start

@@ -7,8 +7,9 @@ An admin configures it in ``jupyter_server_config.py``::
     # Exactly what is registered in Looker; on JupyterHub:
     c.LookerNbAuth.redirect_uri = "https://hub.example/hub/user-redirect/looker-nb-auth/callback"
 
-When the server's event loop starts (its port is bound by then), the extension puts three
-variables into the server's environment, which the kernels it starts inherit:
+Jupyter Server calls ``load`` while it initialises (the routes are registered then) and awaits
+``start`` from ``ServerApp._post_start``, once its event loop runs and its port is bound. ``start``
+puts these variables into the server's environment, which the kernels it starts inherit:
 
 - ``LOOKER_NB_AUTH_SERVER_URL``: this server over loopback, e.g. ``http://127.0.0.1:8888/base/``
   (not exported when the server listens on a unix socket);
@@ -21,33 +22,35 @@ variables into the server's environment, which the kernels it starts inherit:
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import os
 import secrets
-from collections.abc import MutableMapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
-from tornado.ioloop import IOLoop
 from traitlets import Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from .._protocol import CALLBACK_PATH, CERT_ENV, DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
+from .._errors import ConfigurationError
+from .._protocol import (
+    CALLBACK_PATH,
+    CERT_ENV,
+    DEFAULTS_ENV,
+    PENDING_TTL,
+    PICKUP_WAIT_MAX,
+    SECRET_ENV,
+    SERVER_URL_ENV,
+)
+from .._settings import SETTING_NAMES, UrlKind, check_url
 from ..jupyterhub import HubServer
 from .handlers import HandlerContext, routes
 from .pending import ResultStore
 
 __all__ = [
-    "CALLBACK_PATH",
-    "CERT_ENV",
-    "DEFAULTS_ENV",
-    "SECRET_ENV",
-    "SERVER_URL_ENV",
     "SETTINGS_KEY",
     "Extension",
     "LookerNbAuth",
@@ -55,11 +58,18 @@ __all__ = [
     "kernel_server_url",
     "load",
     "server_defaults",
+    "start",
 ]
 
 #: ``serverapp.web_app.settings[SETTINGS_KEY]`` is this server run's ``Extension``.
 SETTINGS_KEY = "looker_nb_auth"
-_DEFAULT_KEYS = ("base_url", "looker_url", "client_guid", "redirect_uri", "display_name")
+#: Where the traits' values come from, as ``check_url``'s sentences name it.
+_SOURCE = "c.LookerNbAuth"
+_URL_KINDS: Mapping[str, UrlKind] = {
+    "base_url": "api",
+    "looker_url": "web",
+    "redirect_uri": "redirect",
+}
 
 
 class LookerNbAuth(Configurable):
@@ -87,11 +97,8 @@ class LookerNbAuth(Configurable):
         "server's own URL as it prints it (ServerApp.connection_url) + looker-nb-auth/callback, "
         "which is right only if browsers reach the server under exactly that URL.",
     )
-    display_name = Unicode(
-        "", config=True, help="Name of the OAuth app, shown when kernels register it in Looker."
-    )
     pending_ttl = Float(
-        600.0,
+        PENDING_TTL,
         config=True,
         help="Seconds a login may take from its start until the kernel picks up Looker's answer.",
     )
@@ -99,17 +106,20 @@ class LookerNbAuth(Configurable):
         256, config=True, help="Most logins pending at once; more are refused with HTTP 429."
     )
     pickup_wait_max = Float(
-        60.0, config=True, help="Longest a kernel's pickup request may wait, in seconds."
+        PICKUP_WAIT_MAX, config=True, help="Longest a kernel's pickup request may wait, in seconds."
     )
 
-    @validate("base_url", "looker_url", "redirect_uri")
-    def _http_url(self, proposal: Any) -> str:
+    @validate(*_URL_KINDS)
+    def _url(self, proposal: Any) -> str:
+        """The kernels' own check (``check_url``), so a bad URL stops here, not in every kernel."""
         value: str = proposal["value"]
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-            name = proposal["trait"].name
-            raise TraitError(f"LookerNbAuth.{name} must be an http or https URL, not {value!r}.")
-        return value
+        if not value:
+            return value  # unset: kernels fall back on their other sources
+        name: str = proposal["trait"].name
+        try:
+            return check_url(name, value, _SOURCE, kind=_URL_KINDS[name])
+        except ConfigurationError as exc:
+            raise TraitError(str(exc)) from None
 
     @validate("pending_ttl", "max_pending", "pickup_wait_max")
     def _positive(self, proposal: Any) -> float:
@@ -120,14 +130,18 @@ class LookerNbAuth(Configurable):
         return value
 
 
+#: The settings (``_settings.Settings``) that are also traits here: the kernels' defaults.
+_DEFAULT_KEYS = tuple(
+    name for name in SETTING_NAMES if name in LookerNbAuth.class_trait_names(config=True)
+)
+
+
 @dataclass
 class Extension:
     """One server run of the extension (``web_app.settings[SETTINGS_KEY]``)."""
 
     config: LookerNbAuth
     context: HandlerContext
-    #: Set once the environment for kernels has been exported.
-    exported: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def kernel_server_url(*, ip: str, port: int, base_url: str, tls: bool) -> str:
@@ -182,7 +196,6 @@ def export_environment(
         log.debug("looker-nb-auth: kernels reach this server at %s", url)
         defaults = server_defaults(extension.config, serverapp.connection_url)
     environ[DEFAULTS_ENV] = json.dumps(defaults)
-    extension.exported.set()
 
 
 def _scrub_login_redirects(settings: dict[str, Any]) -> None:
@@ -193,7 +206,7 @@ def _scrub_login_redirects(settings: dict[str, Any]) -> None:
 
 
 def load(serverapp: object) -> None:
-    """Register the routes; export the environment for kernels once the port is bound."""
+    """``_load_jupyter_server_extension``: read ``c.LookerNbAuth`` and register the routes."""
     if not isinstance(serverapp, ServerApp):
         raise TypeError(
             "looker-nb-auth is a Jupyter Server extension; load it with jupyter server."
@@ -205,21 +218,22 @@ def load(serverapp: object) -> None:
         pickup_wait_max=config.pickup_wait_max,
         hub=HubServer.from_environment(os.environ),
     )
-    extension = Extension(config=config, context=context)
     web_app = serverapp.web_app
     base_url: str = web_app.settings["base_url"]
-    web_app.settings[SETTINGS_KEY] = extension
+    web_app.settings[SETTINGS_KEY] = Extension(config=config, context=context)
     _scrub_login_redirects(web_app.settings)
     # ServerWebApplication.add_handlers (it checks every verb is decorated) is unannotated.
     web_app.add_handlers(".*$", routes(base_url, context))  # type: ignore[no-untyped-call]
-
-    def when_bound() -> None:
-        export_environment(serverapp, extension, os.environ)
-
-    # Extensions load before ServerApp queues the binding of its socket on the IOLoop; queueing
-    # twice runs after that, so serverapp.port is the port actually listened on.
-    loop = IOLoop.current()
-    loop.add_callback(loop.add_callback, when_bound)
     serverapp.log.info(
         "looker-nb-auth: Looker login callback ready at %s", url_path_join(base_url, CALLBACK_PATH)
     )
+
+
+async def start(serverapp: ServerApp) -> None:
+    """``_start_jupyter_server_extension``: export the environment for kernels.
+
+    Jupyter Server awaits it once the port is bound, so ``serverapp.port`` is the port listened
+    on (with ``--port=0`` too). Nothing to do when ``load`` failed (the server logged why)."""
+    extension = serverapp.web_app.settings.get(SETTINGS_KEY)
+    if isinstance(extension, Extension):
+        export_environment(serverapp, extension, os.environ)

@@ -1,23 +1,27 @@
-"""Step 2: the server extension's routes under ``{base_url}looker-nb-auth/``.
+"""Steps 2 and 3 on the Jupyter server: the extension's routes under ``{base_url}looker-nb-auth/``.
 
-Browser (the user's normal Jupyter login): ``GET callback`` is where Looker sends the popup, and
-``POST cancel`` is the widget's Cancel button. Kernel (the per-run secret this server exported to
-the kernels it starts, or a logged-in Jupyter user): ``POST pending`` registers a state, ``GET
-pickup`` parks until its answer arrives, ``DELETE pending`` drops it. Errors are 4xx with one
-sentence; no code, state or secret is ever logged.
+Browser (the user's normal Jupyter login): ``GET callback`` is where Looker sends the popup
+(step 2), and ``POST cancel`` is the widget's Cancel button. Kernel (the per-run secret this
+server exported to the kernels it starts, or a logged-in Jupyter user, ``@kernel_or_user``):
+``POST pending`` registers a state, ``GET pickup`` parks until its answer arrives (step 3),
+``DELETE pending`` drops it. Errors are 4xx with one sentence.
+
+No code, state or secret is ever logged: every handler here drops the query from the request
+before the access log sees it (``_Handler.finish``) and logs its errors with the path alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
-import logging
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
@@ -27,7 +31,7 @@ from tornado import web
 from .. import _callback_page as callback_page
 from .._callback_page import UnknownState
 from .._errors import CallbackError
-from .._protocol import SECRET_HEADER
+from .._protocol import PICKUP_POLL, PICKUP_WAIT_MAX, SECRET_HEADER, Route, route
 from ..jupyterhub import HubServer, is_valid_state, state_server_name
 from ..oauth.callback import START_AGAIN, parse_callback
 from .pending import AlreadyRegistered, ResultStore, StoreFull
@@ -38,11 +42,11 @@ __all__ = [
     "HandlerContext",
     "PendingHandler",
     "PickupHandler",
+    "kernel_or_user",
     "routes",
 ]
 
 _MAX_BODY_BYTES = 4096
-_log = logging.getLogger(__name__)
 
 _ERROR_PAGES = {
     403: "This Jupyter server did not accept this browser's login; log in to Jupyter here, then "
@@ -57,26 +61,27 @@ class HandlerContext:
 
     store: ResultStore
     secret: str
-    pickup_wait_max: float = 60.0
-    pickup_wait_default: float = 25.0
+    pickup_wait_max: float = PICKUP_WAIT_MAX
+    pickup_wait_default: float = PICKUP_POLL
     #: On JupyterHub: this server's user, name and the hub's base URL (from the spawner's env).
     hub: HubServer | None = None
 
 
-def routes(base_url: str, context: HandlerContext) -> list[tuple[str, type[Any], dict[str, Any]]]:
-    """The URL table, for ``web_app.add_handlers(".*$", ...)``."""
-    prefix = url_path_join(re.escape(base_url), "looker-nb-auth")
-    kwargs = {"context": context}
-    return [
-        (url_path_join(prefix, "callback"), CallbackHandler, kwargs),
-        (url_path_join(prefix, "cancel"), CancelHandler, kwargs),
-        (url_path_join(prefix, "pending"), PendingHandler, kwargs),
-        (url_path_join(prefix, "pickup"), PickupHandler, kwargs),
-    ]
+class _Handler(JupyterHandler):
+    """Every route's base: the query (it may carry a code or a state) never reaches a log."""
 
+    context: HandlerContext
 
-class _QuietHandler(web.RequestHandler):
-    """Logs errors with the path only: the query may carry a code or a state."""
+    def initialize(self, context: HandlerContext) -> None:
+        self.context = context
+
+    def finish(self, *args: Any, **kwargs: Any) -> asyncio.Future[None]:
+        """Every response ends here, and the access log is written here: without the query.
+
+        Not earlier: until a response is sent, Jupyter's and tornado's redirects to the login page
+        need the whole URL for ``next`` (the query parsed into ``request.query`` is kept)."""
+        self.request.uri = self.request.path
+        return super().finish(*args, **kwargs)
 
     def log_exception(
         self,
@@ -84,27 +89,19 @@ class _QuietHandler(web.RequestHandler):
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        """Like tornado's, with the path instead of the URL."""
         if isinstance(value, web.HTTPError):
-            _log.warning("%s %s: %s", self.request.method, self.request.path, value)
+            self.log.warning("%s %s: %s", self.request.method, self.request.path, value)
         else:
-            _log.error(
+            self.log.error(
                 "Uncaught exception in %s %s",
                 self.request.method,
                 self.request.path,
                 exc_info=value,
             )
 
-    def _hide_query(self) -> None:
-        """Keep the query out of the access log (Jupyter scrubs only well-spelled keys)."""
-        self.request.uri = self.request.path
 
-
-class _JsonHandler(_QuietHandler, APIHandler):
-    context: HandlerContext
-
-    def initialize(self, context: HandlerContext) -> None:
-        self.context = context
-
+class _JsonHandler(_Handler, APIHandler):
     def _state_from_body(self) -> str:
         body = self.request.body
         try:
@@ -147,18 +144,35 @@ class _KernelHandler(_JsonHandler):
             return  # a browser cannot know the secret, so this is no cross-site request
         super().check_xsrf_cookie()
 
-    def _require_kernel_or_user(self) -> None:
-        self._hide_query()
+
+_H = TypeVar("_H", bound=_KernelHandler)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def kernel_or_user(
+    verb: Callable[Concatenate[_H, _P], _R],
+) -> Callable[Concatenate[_H, _P], _R]:
+    """A kernel verb: 403 unless the request has the kernel secret or a logged-in Jupyter user.
+
+    Under ``@allow_unauthenticated``, which only lets the request get this far: a kernel has no
+    Jupyter login, and no cookie either, so no cross-site request can drive these routes."""
+
+    @functools.wraps(verb)
+    def guarded(self: _H, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         if not (self._has_secret() or self.current_user):
             raise web.HTTPError(403, "This needs the kernel secret or a logged-in Jupyter user.")
+        return verb(self, *args, **kwargs)
+
+    return guarded
 
 
 class PendingHandler(_KernelHandler):
     """``POST pending {"state"}`` registers a login; ``DELETE pending?state=`` drops it."""
 
     @allow_unauthenticated
+    @kernel_or_user
     def post(self) -> None:
-        self._require_kernel_or_user()
         state = self._state_from_body()
         try:
             self.context.store.register(state)
@@ -173,8 +187,8 @@ class PendingHandler(_KernelHandler):
         self.finish(json.dumps({"expires_in": self.context.store.ttl}))
 
     @allow_unauthenticated
+    @kernel_or_user
     def delete(self) -> None:
-        self._require_kernel_or_user()
         self.context.store.forget(self._state_from_query())
         self._no_content()
 
@@ -186,8 +200,8 @@ class PickupHandler(_KernelHandler):
     _client_gone = False
 
     @allow_unauthenticated
+    @kernel_or_user
     async def get(self) -> None:
-        self._require_kernel_or_user()
         state = self._state_from_query()
         self._waiter = asyncio.ensure_future(self.context.store.wait(state, self._wait_seconds()))
         try:
@@ -227,7 +241,6 @@ class CancelHandler(_JsonHandler):
 
     @web.authenticated
     def post(self) -> None:
-        self._hide_query()
         try:
             self.context.store.cancel(self._state_from_body())
         except UnknownState:
@@ -235,13 +248,8 @@ class CancelHandler(_JsonHandler):
         self._no_content()
 
 
-class CallbackHandler(_QuietHandler, JupyterHandler):
+class CallbackHandler(_Handler):
     """``GET callback?state=&code=`` (or ``error=&error_description=``) in the login popup."""
-
-    context: HandlerContext
-
-    def initialize(self, context: HandlerContext) -> None:
-        self.context = context
 
     @property
     def content_security_policy(self) -> str:
@@ -255,7 +263,6 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
 
     @web.authenticated
     def get(self) -> None:
-        self._hide_query()
         query = self.request.query
         try:
             result = parse_callback(query)
@@ -266,11 +273,6 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         except CallbackError as exc:
             page = callback_page.bad_callback(exc)
         self._page(page)
-
-    def redirect(self, url: str, permanent: bool = False, status: int | None = None) -> None:
-        """To the login page, which returns here via ``next``: keep the query out of the log."""
-        self._hide_query()  # ``url`` already carries it; finishing logs the request
-        super().redirect(url, permanent, status)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         sentence = _ERROR_PAGES.get(
@@ -292,3 +294,20 @@ class CallbackHandler(_QuietHandler, JupyterHandler):
         if hub is None or name is None or name == hub.name:
             return None
         return hub.callback_of(name)
+
+
+_HANDLERS: Mapping[Route, type[_Handler]] = {
+    Route.CALLBACK: CallbackHandler,
+    Route.CANCEL: CancelHandler,
+    Route.PENDING: PendingHandler,
+    Route.PICKUP: PickupHandler,
+}
+
+
+def routes(base_url: str, context: HandlerContext) -> list[tuple[str, type[Any], dict[str, Any]]]:
+    """The URL table, for ``web_app.add_handlers(".*$", ...)``."""
+    kwargs = {"context": context}
+    return [
+        (re.escape(url_path_join(base_url, route(name))), handler, kwargs)
+        for name, handler in _HANDLERS.items()
+    ]

@@ -7,6 +7,7 @@ per test, server cleanup) to this directory.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from traitlets.config import Config
 from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
 from looker_nb_auth.server.extension import SETTINGS_KEY, Extension
 
-from .helpers import LOOKER_API, LOOKER_CLIENT, Routes
+from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, start_extension
 
 _HERE = Path(__file__).parent
 
@@ -63,7 +64,9 @@ def _kernel_environment() -> Iterator[None]:
 
 
 @pytest.fixture
-def extension(jp_serverapp: Any) -> Extension:
+def extension(jp_serverapp: Any, jp_asyncio_loop: asyncio.AbstractEventLoop) -> Extension:
+    """This server run of the extension, started as a real server starts it."""
+    jp_asyncio_loop.run_until_complete(start_extension(jp_serverapp))
     ext = jp_serverapp.web_app.settings[SETTINGS_KEY]
     assert isinstance(ext, Extension)
     return ext

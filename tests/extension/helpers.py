@@ -13,12 +13,14 @@ from urllib.parse import urlencode
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPResponse
 
-from looker_nb_auth._protocol import SECRET_HEADER
+from looker_nb_auth._protocol import SECRET_HEADER, Route, route
 from looker_nb_auth.server.extension import Extension
 from looker_nb_auth.server.pending import ResultStore
 
 LOOKER_API = "https://looker.example:19999"
 LOOKER_CLIENT = "nb-tests"
+#: The extension's name for jupyter_server (its package).
+EXTENSION = "looker_nb_auth"
 
 Auth = Literal["kernel", "user", "browser", "anonymous"]
 
@@ -58,6 +60,13 @@ class ObservedStore(ResultStore):
             raise
 
 
+async def start_extension(serverapp: Any) -> None:
+    """What ``ServerApp._post_start`` does for this extension once the port is bound: find its
+    ``_start_jupyter_server_extension`` and await it. pytest-jupyter's ``jp_serverapp`` never runs
+    ``_post_start`` (it never starts the server's event loop), so the fixtures call this."""
+    await serverapp.extension_manager.start_extension(EXTENSION)
+
+
 def body_json(response: HTTPResponse) -> Any:
     return json.loads(response.body)
 
@@ -83,8 +92,8 @@ class Routes:
     def secret(self) -> str:
         return self.extension.context.secret
 
-    def path(self, route: str, query: str | dict[str, Any] | None = None) -> str:
-        path = url_path_join(self.base_url, "looker-nb-auth", route)
+    def path(self, name: str, query: str | dict[str, Any] | None = None) -> str:
+        path = url_path_join(self.base_url, route(Route(name)))
         if isinstance(query, dict):
             query = urlencode(query)
         return f"{path}?{query}" if query else path

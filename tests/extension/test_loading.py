@@ -1,4 +1,5 @@
-"""The extension loads, declares authentication on every route, and tells kernels where it is."""
+"""The extension loads, declares authentication on every route, and, once the server has started,
+tells kernels where it is."""
 
 from __future__ import annotations
 
@@ -14,17 +15,23 @@ from tornado.httpclient import AsyncHTTPClient
 from traitlets import TraitError
 from traitlets.config import Config
 
+from looker_nb_auth import server
+from looker_nb_auth._errors import ConfigurationError
 from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SECRET_HEADER, SERVER_URL_ENV
+from looker_nb_auth._settings import check_url
 from looker_nb_auth.server.extension import (
     SETTINGS_KEY,
     Extension,
     LookerNbAuth,
     kernel_server_url,
+    load,
     server_defaults,
+    start,
 )
+from looker_nb_auth.server.handlers import kernel_or_user
 from looker_nb_auth.server.handlers import routes as route_table
 
-from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, new_state
+from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, new_state, start_extension
 
 
 def test_extension_is_enabled_and_loaded(jp_serverapp: Any) -> None:
@@ -39,32 +46,44 @@ async def test_routes_answer_under_the_base_url(routes: Routes) -> None:
     assert response.code == 403  # the route exists (not 404) and refuses strangers
 
 
+def test_jupyter_server_finds_both_hooks() -> None:
+    assert server._load_jupyter_server_extension is load
+    assert server._start_jupyter_server_extension is start
+
+
+async def test_loading_exports_nothing_until_the_server_has_started(jp_serverapp: Any) -> None:
+    """The port may not be bound while extensions load: only the start hook exports."""
+    assert isinstance(jp_serverapp.web_app.settings[SETTINGS_KEY], Extension)  # loaded
+    assert not {SERVER_URL_ENV, SECRET_ENV, DEFAULTS_ENV} & set(os.environ)
+    await start_extension(jp_serverapp)
+    assert {SERVER_URL_ENV, SECRET_ENV, DEFAULTS_ENV} <= set(os.environ)
+
+
 def test_every_verb_declares_its_authentication(jp_serverapp: Any, extension: Extension) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         jp_serverapp.web_app.add_handlers(".*$", route_table("/other/", extension.context))
     assert not [w for w in caught if issubclass(w.category, JupyterServerAuthWarning)]
+    guard = kernel_or_user(lambda handler: None).__code__
     for _, handler, _ in route_table("/", extension.context):
         for verb in ("get", "post", "delete"):
             method = getattr(handler, verb)
             if method is not getattr(web.RequestHandler, verb):
                 assert hasattr(method, "__allow_unauthenticated") or hasattr(method, "__wrapped__")
+            if hasattr(method, "__allow_unauthenticated"):  # Jupyter lets anyone through: we don't
+                assert method.__wrapped__.__code__ is guard, f"{handler.__name__}.{verb}"
 
 
 async def test_kernels_get_the_bound_url_and_the_secret(
-    routes: Routes, extension: Extension, http_server_port: Any, jp_base_url: str
+    routes: Routes, http_server_port: Any, jp_base_url: str
 ) -> None:
-    await extension.exported.wait()
     port = http_server_port[0].getsockname()[1]
     assert os.environ[SERVER_URL_ENV] == f"http://127.0.0.1:{port}{jp_base_url}"
     assert os.environ[SECRET_ENV] == routes.secret
     assert len(routes.secret) >= 43
 
 
-async def test_a_kernel_logs_in_with_nothing_but_the_environment(
-    routes: Routes, extension: Extension
-) -> None:
-    await extension.exported.wait()
+async def test_a_kernel_logs_in_with_nothing_but_the_environment(routes: Routes) -> None:
     server, secret = os.environ[SERVER_URL_ENV], os.environ[SECRET_ENV]
     state = new_state()
     client = AsyncHTTPClient(force_instance=True)
@@ -87,9 +106,8 @@ async def test_a_kernel_logs_in_with_nothing_but_the_environment(
 
 
 async def test_defaults_carry_the_configured_settings_and_a_redirect_uri(
-    extension: Extension, jp_serverapp: Any, http_server_port: Any, jp_base_url: str
+    extension: Extension, http_server_port: Any, jp_base_url: str
 ) -> None:
-    await extension.exported.wait()
     port = http_server_port[0].getsockname()[1]
     assert json.loads(os.environ[DEFAULTS_ENV]) == {
         "base_url": LOOKER_API,
@@ -107,7 +125,6 @@ def test_a_configured_redirect_uri_wins() -> None:
                     "looker_url": "https://looker.example",
                     "client_guid": LOOKER_CLIENT,
                     "redirect_uri": "https://hub.example/hub/user-redirect/looker-nb-auth/callback",
-                    "display_name": "Notebooks",
                 }
             }
         )
@@ -117,7 +134,6 @@ def test_a_configured_redirect_uri_wins() -> None:
         "looker_url": "https://looker.example",
         "client_guid": LOOKER_CLIENT,
         "redirect_uri": "https://hub.example/hub/user-redirect/looker-nb-auth/callback",
-        "display_name": "Notebooks",
     }
 
 
@@ -144,11 +160,58 @@ def test_the_base_url_gets_a_trailing_slash() -> None:
     assert kernel_server_url(ip="", port=1, base_url="/b", tls=False) == "http://127.0.0.1:1/b/"
 
 
-@pytest.mark.parametrize("trait", ["base_url", "looker_url", "redirect_uri"])
+URL_KINDS = {"base_url": "api", "looker_url": "web", "redirect_uri": "redirect"}
+
+
+@pytest.mark.parametrize(("trait", "kind"), URL_KINDS.items())
 @pytest.mark.parametrize("value", ["looker.example", "ftp://looker.example", "https://"])
-def test_urls_must_be_http(trait: str, value: str) -> None:
-    with pytest.raises(TraitError, match=rf"^LookerNbAuth\.{trait} must be an http or https URL"):
+def test_urls_must_be_http(trait: str, kind: Any, value: str) -> None:
+    """With the kernels' own sentence: the one URL check, naming c.LookerNbAuth."""
+    with pytest.raises(ConfigurationError) as kernels_say:
+        check_url(trait, value, "c.LookerNbAuth", kind=kind)
+    with pytest.raises(TraitError) as refused:
         LookerNbAuth(**{trait: value})
+    assert str(refused.value) == str(kernels_say.value)
+    assert str(refused.value).startswith(f"{trait} from c.LookerNbAuth is {value!r}, which is not")
+
+
+def test_a_base_url_with_the_api_path_is_refused_by_the_server_not_in_every_kernel() -> None:
+    config = Config({"LookerNbAuth": {"base_url": "https://x/api/4.0"}})
+    with pytest.raises(TraitError) as refused:
+        LookerNbAuth(config=config)
+    assert str(refused.value) == (
+        "base_url from c.LookerNbAuth ends in /api/4.0; set it to the API host alone "
+        "(for example https://x), without /api/4.0."
+    )
+
+
+async def test_a_bad_url_in_the_config_is_logged_as_one_sentence_and_nothing_is_exported(
+    jp_configurable_serverapp: Any, jp_server_config: Config, capfd: pytest.CaptureFixture[str]
+) -> None:
+    jp_server_config.ServerApp.reraise_server_extension_failures = False  # as in a real server
+    jp_server_config.LookerNbAuth.base_url = "https://x/api/4.0"
+    serverapp = jp_configurable_serverapp(config=jp_server_config)
+    assert SETTINGS_KEY not in serverapp.web_app.settings  # no routes either
+    await start(serverapp)
+    assert not {SERVER_URL_ENV, SECRET_ENV, DEFAULTS_ENV} & set(os.environ)
+    # what the admin reads in the server's log (written before pytest-jupyter reroutes it)
+    logged = capfd.readouterr().err
+    assert "looker_nb_auth | extension failed loading" in logged
+    assert "base_url from c.LookerNbAuth ends in /api/4.0; set it to the API host alone" in logged
+
+
+def test_urls_are_kept_as_the_kernels_would_read_them() -> None:
+    """Trailing slashes dropped from the API and UI URLs; the redirect URI byte for byte."""
+    config = LookerNbAuth(
+        base_url=f"{LOOKER_API}/",
+        looker_url="https://looker.example/",
+        redirect_uri="https://hub.example/callback/",
+    )
+    assert (config.base_url, config.looker_url, config.redirect_uri) == (
+        LOOKER_API,
+        "https://looker.example",
+        "https://hub.example/callback/",
+    )
 
 
 @pytest.mark.parametrize("trait", ["pending_ttl", "max_pending", "pickup_wait_max"])
@@ -164,7 +227,6 @@ def test_every_setting_is_documented() -> None:
         "looker_url",
         "client_guid",
         "redirect_uri",
-        "display_name",
         "pending_ttl",
         "max_pending",
         "pickup_wait_max",

@@ -9,12 +9,22 @@ from urllib.parse import urlencode
 
 import pytest
 from tornado.httpclient import HTTPResponse
+from traitlets.config import Config
 
 from looker_nb_auth._protocol import SECRET_HEADER
 
 from .helpers import Routes, body_json, new_state
 
 CODE = f"SENTINEL-CODE-{secrets.token_hex(8)}"
+
+
+@pytest.fixture(params=[False, True], ids=["jupyter-requires-login", "the-verb-requires-login"])
+def jp_server_config(jp_server_config: Config, request: pytest.FixtureRequest) -> Config:
+    """Both ways a server sends a browser to its login page: in Jupyter's ``prepare()`` when
+    ``allow_unauthenticated_access`` is False, else in the verb's ``@web.authenticated`` (the
+    default of a real server). Either way the login must keep the callback's query."""
+    jp_server_config.ServerApp.allow_unauthenticated_access = request.param
+    return jp_server_config
 
 
 def cookies_of(response: HTTPResponse) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The kernel side (``_pickup.ExtensionClient``) against this extension: the HTTP contract holds."""
+"""The kernel side (``kernel/pickup.ExtensionClient``) against this extension, with nothing but
+the environment the extension's start exported: the HTTP contract holds."""
 
 from __future__ import annotations
 
@@ -6,15 +7,11 @@ import asyncio
 import os
 
 from looker_nb_auth.kernel.pickup import ExtensionClient
-from looker_nb_auth.server.extension import Extension
 
 from .helpers import ObservedStore, Routes, new_state
 
 
-async def test_the_kernel_client_registers_parks_and_gets_the_code(
-    routes: Routes, extension: Extension
-) -> None:
-    await extension.exported.wait()
+async def test_the_kernel_client_registers_parks_and_gets_the_code(routes: Routes) -> None:
     store = ObservedStore()
     routes.use_store(store)
     client = ExtensionClient.from_environment(os.environ)
@@ -32,8 +29,7 @@ async def test_the_kernel_client_registers_parks_and_gets_the_code(
     assert (result.code, result.error) == ("the-code", None)
 
 
-async def test_the_kernel_client_forgets_a_login(routes: Routes, extension: Extension) -> None:
-    await extension.exported.wait()
+async def test_the_kernel_client_forgets_a_login(routes: Routes) -> None:
     client = ExtensionClient.from_environment(os.environ)
     assert client is not None
     try:

@@ -1,5 +1,5 @@
-"""A real ``jupyter server`` process on port 0: its kernels inherit a URL with the port it bound,
-and a secret that works there and nowhere else."""
+"""A real ``jupyter server`` process on port 0: its start hook runs once the port is bound, so its
+kernels inherit a URL with that port, and a secret that works there and nowhere else."""
 
 from __future__ import annotations
 
@@ -46,9 +46,12 @@ async def fetch(url: str, **kwargs: object) -> HTTPResponse:
 async def test_kernels_of_a_real_server_inherit_a_working_url_and_secret(
     server_process: JupyterServer, routes: Routes
 ) -> None:
-    url = server_process.url
+    url = server_process.url  # logged by the start hook, which alone exports (test_loading)
     assert url.startswith("http://127.0.0.1:")
     assert not url.startswith("http://127.0.0.1:0/")
+    # ServerApp._post_start awaited _start_jupyter_server_extension, and it returned: a hook that
+    # raised would be logged as "failed starting" instead, and one not found would export nothing.
+    server_process.wait_for("looker_nb_auth | extension was successfully started.", logged=True)
     inherited = server_process.run("envdump")
     assert inherited[SERVER_URL_ENV] == url
     assert json.loads(inherited[DEFAULTS_ENV])["client_guid"] == "real-server"

@@ -6,15 +6,15 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jupyter_server.serverapp import DEFAULT_JUPYTER_SERVER_PORT
 from traitlets.config import Config
 
 from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SERVER_URL_ENV
-from looker_nb_auth.server.extension import Extension
 
-from .helpers import LOOKER_API, LOOKER_CLIENT
+from .helpers import LOOKER_API, LOOKER_CLIENT, start_extension
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def jp_http_port() -> int:
 
 
 async def test_nothing_to_reach_is_exported_and_a_warning_says_why(
-    extension: Extension, caplog: pytest.LogCaptureFixture
+    jp_serverapp: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await extension.exported.wait()
+    await start_extension(jp_serverapp)
     assert SERVER_URL_ENV not in os.environ
     assert SECRET_ENV not in os.environ
     assert json.loads(os.environ[DEFAULTS_ENV]) == {
