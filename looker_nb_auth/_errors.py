@@ -15,6 +15,7 @@
     ├── InvalidGrant                Looker refused the code
     │   └── RedirectUriMismatch     ... because the redirect URI differs from the registered one
     ├── LoginRequired               no usable login: not logged in, logged out, refresh refused
+    ├── RevokeFailed                logged out here, but Looker did not confirm the revocation
     ├── LoginExpired                the pending login expired before Looker answered
     ├── LoginCancelled              Cancel, Ctrl-C or Kernel > Interrupt during a wait
     ├── LoginTimeout                ``login(wait=True)`` waited ``timeout`` seconds
@@ -32,9 +33,16 @@
 Every message is one sentence saying what happened and what to do. Messages carry Looker's own
 ``error`` / ``error_description`` / ``message`` when it sent them, never a token, code or verifier.
 Code dispatches on these types, never on message text.
+
+In IPython and Jupyter an uncaught one shows as that sentence alone (``_render_traceback_``), not
+as a 50-line traceback; ``show_tracebacks()`` (or ``LOOKER_NB_AUTH_TRACEBACKS=1``) brings the
+full tracebacks back.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
 
 __all__ = [
     "AccessDenied",
@@ -58,11 +66,24 @@ __all__ = [
     "MissingCredentials",
     "ReceiverUnavailable",
     "RedirectUriMismatch",
+    "RevokeFailed",
     "SdkNotInstalled",
     "ServerRestarted",
     "StateMismatch",
     "UnexpectedResponse",
+    "show_tracebacks",
 ]
+
+
+_full_tracebacks = False
+
+
+def show_tracebacks(full: bool = True) -> None:
+    """Show looker_nb_auth's errors in IPython and Jupyter with their full traceback (``True``)
+    or as their one sentence (``False``, the default; ``LOOKER_NB_AUTH_TRACEBACKS=1`` starts a
+    kernel with full tracebacks)."""
+    global _full_tracebacks
+    _full_tracebacks = full
 
 
 class LookerAuthError(Exception):
@@ -71,6 +92,17 @@ class LookerAuthError(Exception):
     ``error`` and ``description`` hold the OAuth ``error`` / ``error_description`` (or Looker's API
     ``message``) when Looker sent them; ``status_code`` the HTTP status when there was a response.
     """
+
+    @property
+    def _render_traceback_(self) -> Callable[[], list[str]]:
+        """IPython's hook for how an exception is shown: the sentence, unless full tracebacks
+        are asked for (then no such attribute, and IPython shows the whole traceback)."""
+        if _full_tracebacks or os.environ.get("LOOKER_NB_AUTH_TRACEBACKS", "") not in ("", "0"):
+            raise AttributeError("_render_traceback_")
+        return self._one_sentence
+
+    def _one_sentence(self) -> list[str]:
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
     def __init__(
         self,
@@ -151,6 +183,11 @@ class RedirectUriMismatch(InvalidGrant):
 
 class LoginRequired(LookerAuthError):
     """There is no usable login: not logged in yet, logged out, or the refresh token was refused."""
+
+
+class RevokeFailed(LookerAuthError):
+    """``logout()`` forgot the tokens here, but Looker answered the revocation with an error, so
+    they may stay valid at Looker until they expire. ``description`` says what Looker answered."""
 
 
 class LoginExpired(LookerAuthError):

@@ -28,6 +28,7 @@ __all__ = [
     "CERT_ENV",
     "CHANNEL",
     "DEFAULTS_ENV",
+    "DERIVED_KEY",
     "PENDING_TTL",
     "PICKUP_POLL",
     "PICKUP_WAIT_MAX",
@@ -79,6 +80,9 @@ SECRET_ENV = "LOOKER_NB_AUTH_SECRET"
 CERT_ENV = "LOOKER_NB_AUTH_SERVER_CERT"
 #: JSON of the server's ``c.LookerNbAuth`` settings, the kernels' defaults.
 DEFAULTS_ENV = "LOOKER_NB_AUTH_DEFAULTS"
+#: In that JSON: the settings the server derived rather than read from its config (comma-separated;
+#: ``redirect_uri`` from the server's own URL when ``c.LookerNbAuth.redirect_uri`` is unset).
+DERIVED_KEY = "_derived"
 SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
 
 # -- pending logins -----------------------------------------------------------------------------
@@ -109,6 +113,7 @@ class Status(str, enum.Enum):
     WAITING = "waiting"
     LOGGED_IN = "logged_in"
     ERROR = "error"
+    LOGGED_OUT = "logged_out"  # the button again, saying how the last login ended
 
 
 class Event(str, enum.Enum):

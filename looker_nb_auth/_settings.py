@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
-from ._protocol import DEFAULTS_ENV
+from ._protocol import DEFAULTS_ENV, DERIVED_KEY
 
 __all__ = [
     "DEFAULT_INI",
@@ -39,6 +39,7 @@ DEFAULT_INI = "looker.ini"
 #: looker_sdk's default section; a file without one is read from its first section.
 DEFAULT_SECTION = "Looker"
 _SERVER_SOURCE = "Jupyter server config (c.LookerNbAuth)"
+_DERIVED_SOURCE = "this Jupyter server's own URL (c.LookerNbAuth.{name} is not set)"
 _API_EXAMPLE = "https://mycompany.cloud.looker.com"
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
 _FALSE = {"no", "n", "false", "f", "0", "off"}
@@ -196,6 +197,22 @@ def _positive(name: str, value: object, source: str) -> float:
 # -- resolving ----------------------------------------------------------------------------------
 
 
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _missing_sentence(missing: list[str]) -> str:
+    """One sentence naming every missing setting and every place it may go."""
+    what = _and([f"the {_REQUIRED[name]} ({name})" for name in missing])
+    it = "it" if len(missing) == 1 else "them"
+    return (
+        f"{what[0].upper()}{what[1:]} {'is' if len(missing) == 1 else 'are'} not set: pass "
+        f"{_and([f'{name}=' for name in missing])} to login(), set "
+        f"{_and([ENVIRONMENT[name] for name in missing])}, add {it} to looker.ini, or ask your "
+        f"Jupyter admin to set {_and([f'c.LookerNbAuth.{name}' for name in missing])}."
+    )
+
+
 def server_defaults(environ: Mapping[str, str]) -> dict[str, str]:
     """The Jupyter server's ``c.LookerNbAuth`` settings its extension exported to this kernel."""
     text = environ.get(DEFAULTS_ENV)
@@ -228,6 +245,7 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     ini, ini_source, _ = read_ini(config_file, section)
     server = server_defaults(env)
+    derived = set(server.pop(DERIVED_KEY, "").split(","))
     raw: dict[str, object] = {}
     sources: dict[str, str] = {}
     for setting in _FIELDS:
@@ -239,15 +257,13 @@ def resolve_settings(
         elif name in ini:
             raw[name], sources[name] = ini[name], ini_source
         elif server.get(name):
-            raw[name], sources[name] = server[name], _SERVER_SOURCE
+            where = _DERIVED_SOURCE.format(name=name) if name in derived else _SERVER_SOURCE
+            raw[name], sources[name] = server[name], where
         elif setting.default is not MISSING and setting.default is not None:
             raw[name], sources[name] = setting.default, "default"
-    for name, what in _REQUIRED.items():
-        if not raw.get(name):
-            raise ConfigurationError(
-                f"No {what} ({name}) is set: pass {name}= to the login, set {ENVIRONMENT[name]}, "
-                "or add it to a section of looker.ini."
-            )
+    missing = [name for name in _REQUIRED if not raw.get(name)]
+    if missing:
+        raise ConfigurationError(_missing_sentence(missing))
 
     def url(name: str, kind: UrlKind) -> str:
         return check_url(name, str(raw[name]), sources[name], kind=kind)

@@ -97,10 +97,13 @@ def jupyter_server(
     *,
     ip: str = "127.0.0.1",
     extra_args: Sequence[str] = (),
+    config: Mapping[str, Any] | None = None,
 ) -> Iterator[JupyterServer]:
     """A real ``jupyter server`` with looker_nb_auth on port 0 of ``ip``, token auth, no
     unauthenticated access, and the given kernel specs; ``env`` is added to a clean copy of ours.
-    Yields once the extension has told its kernels the server's URL."""
+    ``config``: written as the user's ``jupyter_server_config.json`` and read as Jupyter reads
+    config files (else no config file is read at all). Yields once the extension has told its
+    kernels the server's URL."""
     dirs = {name: root / name for name in ("config", "data", "runtime", "root")}
     for path in dirs.values():
         path.mkdir(parents=True)
@@ -118,8 +121,11 @@ def jupyter_server(
         spec.write_text(json.dumps(body))
     dropped = ("JUPYTER", "JPY_", "LOOKER_NB_AUTH_", "LOOKERSDK_")
     server_env = {k: v for k, v in os.environ.items() if not k.upper().startswith(dropped)}
+    if config is None:
+        server_env["JUPYTER_NO_CONFIG"] = "1"  # only the command line: no extensions from the venv
+    else:
+        (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(config))
     server_env.update(
-        JUPYTER_NO_CONFIG="1",  # only what the command line says: no extensions from the venv
         JUPYTER_CONFIG_DIR=str(dirs["config"]),
         JUPYTER_DATA_DIR=str(dirs["data"]),
         JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),

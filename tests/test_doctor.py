@@ -80,7 +80,8 @@ def test_all_checks_pass_against_the_stand_in(
     assert found == dict.fromkeys(ALL, "ok") | {"extension": "warn"}
     assert out.splitlines()[-1] == "No check failed (1 warning(s))."
     assert "not running inside a Jupyter server; the looker-nb-auth extension is enabled" in out
-    assert "fall back to a pasted URL" in out
+    # The redirect URI is on loopback: say the rung that applies, not "a pasted URL".
+    assert f"fall back to this process's own loopback listener on {REDIRECT_URI}" in out
     settings = line(out, "settings")
     assert f"base_url     {looker.api_url}   [environment (LOOKERSDK_BASE_URL)]" in settings
     assert f"client_guid  {CLIENT_GUID}   [environment (LOOKERSDK_CLIENT_GUID)]" in settings
@@ -423,6 +424,40 @@ def server(
     }
     with jupyter_server(root, env, kernels) as running:
         yield running
+
+
+def test_off_loopback_the_fallback_is_the_pasted_url(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_settings(monkeypatch, looker.api_url, redirect_uri="https://jupyter.example/cb")
+    _, out, _ = doctor(capsys)
+    assert "fall back to a pasted URL (the redirect URI is not on loopback)" in out
+
+
+def test_a_kernel_of_a_server_without_the_extension_is_told_so(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """jupyter_client sets JPY_PARENT_PID in every kernel: this is no plain terminal."""
+    use_settings(monkeypatch, looker.api_url)
+    monkeypatch.setenv("JPY_PARENT_PID", "1")
+    code, out, found = doctor(capsys)
+    assert (code, found["extension"]) == (1, "FAIL")
+    assert line(out, "extension").startswith(
+        "FAIL  extension: this process runs under a Jupyter server that did not load the "
+        "looker-nb-auth extension"
+    )
+
+
+def test_without_admin_keys_the_summary_says_the_app_was_not_checked(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_settings(monkeypatch, looker.api_url)
+    code, out, found = doctor(capsys)
+    assert (code, found["app"]) == (0, "skip")
+    assert out.splitlines()[-1] == (
+        "No check failed (1 warning(s)), but the registered OAuth app was not checked (no admin "
+        "API3 credentials here)."
+    )
 
 
 def test_inside_a_real_jupyter_server_every_check_passes(

@@ -100,7 +100,7 @@ def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> 
     session.complete_login(authorize_in_browser(widget.authorize_url))
     _send(widget, "logout")
     assert not session.is_logged_in
-    assert (widget.status, widget.message) == ("ready", "Logged out.")
+    assert (widget.status, widget.message) == ("logged_out", "Logged out.")
     assert widget.authorize_url
 
 
@@ -120,13 +120,30 @@ def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSess
 def test_two_widgets_do_not_cross_results(
     looker: FakeLooker, no_extension: None, paste_app: None
 ) -> None:
+    """Two logins in one kernel (two OAuth apps here; two Looker instances alike)."""
+    other = "paste-tests-other"
+    looker.register_app(other, PASTE_REDIRECT, display_name="other", description="Other.")
     first = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
-    second = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
+    second = login(looker.api_url, client_guid=other, redirect_uri=PASTE_REDIRECT)
     redirected = authorize_in_browser(_widget(first).authorize_url, email="grace@example.com")
     with pytest.raises(StateMismatch, match="does not belong"):
         second.complete_login(redirected)
     assert first.complete_login(redirected).email == "grace@example.com"
     assert _widget(second).status == "ready"
+
+
+def test_running_the_login_cell_again_reuses_the_session_and_its_widget(
+    session: LookerSession, looker: FakeLooker
+) -> None:
+    widget = _widget(session)
+    first = widget.authorize_url
+    again = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
+    assert again is session and _widget(again) is widget
+    assert widget.authorize_url != first  # a pending login is replaced, not piled up
+    assert len(session._pending) == 2  # (a pasted address of the older one still works)
+    session.complete_login(authorize_in_browser(widget.authorize_url))
+    assert login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT) is session
+    assert widget.status == "logged_in"  # logged in stays logged in
 
 
 def test_a_late_message_about_an_older_login_is_ignored(session: LookerSession) -> None:
@@ -146,3 +163,31 @@ def test_the_wait_timeout_is_not_the_http_timeout(
     session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, timeout=7)
     assert session.settings.timeout == 120.0  # the default; 7 s bounds only login(wait=True)
     session.close()
+
+
+def test_a_refused_refresh_turns_the_widget_to_logged_out(
+    session: LookerSession, looker: FakeLooker
+) -> None:
+    """Looker ends the login early (an admin revoked it): the widget stops saying "Logged in"."""
+    widget = _widget(session)
+    session.complete_login(authorize_in_browser(widget.authorize_url))
+    looker.revoke_user_tokens(session.user.id)
+    with pytest.raises(LoginRequired):
+        session.client.get("user")  # 401, then the refresh is refused
+    assert widget.status == "logged_out"
+    assert widget.message.startswith("Logged out: Looker refused to renew the login")
+    assert widget.authorize_url  # and the button logs in again
+
+
+def test_a_logout_looker_does_not_confirm_says_so_in_the_widget(
+    session: LookerSession, looker: FakeLooker
+) -> None:
+    widget = _widget(session)
+    session.complete_login(authorize_in_browser(widget.authorize_url))
+    looker.fail_next(1, 503)
+    _send(widget, "logout")
+    assert not session.is_logged_in
+    assert widget.status == "logged_out"
+    assert widget.message == (
+        "Logged out here; Looker could not revoke the token: HTTP 503, Service Unavailable."
+    )

@@ -19,6 +19,7 @@ from looker_nb_auth import (
     LookerServerError,
     LookerSession,
     LookerUnreachable,
+    RevokeFailed,
     StateMismatch,
 )
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock, authorize_in_browser
@@ -252,6 +253,77 @@ def test_logout_revokes_the_tokens_at_looker(logged_in: LookerSession, looker: F
         logged_in.client.get("user")
 
 
+def _refresh_status(looker: FakeLooker, refresh_token: str) -> int:
+    """What Looker answers a refresh with ``refresh_token`` (400 once it is revoked)."""
+    body = {
+        "grant_type": "refresh_token",
+        "client_id": CLIENT_GUID,
+        "redirect_uri": REDIRECT_URI,
+        "refresh_token": refresh_token,
+    }
+    with httpx.Client(trust_env=False) as client:
+        return client.post(f"{looker.api_url}/api/token", json=body).status_code
+
+
+def test_after_logout_the_session_says_logged_out_not_yet(logged_in: LookerSession) -> None:
+    logged_in.logout()
+    with pytest.raises(LoginRequired) as info:
+        logged_in.client.get("user")
+    assert str(info.value) == "Logged out of Looker; log in again to use this session."
+
+
+def test_logout_with_an_access_token_ended_early_still_revokes_the_refresh_token(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    """Looker answers 401 to the logout: refresh once, and revoke with the new token."""
+    token = logged_in._tokens.token
+    assert token is not None and token.refresh_token is not None
+    looker.expire_access_tokens()
+    logged_in.logout()
+    renewed = looker.token_requests["refresh_token"]
+    assert renewed == 1
+    assert _refresh_status(looker, token.refresh_token) == 400  # rotated away and revoked
+
+
+@pytest.mark.parametrize("status", [503, 500, 403])
+def test_a_logout_looker_refuses_raises_but_still_forgets_the_tokens(
+    logged_in: LookerSession, looker: FakeLooker, status: int
+) -> None:
+    token = logged_in._tokens.token
+    assert token is not None and token.refresh_token is not None
+    looker.fail_next(1, status)
+    with pytest.raises(RevokeFailed, match=rf"did not revoke the login \(HTTP {status}") as info:
+        logged_in.logout()
+    assert info.value.status_code == status
+    assert not logged_in.is_logged_in
+    assert _refresh_status(looker, token.refresh_token) == 200  # why the error matters
+
+
+def test_a_logout_without_an_answer_raises_looker_unreachable(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    looker.drop_next(1)
+    with pytest.raises(LookerUnreachable):
+        logged_in.logout()
+    assert not logged_in.is_logged_in
+
+
+def test_a_refused_refresh_ends_the_login_and_says_why(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    ended: list[LookerAuthError | None] = []
+    logged_in.on_logout.append(ended.append)
+    looker.revoke_user_tokens(logged_in.user.id)
+    clock.advance(3600)
+    with pytest.raises(LoginRequired, match="Looker refused to renew the login") as info:
+        logged_in.client.get("user")
+    assert ended == [info.value]
+    assert not logged_in.is_logged_in
+    with pytest.raises(LoginRequired) as again:
+        logged_in.client.get("user")
+    assert str(again.value) == str(info.value)  # not "not logged in yet"
+
+
 def test_login_again_after_logout(logged_in: LookerSession) -> None:
     logged_in.logout()
     assert log_in(logged_in, GRACE).email == GRACE
@@ -342,11 +414,12 @@ def test_no_secret_in_repr_logs_or_errors(
     assert token is not None and token.refresh_token is not None
     secrets = [token.access_token, token.refresh_token, request.code_verifier]
     secrets.append(redirected.split("code=")[1].split("&")[0])
+    user = str(session.user)
     looker.revoke_user_tokens(session.user.id)
     clock.advance(3600)
     with pytest.raises(LoginRequired) as info:
         session.client.get("user")
-    texts = [repr(session), str(session.user), str(info.value), repr(info.value), caplog.text]
+    texts = [repr(session), user, str(info.value), repr(info.value), caplog.text]
     for text in texts:
         for secret in secrets:
             assert secret not in text

@@ -80,13 +80,31 @@ def test_missing_required_setting_names_it_and_where_to_put_it(missing: str) -> 
     assert missing in message and "LOOKERSDK_" in message and "looker.ini" in message
 
 
+HUB_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "jupyterhub.md"
+MISSING_GUID = (
+    "The Looker OAuth client guid (client_guid) is not set: pass client_guid= to login(), set "
+    "LOOKERSDK_CLIENT_GUID, add it to looker.ini, or ask your Jupyter admin to set "
+    "c.LookerNbAuth.client_guid."
+)
+
+
 def test_the_missing_setting_sentence_word_for_word() -> None:
     """docs/jupyterhub.md keys its troubleshooting table on this sentence."""
     with pytest.raises(ConfigurationError) as info:
         resolve_settings(base_url="https://api.arg", redirect_uri="http://arg/cb", environ={})
+    assert str(info.value) == MISSING_GUID
+    assert MISSING_GUID in HUB_GUIDE.read_text()
+
+
+def test_every_missing_setting_is_named_in_one_sentence() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings(environ={})
     assert str(info.value) == (
-        "No Looker OAuth client guid (client_guid) is set: pass client_guid= to the login, set "
-        "LOOKERSDK_CLIENT_GUID, or add it to a section of looker.ini."
+        "The Looker API URL (base_url), the Looker OAuth client guid (client_guid) and the OAuth "
+        "redirect URI (redirect_uri) are not set: pass base_url=, client_guid= and redirect_uri= "
+        "to login(), set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_GUID and LOOKERSDK_REDIRECT_URI, add "
+        "them to looker.ini, or ask your Jupyter admin to set c.LookerNbAuth.base_url, "
+        "c.LookerNbAuth.client_guid and c.LookerNbAuth.redirect_uri."
     )
 
 

@@ -25,6 +25,7 @@ from .._errors import ConfigurationError, JupyterServerUnreachable, ReceiverUnav
 from .._protocol import CALLBACK_PATH, SECRET_ENV, SERVER_URL_ENV
 from .._settings import SETTING_NAMES, Settings, resolve_settings
 from ..kernel.cache import default_cache_path, keyring_usable, unsafe_reason
+from ..kernel.loopback import loopback_address
 from ..kernel.pickup import ExtensionClient
 from ..oauth.versions import fetch_versions
 from .check import Check
@@ -61,14 +62,24 @@ def check_extension(environ: Mapping[str, str]) -> Check:
     name = "extension"
     client = ExtensionClient.from_environment(environ)
     if client is None:
+        fallback = _fallback(environ)
+        if _under_jupyter(environ):
+            return Check(
+                name,
+                "FAIL",
+                "this process runs under a Jupyter server that did not load the looker-nb-auth "
+                "extension",
+                f"Logins here fall back to {fallback}. Check jupyter server extension list and "
+                "the server's log for looker_nb_auth, then restart the Jupyter server.",
+            )
         if _extension_enabled_in_config():
             return Check(
                 name,
                 "warn",
                 "not running inside a Jupyter server; the looker-nb-auth extension is enabled "
                 "in Jupyter's config",
-                "Logins in this process fall back to a pasted URL; run looker-nb-auth doctor in "
-                "a JupyterLab terminal or notebook to check the extension itself.",
+                f"Logins in this process fall back to {fallback}; run doctor in a JupyterLab "
+                "terminal or notebook to check the extension itself.",
             )
         return Check(
             name,
@@ -124,6 +135,22 @@ def check_extension(environ: Mapping[str, str]) -> Check:
         "ok",
         f"the looker-nb-auth server extension at {url} accepted and dropped a test login",
     )
+
+
+def _under_jupyter(environ: Mapping[str, str]) -> bool:
+    """A kernel (jupyter_client sets JPY_PARENT_PID) or a Jupyter terminal (JUPYTER_SERVER_URL)."""
+    return bool(environ.get("JPY_PARENT_PID") or environ.get("JUPYTER_SERVER_URL"))
+
+
+def _fallback(environ: Mapping[str, str]) -> str:
+    """The rung a login takes here without the extension: the loopback listener or a paste."""
+    try:
+        redirect_uri = resolve_settings(environ=environ).redirect_uri
+    except ConfigurationError:
+        return "the loopback listener or a pasted URL, depending on the redirect URI"
+    if loopback_address(redirect_uri) is not None:
+        return f"this process's own loopback listener on {redirect_uri}"
+    return "a pasted URL (the redirect URI is not on loopback)"
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -270,5 +297,9 @@ def run_doctor(
         print(f"{len(failed)} check(s) failed: {', '.join(failed)}.", file=stream)
         return 1
     warned = sum(c.status == "warn" for c in checks)
-    print("No check failed" + (f" ({warned} warning(s))." if warned else "."), file=stream)
+    summary = "No check failed" + (f" ({warned} warning(s))" if warned else "")
+    skipped = [c for c in checks if c.status == "skip" and c.name == "app"]
+    if skipped:  # the client guid and redirect URI are what Looker refuses most often
+        summary += f", but the registered OAuth app was not checked ({skipped[0].summary})"
+    print(summary + ".", file=stream)
     return 0

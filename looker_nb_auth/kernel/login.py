@@ -10,21 +10,29 @@ itself parks there, so code after ``login()`` in the same cell runs logged in.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .._errors import LoginCancelled, LoginTimeout, LookerAuthError, ReceiverUnavailable
+from .._errors import (
+    LoginCancelled,
+    LoginRequired,
+    LoginTimeout,
+    LookerAuthError,
+    ReceiverUnavailable,
+)
 from .._protocol import CANCELLED_ERROR, Event, Status
-from .._settings import SETTING_NAMES
+from .._settings import SETTING_NAMES, Settings
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
 from .cache import TokenCache
 from .loopback import LoopbackReceiver
 from .pickup import ExtensionClient
 from .session import LookerSession
-from .widget import LoginWidget
+from .widget import TEXTS, LoginWidget
 
 __all__ = ["login"]
 
@@ -61,8 +69,21 @@ class _Controller:
         self._request: AuthorizationRequest | None = None
         self._stop: threading.Event | None = None
         self._error: LookerAuthError | None = None  # why the current login could not start
+        #: A ``login(wait=True)`` raised, so its cell has no session (login() again returns it).
+        self.wait_failed = False
+        #: Whether a notebook front end draws the widget (else: text on stdout, input()).
+        self.front_end = _front_end()
         api_base = urlsplit(extension.server_url).path if extension else ""
-        self.widget = LoginWidget(api_base=api_base)
+        redirect_uri = session.settings.redirect_uri
+        # Through the server extension, the popup must come back where this page is open
+        # (the Jupyter login cookie is per origin); the loopback listener is elsewhere by design.
+        parts = urlsplit(redirect_uri)
+        origin = (
+            f"{parts.scheme}://{parts.netloc}" if isinstance(extension, ExtensionClient) else ""
+        )
+        self.widget = LoginWidget(
+            api_base=api_base, redirect_uri=redirect_uri, redirect_origin=origin
+        )
         self.widget.on_msg(self._on_msg)
 
     # -- states ------------------------------------------------------------------------------
@@ -81,8 +102,9 @@ class _Controller:
         if request is not None and self.extension is not None:
             self.extension.forget(request.state)
 
-    def prepare(self, message: str = "") -> None:
-        """A fresh login (state, verifier, URL), ready for a click."""
+    def prepare(self, message: str = "", status: Status = Status.READY) -> None:
+        """A fresh login (state, verifier, URL), ready for a click (``status``: READY, or
+        LOGGED_OUT with the button to log in again)."""
         with self._lock:
             self._abandon()
             self.extension = self.receiver
@@ -105,7 +127,7 @@ class _Controller:
                 return
             self._request = request
             message = message or ("" if self.extension else _NO_EXTENSION)
-            self._show(Status.READY, message, request.url)
+            self._show(status, message, request.url)
             if self.extension is not None and not self.blocking:
                 self._stop = threading.Event()
                 threading.Thread(
@@ -118,7 +140,20 @@ class _Controller:
     def logged_in(self) -> None:
         user = self.session.user
         host = urlsplit(self.session.looker_url).netloc
-        self._show(Status.LOGGED_IN, f"Logged in as {user} on {host}")
+        message = f"Logged in as {user} on {host}"
+        if self.wait_failed:  # the cell that waited raised before it returned the session
+            message += "; run the login cell again to get this session"
+        self._show(Status.LOGGED_IN, message)
+
+    def logged_out(self, reason: LookerAuthError | None) -> None:
+        """The session's login ended; say how, with the button to log in again."""
+        if reason is None:
+            message = "Logged out."
+        elif isinstance(reason, LoginRequired):
+            message = f"Logged out: {reason}"
+        else:
+            message = f"Logged out here; Looker could not revoke the token: {reason.description}."
+        self.prepare(message, Status.LOGGED_OUT)
 
     def login_failed(self, exc: LookerAuthError) -> None:
         """A login's answer was used up and failed (a pasted Deny, a refused code)."""
@@ -162,32 +197,45 @@ class _Controller:
             )
 
     def wait(self, timeout: float) -> None:
-        """Block the running cell until the login completes, fails or times out."""
+        """Block the running cell until the login completes, fails or times out.
+
+        Ctrl-C (Kernel > Interrupt) raises ``LoginCancelled``. When this raises, the widget
+        stays usable (Try again) and says, once logged in, how to get the session."""
         try:
-            request = self._request
-            if request is None:
-                assert self._error is not None  # prepare() shows why no login is pending
-                raise self._error
+            self._wait(timeout)
+        except LookerAuthError:
+            self.wait_failed = True
+            raise
+        finally:
+            self.blocking = False
+
+    def _wait(self, timeout: float) -> None:
+        request = self._request
+        if request is None:
+            assert self._error is not None  # prepare() shows why no login is pending
+            raise self._error
+        try:
             if self.extension is None:
                 self._finish(parse_callback(_ask_for_redirect(request)))
                 return
-            try:
-                result = self.extension.wait(request.state, timeout=timeout)
-            except KeyboardInterrupt:
-                self.prepare("Login interrupted; click Log in to Looker to try again.")
-                raise
-            if result is None:
-                self._abandon()
-                self._show(
-                    Status.ERROR, f"No answer from Looker within {timeout:g} s; click Try again."
-                )
-                raise LoginTimeout(
-                    f"No answer from Looker within {timeout:g} s; run login(wait=True) again "
-                    "and finish the login in the popup window."
-                )
-            self._finish(result)
-        finally:
-            self.blocking = False
+            result = self.extension.wait(request.state, timeout=timeout)
+        except (KeyboardInterrupt, EOFError):
+            self.prepare("Login interrupted; click Log in to Looker to try again.")
+            raise LoginCancelled(
+                "The login was interrupted; run login() again (or click Log in to Looker) to "
+                "log in."
+            ) from None
+        if result is None:
+            self._abandon()
+            self._show(
+                Status.ERROR, f"No answer from Looker within {timeout:g} s; click Try again."
+            )
+            where = "in the popup window" if self.front_end else "in the browser"
+            raise LoginTimeout(
+                f"No answer from Looker within {timeout:g} s; run login(wait=True) again and "
+                f"finish the login {where}."
+            )
+        self._finish(result)
 
     # -- messages from the page --------------------------------------------------------------
 
@@ -198,10 +246,9 @@ class _Controller:
         # (already finished or cancelled) must not touch the current one.
         current = request is not None and content.get("state") == request.state
         if event == Event.OPENED:
-            if current and self.widget.status == Status.READY:
-                self._show(
-                    Status.WAITING, "Waiting for Looker: log in and allow access in the popup."
-                )
+            if current and self.widget.status in (Status.READY, Status.LOGGED_OUT):
+                blocked = content.get("blocked") is True
+                self._show(Status.WAITING, TEXTS["blocked" if blocked else "waiting"])
         elif event == Event.CANCEL:
             if not current:
                 return
@@ -212,15 +259,68 @@ class _Controller:
         elif event == Event.RETRY:
             self.prepare()
         elif event == Event.LOGOUT:
-            try:
-                self.session.logout()  # on_logout prepares the next login
-            except LookerAuthError as exc:
-                self.prepare(f"Logged out here, but: {exc}")
+            with contextlib.suppress(LookerAuthError):  # on_logout shows how it went
+                self.session.logout()
+
+
+#: The sessions ``login()`` made in this kernel, by their settings (and cache).
+_SESSIONS: dict[tuple[Settings, object], LookerSession] = {}
+
+
+def _again(
+    session: LookerSession, show: Callable[..., None], *, wait: bool, timeout: float
+) -> LookerSession:
+    """``login()`` run again: the same session and widget; a pending login is replaced."""
+    controller = session._ui
+    assert isinstance(controller, _Controller)
+    if not session.is_logged_in:
+        controller.blocking = wait
+        controller.prepare()
+    show(controller, wait=wait)
+    if wait and not session.is_logged_in:
+        controller.wait(timeout)
+    return session
+
+
+def _front_end() -> bool:
+    """Whether this runs in a Jupyter kernel, whose front end draws widgets (plain Python, an
+    IPython terminal or a script do not)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _ask_for_redirect(request: AuthorizationRequest) -> str:
     print(f"Open this URL, log in to Looker and allow access:\n{request.url}")
     return input("Then paste the address of the page Looker sent you to: ")
+
+
+def _say_what_to_do(controller: _Controller, *, wait: bool) -> None:
+    """Outside a front end, the widget's job in text: the URL and the one thing to do next."""
+    request, receiver = controller._request, controller.extension
+    if request is None:
+        print(controller.widget.message)  # why the login could not start
+        return
+    if receiver is None:
+        if not wait:  # with wait=True, _ask_for_redirect prints the URL and asks
+            print(f"Open this URL, log in to Looker and allow access:\n{request.url}")
+            print("Then run session.complete_login('<the address Looker sent you to>').")
+        return
+    print(f"Open this URL, log in to Looker and allow access:\n{request.url}")
+    if isinstance(receiver, LoopbackReceiver):
+        how = (
+            f"This process takes Looker's answer at {receiver.redirect_uri}, so use a browser on "
+            "this machine."
+        )
+    else:
+        how = (
+            "This process picks Looker's answer up from the Jupyter server at "
+            f"{receiver.server_url}; use the browser you use Jupyter in."
+        )
+    print(how + (" Waiting for it (Ctrl-C stops)." if wait else " Then use the session."))
 
 
 def login(
@@ -235,6 +335,7 @@ def login(
     cache: TokenCache | bool | None = None,
     wait: bool = False,
     timeout: float = 300.0,
+    quiet_after: float = 20.0,
 ) -> LookerSession:
     """Show a "Log in to Looker" button and return the ``LookerSession`` it logs in.
 
@@ -242,16 +343,32 @@ def login(
     config, ``LOOKERSDK_*`` variables and looker.ini.
     With ``wait=True`` the cell blocks until the login completes, fails or times out
     (``timeout`` seconds; Ctrl-C or Cancel stop it); otherwise it returns at once and later cells
-    use the session (they raise ``LoginRequired`` until the login completes).
-    """
-    from IPython.display import display as _display
+    use the session (they raise ``LoginRequired`` until the login completes). After
+    ``quiet_after`` seconds of waiting with no answer, the widget lists the likely causes.
 
-    def display(widget: LoginWidget) -> None:
-        _display(widget)  # type: ignore[no-untyped-call]  # IPython's display is untyped
+    Running it again with the same settings in the same kernel returns the same session and
+    shows the same widget: a login stays logged in, and a pending one is replaced (the server
+    forgets the old one).
+    """
+
+    def show(controller: _Controller, *, wait: bool) -> None:
+        """The widget where a front end draws it; else the same in text."""
+        if controller.front_end:
+            from IPython.display import display
+
+            display(controller.widget)  # type: ignore[no-untyped-call]  # IPython's is untyped
+        elif controller.session.is_logged_in:
+            print(controller.widget.message)
+        else:
+            _say_what_to_do(controller, wait=wait)
 
     # The settings given as arguments (``timeout`` here is the wait's, not the HTTP timeout's).
     given = {n: v for n, v in locals().items() if n in SETTING_NAMES and n != "timeout"}
     session = LookerSession(config_file=config_file, section=section, cache=cache, **given)
+    key = (session.settings, cache if cache is None or isinstance(cache, bool) else id(cache))
+    if (existing := _SESSIONS.get(key)) is not None:
+        session.close()
+        return _again(existing, show, wait=wait, timeout=timeout)
     session._tokens.not_logged_in = NOT_YET
     # The ladder: the server extension; else a loopback redirect URI this kernel can listen on;
     # else the pasted address.
@@ -259,17 +376,19 @@ def login(
     if extension is None:
         extension = LoopbackReceiver.for_redirect_uri(session.settings.redirect_uri)
     controller = _Controller(session, extension, blocking=wait)
+    controller.widget.quiet_after = quiet_after
     session._ui = controller
+    _SESSIONS[key] = session
     session.on_login.append(controller.logged_in)
     session.on_login_failed.append(controller.login_failed)
-    session.on_logout.append(lambda: controller.prepare("Logged out."))
+    session.on_logout.append(controller.logged_out)
     if cache and session.resume():
         controller.blocking = False
         controller.logged_in()
-        display(controller.widget)
+        show(controller, wait=False)
         return session
     controller.prepare()
-    display(controller.widget)
+    show(controller, wait=wait)
     if wait:
         controller.wait(timeout)
     return session

@@ -34,11 +34,13 @@ class _Abandoned(Exception):
 
 @dataclass
 class _Claim:
-    """What a caller must do: use ``access_token``, wait on ``future``, or lead with ``request``."""
+    """What a caller must do: use ``access_token``, wait on ``future``, lead with ``request``, or
+    raise ``lost``."""
 
     access_token: str | None = None
     future: Future[str] | None = None
     request: httpx.Request | None = None
+    lost: LoginRequired | None = None  # the login just ended: raise this
 
 
 class TokenState:
@@ -50,8 +52,12 @@ class TokenState:
         self.settings = settings
         #: When a token was obtained and when it is due; tests drive it by hand.
         self.clock: Callable[[], float] = time.monotonic
-        #: What ``LoginRequired`` says before any login (``login()`` points at its button).
+        #: What ``LoginRequired`` says while there is no token: before any login (``login()``
+        #: points at its button), after a logout, after Looker refused to renew the login.
         self.not_logged_in = NOT_LOGGED_IN
+        #: Called (outside the lock) when Looker ends the login: a refused refresh, or an
+        #: expired token with no refresh token. The session tells its widgets.
+        self.on_lost: Callable[[LoginRequired], None] | None = None
         self._on_refresh = on_refresh
         self._lock = threading.Lock()
         self._token: Token | None = None
@@ -90,8 +96,12 @@ class TokenState:
             if self._inflight is not None:
                 return _Claim(future=self._inflight)
             if token.refresh_token is None:
-                raise LoginRequired(
-                    "The Looker login expired and there is no refresh token; log in again."
+                self._token = None
+                return _Claim(
+                    lost=LoginRequired(
+                        "The Looker login expired and Looker gave no refresh token to renew it; "
+                        "log in to Looker again."
+                    )
                 )
             self._inflight = Future()
             return _Claim(
@@ -110,11 +120,16 @@ class TokenState:
                 previous_refresh_token=previous,
                 now=self.clock(),
             )
+        except LoginRequired as exc:  # the refresh token is dead: logged out
+            with self._lock:
+                lost = self._inflight is claim.future
+                if lost:
+                    self._token = None
+            self._fail(claim, exc)
+            if lost:
+                self._lose(exc)
+            raise
         except LookerAuthError as exc:
-            if isinstance(exc, LoginRequired):  # the refresh token is dead: logged out
-                with self._lock:
-                    if self._inflight is claim.future:
-                        self._token = None
             self._fail(claim, exc)
             raise
         with self._lock:
@@ -125,6 +140,13 @@ class TokenState:
         if self._on_refresh is not None:
             self._on_refresh(token)
         return token.access_token
+
+    def _lose(self, exc: LoginRequired) -> LoginRequired:
+        """The login is over at Looker: later calls say why, and the session is told."""
+        self.not_logged_in = str(exc)
+        if self.on_lost is not None:
+            self.on_lost(exc)
+        return exc
 
     def _fail(self, claim: _Claim, exc: BaseException) -> None:
         assert claim.future is not None
@@ -158,6 +180,8 @@ class TokenState:
         """A usable access token, refreshing first when needed (or when ``stale`` was refused)."""
         while True:
             claim = self._claim(stale)
+            if claim.lost is not None:
+                raise self._lose(claim.lost)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
@@ -182,6 +206,8 @@ class TokenState:
         """
         while True:
             claim = self._claim(stale)
+            if claim.lost is not None:
+                raise self._lose(claim.lost)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None

@@ -24,7 +24,9 @@ from .._errors import (
     ConfigurationError,
     LoginRequired,
     LookerAuthError,
+    LookerServerError,
     LookerUnreachable,
+    RevokeFailed,
     SdkNotInstalled,
     StateMismatch,
     UnexpectedResponse,
@@ -49,6 +51,7 @@ __all__ = ["LookerSession", "LookerUser"]
 _MAX_PENDING = 8
 _PENDING_TTL = 15 * 60.0
 _USER_AGENT = f"looker-nb-auth/{__version__}"
+LOGGED_OUT = "Logged out of Looker; log in again to use this session."
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class LookerSession:
         )
         self.cache: TokenCache = open_cache(cache)
         self._tokens = TokenState(self.settings, on_refresh=self._persist)
+        self._tokens.on_lost = self._lost
         self._auth = LookerAuth(self._tokens)
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, AuthorizationRequest] = OrderedDict()
@@ -100,7 +104,9 @@ class LookerSession:
         self._sdk: Looker40SDK | None = None
         self._ui: object | None = None  # the login widget's controller, kept alive with us
         self.on_login: list[Callable[[], None]] = []  # e.g. the widget shows "Logged in as"
-        self.on_logout: list[Callable[[], None]] = []  # e.g. the widget returns to "ready"
+        #: The login ended: ``None`` for a clean ``logout()``; else why (Looker refused to renew
+        #: it, or did not confirm the revocation). Every widget showing the session listens.
+        self.on_logout: list[Callable[[LookerAuthError | None], None]] = []
         #: A login whose answer was used up failed (e.g. the widget shows the error).
         self.on_login_failed: list[Callable[[LookerAuthError], None]] = []
 
@@ -321,41 +327,77 @@ class LookerSession:
         )
 
     def logout(self) -> None:
-        """Revoke the tokens at Looker, then forget them here and in the cache.
+        """Revoke the tokens at Looker (``DELETE /api/logout``), then forget them here and in
+        the cache.
 
-        The local state is cleared even when Looker cannot be reached; the error is re-raised so
-        you know the revocation did not happen.
+        The tokens are forgotten here whatever happens. When Looker did not confirm the
+        revocation, the error is raised afterwards: ``RevokeFailed`` (Looker answered with an
+        error), ``LookerUnreachable`` (no answer), so you know the login may still be valid at
+        Looker until it expires.
         """
-        token, user = self._tokens.token, self._user
+        failure: LookerAuthError | None = None
         try:
-            if token is not None:
-                access = token.access_token if self._tokens.is_fresh() else None
-                if access is None and token.refresh_token is not None:
-                    access = self._tokens.access_token(stale=token.access_token)
-                if access:
-                    self._tokens.send(revoke_request(self.settings, access))
-        except LoginRequired:
-            pass  # already dead at Looker: nothing to revoke
+            self._revoke()
+        except (RevokeFailed, LookerUnreachable, LookerServerError) as exc:
+            failure = exc
         finally:
-            self._tokens.set(None)
-            self._user = None
-            with self._lock:
-                self._pending.clear()
-            if user is not None:
-                self.cache.delete(self._cache_key(user.id))
-            for listener in list(self.on_logout):
-                listener()
+            self._forget(LOGGED_OUT, failure)
+        if failure is not None:
+            raise failure
+
+    def _revoke(self) -> None:
+        token = self._tokens.token
+        if token is None:
+            return
+        access = token.access_token if self._tokens.is_fresh() else None
+        try:
+            if access is None:
+                access = self._tokens.access_token(stale=token.access_token)
+            response = self._tokens.send(revoke_request(self.settings, access))
+            if response.status_code == 401:  # ended early at Looker: the refresh token may live
+                access = self._tokens.access_token(stale=access)
+                response = self._tokens.send(revoke_request(self.settings, access))
+        except LoginRequired:
+            return  # Looker refused to renew it: nothing left to revoke
+        if response.status_code >= 300:
+            _, said = looker_error(response)
+            detail = f"HTTP {response.status_code}" + (f", {said}" if said else "")
+            raise RevokeFailed(
+                f"Logged out here, but Looker did not revoke the login ({detail}), so it stays "
+                "valid at Looker until it expires.",
+                description=detail,
+                status_code=response.status_code,
+            )
+
+    def _lost(self, reason: LoginRequired) -> None:
+        """Looker ended the login (a refused refresh): forget it and tell the widgets."""
+        self._forget(str(reason), reason)
+
+    def _forget(self, why: str, reason: LookerAuthError | None) -> None:
+        user = self._user
+        self._tokens.set(None)
+        self._tokens.not_logged_in = why
+        self._user = None
+        with self._lock:
+            self._pending.clear()
+        if user is not None:
+            self.cache.delete(self._cache_key(user.id))
+        for listener in list(self.on_logout):
+            listener(reason)
 
     def close(self) -> None:
-        """Close the HTTP clients (the login stays valid until ``logout()``)."""
-        if self._client is not None:
-            self._client.close()
+        """Close the HTTP clients (the login stays valid until ``logout()``; using a client
+        again opens a new one)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
         self._tokens.close()
 
     async def aclose(self) -> None:
         """Close the async client too."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
+        client, self._async_client = self._async_client, None
+        if client is not None:
+            await client.aclose()
         self.close()
 
     def __enter__(self) -> LookerSession:

@@ -8,7 +8,9 @@ token.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import anywidget
 import traitlets
@@ -18,6 +20,32 @@ from .._protocol import Status, widget_protocol
 __all__ = ["LoginWidget"]
 
 _STATIC = Path(__file__).parent.parent / "static"
+
+#: Sentences the JS shows on its own, while the kernel cannot speak (a cell runs
+#: ``login(wait=True)``, or the kernel is gone). ``{name}`` is filled in by the JS.
+TEXTS = {
+    "waiting": "Waiting for Looker: log in and allow access in the popup window.",
+    "blocked": "Your browser blocked the popup window: open the Looker login page with the link.",
+    "quiet": "No answer from Looker yet; the likely causes:",
+    "causes": "\n".join(
+        [
+            "The popup was closed, or the browser blocked it: open the Looker login page again.",
+            "Looker showed an error page: the client guid or the redirect URI is not registered "
+            "exactly as {redirect_uri}; check with looker-nb-auth doctor.",
+            "Logging in to Looker itself failed (password, SSO): finish it in the popup.",
+        ]
+    ),
+    "origin": "This page is open at {page}, but Looker sends the login back to {expected} (the "
+    "registered redirect URI), where this browser is not logged in to Jupyter: open Jupyter at "
+    "{expected}{path}, or register a redirect URI on {page} in Looker.",
+    "disconnected": "Disconnected from its kernel: run this cell again to log in.",
+}
+
+#: What a saved notebook shows where the widget cannot be drawn (no kernel, nbviewer, GitHub).
+FALLBACK = (
+    "Looker login button (looker-nb-auth): it needs this notebook's running kernel; run this cell "
+    "again to log in to Looker."
+)
 
 
 class LoginWidget(anywidget.AnyWidget):
@@ -37,3 +65,24 @@ class LoginWidget(anywidget.AnyWidget):
     protocol = traitlets.Dict(
         widget_protocol(), help="the names the JS shares with the kernel and the callback page"
     ).tag(sync=True)
+    texts = traitlets.Dict(TEXTS, help="sentences the JS shows while the kernel cannot").tag(
+        sync=True
+    )
+    redirect_uri = traitlets.Unicode("", help="the registered redirect URI").tag(sync=True)
+    redirect_origin = traitlets.Unicode(
+        "", help="where this page must be open for the popup to reach Jupyter (empty: anywhere)"
+    ).tag(sync=True)
+    quiet_after = traitlets.Float(
+        20.0, help="seconds of waiting with no answer before the likely causes are shown"
+    ).tag(sync=True)
+
+    def __repr__(self) -> str:
+        return FALLBACK
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+        """The widget, and a fallback that says what it is and what to do (not an object repr):
+        saved with the notebook, shown wherever the widget cannot be drawn."""
+        bundle = super()._repr_mimebundle_(**kwargs)  # its text/plain is repr(): FALLBACK
+        if bundle is not None:
+            bundle[0]["text/html"] = f"<p><em>{escape(FALLBACK)}</em></p>"
+        return bundle

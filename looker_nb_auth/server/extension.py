@@ -40,6 +40,7 @@ from .._protocol import (
     CALLBACK_PATH,
     CERT_ENV,
     DEFAULTS_ENV,
+    DERIVED_KEY,
     PENDING_TTL,
     PICKUP_WAIT_MAX,
     SECRET_ENV,
@@ -166,6 +167,7 @@ def server_defaults(config: LookerNbAuth, connection_url: str | None) -> dict[st
     defaults = {key: getattr(config, key) for key in _DEFAULT_KEYS if getattr(config, key)}
     if "redirect_uri" not in defaults and connection_url:
         defaults["redirect_uri"] = url_path_join(connection_url, CALLBACK_PATH)
+        defaults[DERIVED_KEY] = "redirect_uri"  # not from c.LookerNbAuth: kernels label it so
     return defaults
 
 

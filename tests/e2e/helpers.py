@@ -477,7 +477,7 @@ class Notebook:
 
 def open_login_popup(page: Page, widget: LoginWidget) -> Page:
     """Click "Log in to Looker" and return the popup it opens."""
-    widget.expect_status("ready")
+    expect(widget.root).to_have_attribute("data-status", re.compile("^(ready|logged_out)$"))
     with page.expect_popup(timeout=UI_TIMEOUT) as popup:
         widget.button("login").click()
     return popup.value

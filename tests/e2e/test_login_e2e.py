@@ -180,7 +180,8 @@ def test_logout_then_login_again(jupyter: Jupyter) -> None:
     widget.expect_status("logged_in")
 
     widget.button("logout").click()
-    widget.expect_status("ready")
+    widget.expect_status("logged_out")
+    expect(widget.message).to_have_text("Logged out.")
     notebook.run(1)
     expect(notebook.output(1)).to_contain_text("logged in: False")
 

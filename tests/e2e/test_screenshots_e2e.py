@@ -63,7 +63,11 @@ def reset_theme(server: JupyterServer) -> None:
 
 def test_widget_screenshots(lab: Jupyter) -> None:
     name = write_notebook(
-        lab.notebook_path("screenshots"), ["from looker_nb_auth import login\nsession = login()"]
+        lab.notebook_path("screenshots"),
+        [
+            "from looker_nb_auth import login\nsession = login()",
+            "other = login(client_guid='not-registered', quiet_after=1)",
+        ],
     )
     notebook = lab.open(name)
     page = notebook.page
@@ -98,5 +102,22 @@ def test_widget_screenshots(lab: Jupyter) -> None:
         change_theme(page, DARK)
         widget.expect_status("logged_in")
         shoot(widget, "logged_in-dark")
+        change_theme(page, LIGHT)  # the states below, in the light theme again
     finally:  # the choice is saved in the server's user settings: later tests expect Light
         reset_theme(lab.server)
+
+    widget.button("logout").click()
+    widget.expect_status("logged_out")
+    shoot(widget, "logged_out")
+
+    notebook.run(1)  # a client guid Looker does not know: its error page, and no answer
+    other = notebook.widget(1)
+    popup = open_login_popup(page, other)
+    expect(other.root.locator('[data-role="causes"] li')).to_have_count(3)
+    shoot(other, "waiting-causes")
+    popup.close()
+
+    notebook.menu("Kernel", "kernelmenu:restart")
+    page.locator(".jp-Dialog button.jp-mod-accept").click()
+    widget.expect_status("disconnected")
+    shoot(widget, "disconnected")

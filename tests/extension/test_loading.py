@@ -18,7 +18,7 @@ from traitlets.config import Config
 from looker_nb_auth import server
 from looker_nb_auth._errors import ConfigurationError
 from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SECRET_HEADER, SERVER_URL_ENV
-from looker_nb_auth._settings import check_url
+from looker_nb_auth._settings import check_url, resolve_settings
 from looker_nb_auth.server.extension import (
     SETTINGS_KEY,
     Extension,
@@ -113,7 +113,19 @@ async def test_defaults_carry_the_configured_settings_and_a_redirect_uri(
         "base_url": LOOKER_API,
         "client_guid": LOOKER_CLIENT,
         "redirect_uri": f"http://localhost:{port}{jp_base_url}looker-nb-auth/callback",
+        "_derived": "redirect_uri",
     }
+
+
+async def test_a_derived_redirect_uri_is_labelled_as_derived_in_kernels(
+    extension: Extension,
+) -> None:
+    """Not "c.LookerNbAuth": the admin did not set it, the server made it from its own URL."""
+    settings = resolve_settings(environ=dict(os.environ))
+    assert settings.sources["redirect_uri"] == (
+        "this Jupyter server's own URL (c.LookerNbAuth.redirect_uri is not set)"
+    )
+    assert settings.sources["client_guid"] == "Jupyter server config (c.LookerNbAuth)"
 
 
 def test_a_configured_redirect_uri_wins() -> None:

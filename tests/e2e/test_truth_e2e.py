@@ -1,0 +1,211 @@
+"""The widget tells the truth when things go wrong: a truth table, in real JupyterLab.
+
+Each row is a situation a user meets, and what they see: the widget's status, its sentence and
+its buttons, and what the cell raises. The main rows run in Notebook 7 too (``jupyter``);
+the others in JupyterLab (``lab``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import Jupyter
+from .helpers import (
+    LOGGED_IN_PAGE,
+    UI_TIMEOUT,
+    Notebook,
+    complete_looker_login,
+    expect_callback_page,
+    open_login_popup,
+    write_notebook,
+)
+
+ADA = "ada@example.com"
+QUIET = "from looker_nb_auth import login\nsession = login(quiet_after=2, {args})"
+
+
+def test_no_answer_from_looker_turns_into_the_likely_causes(lab: Jupyter) -> None:
+    """Unknown client guid: Looker's popup shows its own error page, and nothing comes back;
+    after the quiet period the widget lists the likely causes instead of waiting forever."""
+    name = write_notebook(
+        lab.notebook_path("unknown-guid"), [QUIET.format(args="client_guid='nope'")]
+    )
+    notebook = lab.open(name)
+    notebook.run(0)
+    widget = notebook.widget(0)
+    popup = open_login_popup(notebook.page, widget)
+    expect(popup.locator("body")).to_contain_text(
+        "No OAuth client app is registered", timeout=UI_TIMEOUT
+    )  # Looker's own error page
+    widget.expect_status("waiting")
+    expect(widget.message).to_have_text("No answer from Looker yet; the likely causes:")
+    causes = widget.root.locator('[data-role="causes"] li')
+    expect(causes).to_have_count(3)
+    expect(causes.nth(1)).to_contain_text(
+        f"not registered exactly as {lab.server.redirect_uri}; check with looker-nb-auth doctor"
+    )
+    expect(widget.button("cancel")).to_be_visible()
+    popup.close()
+
+
+def test_a_page_open_on_another_origin_says_where_to_open_jupyter(lab: Jupyter) -> None:
+    """Jupyter opened at localhost while the redirect URI says 127.0.0.1: said before the click."""
+    name = write_notebook(
+        lab.notebook_path("origin"), ["from looker_nb_auth import login\nsession = login()"]
+    )
+    server = lab.server
+    url = server.page_url(name, workspace="e2e-origin").replace("//127.0.0.1:", "//localhost:")
+    page = lab.context.new_page()
+    page.goto(url)
+    notebook = Notebook(page, server, name)
+    notebook.wait_until_ready()
+    notebook.run(0)
+    widget = notebook.widget(0)
+    widget.expect_status("ready")
+    origin = server.url.rstrip("/")
+    note = widget.root.locator('[data-role="note"]')
+    expect(note).to_contain_text(
+        f"This page is open at {origin.replace('127.0.0.1', 'localhost')}, but Looker sends the "
+        f"login back to {origin}"
+    )
+    expect(note).to_contain_text(f"open Jupyter at {origin}/lab/")
+
+
+def test_a_blocked_popup_is_named_and_the_link_is_the_way(lab: Jupyter) -> None:
+    name = write_notebook(
+        lab.notebook_path("blocked"), ["from looker_nb_auth import login\nsession = login()"]
+    )
+    notebook = lab.open(name, init_script="window.open = () => null;")
+    notebook.run(0)
+    widget = notebook.widget(0)
+    widget.expect_status("ready")
+    widget.button("login").click()
+    widget.expect_status("waiting")
+    expect(widget.message).to_have_text(
+        "Your browser blocked the popup window: open the Looker login page with the link."
+    )
+    expect(widget.fallback_link).to_have_class(re.compile("looker-nb-auth-primary-link"))
+    expect(widget.fallback_link).to_be_focused()
+
+
+def test_a_refused_refresh_shows_logged_out(jupyter: Jupyter) -> None:
+    """An admin revokes the user's tokens: the next call fails and the widget stops saying
+    "Logged in"."""
+    cells = [
+        "from looker_nb_auth import login\nsession = login()",
+        "session.client.get('user')",
+    ]
+    name = write_notebook(jupyter.notebook_path("refused"), cells)
+    notebook = jupyter.open(name)
+    notebook.run(0)
+    widget = notebook.widget(0)
+    popup = open_login_popup(notebook.page, widget)
+    complete_looker_login(popup, redirect_uri=jupyter.server.redirect_uri)
+    expect_callback_page(popup, jupyter.server.redirect_uri, LOGGED_IN_PAGE)
+    widget.expect_status("logged_in")
+    user = next(u for u in jupyter.looker.config.users if u.email == ADA)
+    jupyter.looker.revoke_user_tokens(user.id)
+    notebook.run(1)
+    output = notebook.output(1)
+    expect(output).to_contain_text("LoginRequired: Looker refused to renew the login")
+    assert "Traceback" not in notebook.output_text(1)  # one sentence, not 50 lines
+    widget.expect_status("logged_out")
+    expect(widget.message).to_contain_text("Logged out: Looker refused to renew the login")
+    expect(widget.button("login")).to_be_enabled()
+
+
+def test_after_a_kernel_restart_the_old_widget_says_disconnected(jupyter: Jupyter) -> None:
+    name = write_notebook(
+        jupyter.notebook_path("restart"), ["from looker_nb_auth import login\nsession = login()"]
+    )
+    notebook = jupyter.open(name)
+    notebook.run(0)
+    widget = notebook.widget(0)
+    widget.expect_status("ready")
+    notebook.menu("Kernel", "kernelmenu:restart")  # as a user does: the menu, then the dialog
+    notebook.page.locator(".jp-Dialog button.jp-mod-accept").click()
+    widget.expect_status("disconnected")
+    expect(widget.message).to_have_text(
+        "Disconnected from its kernel: run this cell again to log in."
+    )
+    expect(widget.button("login")).to_be_hidden()
+
+
+def test_a_reopened_notebook_shows_a_disconnected_widget(lab: Jupyter) -> None:
+    name = write_notebook(
+        lab.notebook_path("reopen"), ["from looker_nb_auth import login\nsession = login()"]
+    )
+    notebook = lab.open(name)
+    notebook.run(0)
+    notebook.widget(0).expect_status("ready")
+    saved = notebook.save()
+    outputs = saved.cells[0].outputs
+    assert "run this cell again to log in" in outputs[0]["data"]["text/plain"]  # no object repr
+    notebook.page.close()
+    lab.server.shutdown_kernels()
+    again = lab.open(name)
+    widget = again.widget(0)
+    widget.expect_status("disconnected")
+    expect(widget.button("login")).to_be_hidden()
+
+
+def test_try_again_after_a_wait_timeout_leaves_a_way_to_the_session(lab: Jupyter) -> None:
+    cells = [
+        "from looker_nb_auth import login\nsession = login(wait=True, timeout=3)",
+        "session = login()\nprint('again', session.user.email)",
+    ]
+    name = write_notebook(lab.notebook_path("timeout"), cells)
+    notebook = lab.open(name)
+    notebook.run(0)
+    expect(notebook.output(0)).to_contain_text("LoginTimeout: No answer from Looker within 3 s")
+    widget = notebook.widget(0)
+    widget.expect_status("error")
+    widget.button("retry").click()
+    popup = open_login_popup(notebook.page, widget)
+    complete_looker_login(popup, redirect_uri=lab.server.redirect_uri)
+    widget.expect_status("logged_in")
+    expect(widget.message).to_contain_text("run the login cell again to get this session")
+    notebook.run(1)
+    expect(notebook.output(1)).to_contain_text(f"again {ADA}")
+
+
+def test_a_logout_looker_does_not_confirm_is_said(lab: Jupyter) -> None:
+    name = write_notebook(
+        lab.notebook_path("logout-503"), ["from looker_nb_auth import login\nsession = login()"]
+    )
+    notebook = lab.open(name)
+    notebook.run(0)
+    widget = notebook.widget(0)
+    popup = open_login_popup(notebook.page, widget)
+    complete_looker_login(popup, redirect_uri=lab.server.redirect_uri)
+    widget.expect_status("logged_in")
+    lab.looker.fail_next(1, 503)
+    widget.button("logout").click()
+    widget.expect_status("logged_out")
+    expect(widget.message).to_have_text(
+        "Logged out here; Looker could not revoke the token: HTTP 503, Service Unavailable."
+    )
+    expect(widget.button("login")).to_be_focused()
+
+
+def test_rerunning_the_login_cell_many_times_keeps_the_server_store_small(lab: Jupyter) -> None:
+    """Every run replaces the pending login; the server forgets the old state each time."""
+    cells = [
+        "from looker_nb_auth import login\n"
+        "from IPython.display import clear_output\n"
+        "for _ in range(300):\n"
+        "    clear_output(wait=True)\n"
+        "    session = login()\n",
+        # The store has room: a new login registers (no HTTP 429 for this server's kernels).
+        "from looker_nb_auth.kernel.pickup import ExtensionClient\n"
+        "from looker_nb_auth.oauth.pkce import new_state\n"
+        "print('ttl', ExtensionClient.from_environment().register(new_state()))",
+    ]
+    name = write_notebook(lab.notebook_path("rerun"), cells)
+    notebook = lab.open(name)
+    notebook.run(0)
+    notebook.widget(0).expect_status("ready")
+    notebook.run(1)
+    expect(notebook.output(1)).to_contain_text("ttl 600.0")
