@@ -29,3 +29,74 @@ def test_the_documented_server_config_file_reaches_every_kernel(tmp_path: Path) 
     looker = config["LookerNbAuth"]
     assert isinstance(looker, dict)
     assert {key: defaults.get(key) for key in looker} == looker
+
+
+# -- every sentence the docs quote is one the code says -------------------------------------------
+
+PACKAGE = REPO / "looker_nb_auth"
+
+
+def _literal_chunks() -> str:
+    """Every string literal of the package (f-strings: their literal parts), and every module-
+    level string constant as Python builds it (sentences composed of constants)."""
+    import ast
+    import importlib
+
+    chunks: list[str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                chunks.append(node.value)
+        module = ".".join(("looker_nb_auth", *path.relative_to(PACKAGE).with_suffix("").parts))
+        if path.name != "__main__.py":
+            values = vars(importlib.import_module(module.removesuffix(".__init__"))).values()
+            chunks += [value for value in values if isinstance(value, str)]
+    return "\n".join(chunks)
+
+
+def _quoted_pieces(markdown: str) -> list[str]:
+    """The quoted sentences of the troubleshooting table, cut at every "…" (where the docs
+    leave out a value), keeping the pieces long enough to mean something."""
+    table = markdown[markdown.index("## Troubleshooting") :]
+    pieces: list[str] = []
+    for row in table.splitlines():
+        if not row.startswith("| ") or row.startswith("| The user sees"):
+            continue
+        first_cell = row.split(" | ")[0]
+        for quoted in re.findall(r'"([^"]+)"', first_cell):
+            for piece in re.split(r"'?…'?", quoted):
+                piece = piece.strip(" ,.;:()")
+                if len(piece.split()) >= 3:
+                    pieces.append(piece)
+    return pieces
+
+
+def _produced() -> str:
+    """Sentences the code composes at run time, produced here as users meet them."""
+    import httpx
+
+    from looker_nb_auth import ConfigurationError, Settings
+    from looker_nb_auth._settings import resolve_settings
+    from looker_nb_auth.oauth.token import token_error, unreachable
+
+    settings = Settings("https://looker.example", "guid", "https://jupyter.example/cb")
+    try:
+        resolve_settings(base_url=settings.base_url, redirect_uri=settings.redirect_uri, environ={})
+    except ConfigurationError as exc:
+        missing = str(exc)
+    refused = token_error(
+        httpx.Response(400, json={"error": "invalid_grant"}),
+        grant="refresh_token",
+        settings=settings,
+    )
+    connect = unreachable(settings, httpx.ConnectError("refused"))
+    return "\n".join([missing, str(connect), f"Logged out: {refused}"])
+
+
+def test_every_sentence_the_hub_guide_quotes_is_one_the_code_says() -> None:
+    corpus = _literal_chunks() + "\n" + _produced()
+    pieces = _quoted_pieces(HUB_GUIDE.read_text())
+    assert len(pieces) > 10
+    missing = [piece for piece in pieces if piece not in corpus]
+    assert missing == []

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from looker_nb_auth import AccessDenied, LoginRequired, LookerSession, StateMismatch, login
+from looker_nb_auth import (
+    AccessDenied,
+    LoginRequired,
+    LookerSession,
+    LookerUnreachable,
+    StateMismatch,
+    login,
+)
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.kernel.widget import LoginWidget
 
@@ -93,6 +101,27 @@ def test_opened_then_cancel_prepares_a_fresh_login(session: LookerSession) -> No
     assert widget.status == "ready"
     assert widget.message == "Login cancelled."
     assert widget.authorize_url and widget.authorize_url != first
+
+
+def test_on_the_pasted_rung_waiting_says_what_to_paste(session: LookerSession) -> None:
+    widget = _widget(session)
+    _send(widget, "opened")
+    assert widget.status == "waiting"
+    assert widget.message == (
+        "Log in and allow access in the popup, then copy the popup's address and run "
+        "session.complete_login('<that address>')."
+    )
+    assert widget.quiet_after == 0
+
+
+def test_wait_against_an_unreachable_looker_raises_looker_unreachable(
+    no_extension: None, paste_app: None
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with pytest.raises(LookerUnreachable, match="check base_url and your network"):
+        login(closed, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, wait=True)
 
 
 def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> None:

@@ -213,8 +213,12 @@ def test_a_taken_port_falls_back_to_the_pasted_address(
         session = login(looker.api_url, client_guid=GUID, redirect_uri=redirect_uri)
         widget = session._ui.widget  # type: ignore[attr-defined]
         assert widget.status == "ready"
-        assert f"cannot listen on 127.0.0.1:{port}" in widget.message
-        assert "session.complete_login(" in widget.message
+        assert widget.message == (
+            f"This kernel cannot listen on 127.0.0.1:{port}, where the redirect URI points "
+            "(Address already in use: another notebook's login?), so after Allow copy the "
+            "popup's address and run session.complete_login('<that address>')."
+        )  # one sentence, and no Try again button it could mean
+        assert widget.quiet_after == 0  # nothing comes back by itself: no "no answer" causes
         # ...and the pasted address still logs in.
         redirected = authorize_in_browser(widget.authorize_url)
         assert session.complete_login(redirected).email == "ada@example.com"

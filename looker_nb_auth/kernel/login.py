@@ -73,6 +73,8 @@ class _Controller:
         self.wait_failed = False
         #: Whether a notebook front end draws the widget (else: text on stdout, input()).
         self.front_end = _front_end()
+        #: Seconds of waiting before the widget lists the likely causes (``login(quiet_after=)``).
+        self.quiet_after = 20.0
         api_base = urlsplit(extension.server_url).path if extension else ""
         redirect_uri = session.settings.redirect_uri
         # Through the server extension, the popup must come back where this page is open
@@ -120,13 +122,15 @@ class _Controller:
                         raise
                     # Its port is taken: the next rung for this login, a pasted address.
                     self.extension = None
-                    message = f"{exc} Or: {_NO_EXTENSION}"
+                    message = str(exc)
             except LookerAuthError as exc:
                 self._error = exc
                 self._show(Status.ERROR, str(exc))
                 return
             self._request = request
             message = message or ("" if self.extension else _NO_EXTENSION)
+            # Nothing comes back by itself on the pasted rung: no "no answer yet" causes there.
+            self.widget.quiet_after = self.quiet_after if self.extension else 0.0
             self._show(status, message, request.url)
             if self.extension is not None and not self.blocking:
                 self._stop = threading.Event()
@@ -230,11 +234,11 @@ class _Controller:
             self._show(
                 Status.ERROR, f"No answer from Looker within {timeout:g} s; click Try again."
             )
-            where = "in the popup window" if self.front_end else "in the browser"
-            raise LoginTimeout(
-                f"No answer from Looker within {timeout:g} s; run login(wait=True) again and "
-                f"finish the login {where}."
-            )
+            if self.front_end:
+                then = "click Try again in the login widget, or run this cell again"
+            else:
+                then = "run login(wait=True) again and finish the login in the browser"
+            raise LoginTimeout(f"No answer from Looker within {timeout:g} s; {then}.")
         self._finish(result)
 
     # -- messages from the page --------------------------------------------------------------
@@ -248,7 +252,8 @@ class _Controller:
         if event == Event.OPENED:
             if current and self.widget.status in (Status.READY, Status.LOGGED_OUT):
                 blocked = content.get("blocked") is True
-                self._show(Status.WAITING, TEXTS["blocked" if blocked else "waiting"])
+                text = TEXTS["blocked" if blocked else "waiting" if self.extension else "paste"]
+                self._show(Status.WAITING, text)
         elif event == Event.CANCEL:
             if not current:
                 return
@@ -376,7 +381,7 @@ def login(
     if extension is None:
         extension = LoopbackReceiver.for_redirect_uri(session.settings.redirect_uri)
     controller = _Controller(session, extension, blocking=wait)
-    controller.widget.quiet_after = quiet_after
+    controller.quiet_after = quiet_after
     session._ui = controller
     _SESSIONS[key] = session
     session.on_login.append(controller.logged_in)

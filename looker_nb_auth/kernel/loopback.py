@@ -132,10 +132,11 @@ class LoopbackReceiver:
                 try:
                     self._server = _Server((self.host, self.port), self)
                 except OSError as exc:
+                    reason = exc.strerror or type(exc).__name__
                     raise ReceiverUnavailable(
                         f"This kernel cannot listen on {self.host}:{self.port}, where the redirect "
-                        f"URI points ({exc.strerror or type(exc).__name__}); finish or cancel the "
-                        "login waiting there (another notebook?), then click Try again."
+                        f"URI points ({reason}: another notebook's login?), so after Allow copy "
+                        "the popup's address and run session.complete_login('<that address>')."
                     ) from exc
                 threading.Thread(
                     target=self._server.serve_forever,

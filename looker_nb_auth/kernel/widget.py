@@ -26,6 +26,8 @@ _STATIC = Path(__file__).parent.parent / "static"
 TEXTS = {
     "waiting": "Waiting for Looker: log in and allow access in the popup window.",
     "blocked": "Your browser blocked the popup window: open the Looker login page with the link.",
+    "paste": "Log in and allow access in the popup, then copy the popup's address and run "
+    "session.complete_login('<that address>').",
     "quiet": "No answer from Looker yet; the likely causes:",
     "causes": "\n".join(
         [

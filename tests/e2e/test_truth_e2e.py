@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from .conftest import Jupyter
@@ -26,28 +27,59 @@ ADA = "ada@example.com"
 QUIET = "from looker_nb_auth import login\nsession = login(quiet_after=2, {args})"
 
 
-def test_no_answer_from_looker_turns_into_the_likely_causes(lab: Jupyter) -> None:
-    """Unknown client guid: Looker's popup shows its own error page, and nothing comes back;
-    after the quiet period the widget lists the likely causes instead of waiting forever."""
-    name = write_notebook(
-        lab.notebook_path("unknown-guid"), [QUIET.format(args="client_guid='nope'")]
-    )
+@pytest.mark.parametrize(
+    ("row", "args", "looker_says"),
+    [
+        ("unknown guid", "client_guid='nope'", "No OAuth client app is registered"),
+        ("redirect mismatch", "redirect_uri=REDIRECT + 'x'", "The redirect_uri does not match"),
+        ("popup closed", "", None),
+    ],
+)
+def test_no_answer_from_looker_turns_into_the_likely_causes(
+    lab: Jupyter, row: str, args: str, looker_says: str | None
+) -> None:
+    """Looker's popup shows its own error page (an unregistered client guid or redirect URI),
+    or the user closed it: nothing comes back, and after the quiet period the widget lists the
+    likely causes instead of waiting forever."""
+    source = f"REDIRECT = {lab.server.redirect_uri!r}\n" + QUIET.format(args=args)
+    name = write_notebook(lab.notebook_path(row.replace(" ", "-")), [source])
     notebook = lab.open(name)
     notebook.run(0)
     widget = notebook.widget(0)
     popup = open_login_popup(notebook.page, widget)
-    expect(popup.locator("body")).to_contain_text(
-        "No OAuth client app is registered", timeout=UI_TIMEOUT
-    )  # Looker's own error page
+    if looker_says is None:
+        popup.close()
+    else:  # Looker's own error page, which never redirects back
+        expect(popup.locator("body")).to_contain_text(looker_says, timeout=UI_TIMEOUT)
     widget.expect_status("waiting")
     expect(widget.message).to_have_text("No answer from Looker yet; the likely causes:")
     causes = widget.root.locator('[data-role="causes"] li')
     expect(causes).to_have_count(3)
-    expect(causes.nth(1)).to_contain_text(
-        f"not registered exactly as {lab.server.redirect_uri}; check with looker-nb-auth doctor"
-    )
+    expect(causes.nth(0)).to_contain_text("The popup was closed, or the browser blocked it")
+    expect(causes.nth(1)).to_contain_text("check with looker-nb-auth doctor")
     expect(widget.button("cancel")).to_be_visible()
-    popup.close()
+    if not popup.is_closed():
+        popup.close()
+
+
+def test_kernel_interrupt_during_a_wait_is_login_cancelled(lab: Jupyter) -> None:
+    name = write_notebook(
+        lab.notebook_path("interrupt"),
+        ["from looker_nb_auth import login\nsession = login(wait=True, timeout=120)"],
+    )
+    notebook = lab.open(name)
+    notebook.run(0, wait=False)
+    widget = notebook.widget(0)
+    widget.expect_status("ready")
+    notebook.menu("Kernel", "kernelmenu:interrupt")
+    expect(notebook.output(0)).to_contain_text(
+        "LoginCancelled: The login was interrupted; run login() again (or click Log in to "
+        "Looker) to log in.",
+        timeout=UI_TIMEOUT,
+    )
+    assert "KeyboardInterrupt" not in notebook.output_text(0)
+    widget.expect_status("ready")
+    expect(widget.message).to_have_text("Login interrupted; click Log in to Looker to try again.")
 
 
 def test_a_page_open_on_another_origin_says_where_to_open_jupyter(lab: Jupyter) -> None:
