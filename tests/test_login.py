@@ -117,11 +117,11 @@ def test_on_the_pasted_rung_waiting_says_what_to_paste(session: LookerSession) -
 def test_wait_against_an_unreachable_looker_raises_looker_unreachable(
     no_extension: None, paste_app: None
 ) -> None:
-    with socket.socket() as sock:
+    with socket.socket() as sock:  # bound, never listening: connections are refused
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with pytest.raises(LookerUnreachable, match="check base_url and your network"):
-        login(closed, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, wait=True)
+        with pytest.raises(LookerUnreachable, match="check base_url and your network"):
+            login(closed, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, wait=True)
 
 
 def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> None:
@@ -141,6 +141,7 @@ def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSess
         session.complete_login(redirected)
     # The pasted answer used up this login: the widget says why instead of offering it again.
     assert (widget.status, widget.message, widget.authorize_url) == ("error", str(info.value), "")
+    assert "Log in to Looker" not in widget.message  # the button there is Try again
     _send(widget, "retry")
     assert widget.status == "ready"
     assert widget.authorize_url and widget.authorize_url != used

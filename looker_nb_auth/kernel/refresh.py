@@ -176,12 +176,16 @@ class TokenState:
         with contextlib.suppress(BaseException):  # the outcome is in claim.future
             self._lead(claim)
 
+    def _next_claim(self, stale: str | None) -> _Claim:
+        claim = self._claim(stale)
+        if claim.lost is not None:
+            raise self._lose(claim.lost)
+        return claim
+
     def access_token(self, stale: str | None = None) -> str:
         """A usable access token, refreshing first when needed (or when ``stale`` was refused)."""
         while True:
-            claim = self._claim(stale)
-            if claim.lost is not None:
-                raise self._lose(claim.lost)
+            claim = self._next_claim(stale)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
@@ -205,9 +209,7 @@ class TokenState:
         never lost), and no ``AsyncClient`` (bound to one loop) is built per refresh.
         """
         while True:
-            claim = self._claim(stale)
-            if claim.lost is not None:
-                raise self._lose(claim.lost)
+            claim = self._next_claim(stale)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None

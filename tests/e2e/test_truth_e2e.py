@@ -16,6 +16,7 @@ from .conftest import Jupyter
 from .helpers import (
     LOGGED_IN_PAGE,
     UI_TIMEOUT,
+    LoginWidget,
     Notebook,
     complete_looker_login,
     expect_callback_page,
@@ -24,6 +25,28 @@ from .helpers import (
 )
 
 ADA = "ada@example.com"
+LOGIN = "from looker_nb_auth import login\nsession = login()"
+
+
+def _login_cell(
+    jupyter: Jupyter, stem: str, *more: str, init_script: str | None = None
+) -> tuple[Notebook, LoginWidget]:
+    """A notebook whose first cell, ``session = login()``, has run (``more``: later cells);
+    and its widget."""
+    name = write_notebook(jupyter.notebook_path(stem), [LOGIN, *more])
+    notebook = jupyter.open(name, init_script=init_script)
+    notebook.run(0)
+    return notebook, notebook.widget(0)
+
+
+def _log_in(jupyter: Jupyter, notebook: Notebook, widget: LoginWidget) -> None:
+    """Click, log in to Looker and Allow in the popup: the widget says "Logged in"."""
+    popup = open_login_popup(notebook.page, widget)
+    complete_looker_login(popup, redirect_uri=jupyter.server.redirect_uri)
+    expect_callback_page(popup, jupyter.server.redirect_uri, LOGGED_IN_PAGE)
+    widget.expect_status("logged_in")
+
+
 QUIET = "from looker_nb_auth import login\nsession = login(quiet_after=2, {args})"
 
 
@@ -84,9 +107,7 @@ def test_kernel_interrupt_during_a_wait_is_login_cancelled(lab: Jupyter) -> None
 
 def test_a_page_open_on_another_origin_says_where_to_open_jupyter(lab: Jupyter) -> None:
     """Jupyter opened at localhost while the redirect URI says 127.0.0.1: said before the click."""
-    name = write_notebook(
-        lab.notebook_path("origin"), ["from looker_nb_auth import login\nsession = login()"]
-    )
+    name = write_notebook(lab.notebook_path("origin"), [LOGIN])
     server = lab.server
     url = server.page_url(name, workspace="e2e-origin").replace("//127.0.0.1:", "//localhost:")
     page = lab.context.new_page()
@@ -106,12 +127,7 @@ def test_a_page_open_on_another_origin_says_where_to_open_jupyter(lab: Jupyter) 
 
 
 def test_a_blocked_popup_is_named_and_the_link_is_the_way(lab: Jupyter) -> None:
-    name = write_notebook(
-        lab.notebook_path("blocked"), ["from looker_nb_auth import login\nsession = login()"]
-    )
-    notebook = lab.open(name, init_script="window.open = () => null;")
-    notebook.run(0)
-    widget = notebook.widget(0)
+    _, widget = _login_cell(lab, "blocked", init_script="window.open = () => null;")
     widget.expect_status("ready")
     widget.button("login").click()
     widget.expect_status("waiting")
@@ -125,18 +141,8 @@ def test_a_blocked_popup_is_named_and_the_link_is_the_way(lab: Jupyter) -> None:
 def test_a_refused_refresh_shows_logged_out(jupyter: Jupyter) -> None:
     """An admin revokes the user's tokens: the next call fails and the widget stops saying
     "Logged in"."""
-    cells = [
-        "from looker_nb_auth import login\nsession = login()",
-        "session.client.get('user')",
-    ]
-    name = write_notebook(jupyter.notebook_path("refused"), cells)
-    notebook = jupyter.open(name)
-    notebook.run(0)
-    widget = notebook.widget(0)
-    popup = open_login_popup(notebook.page, widget)
-    complete_looker_login(popup, redirect_uri=jupyter.server.redirect_uri)
-    expect_callback_page(popup, jupyter.server.redirect_uri, LOGGED_IN_PAGE)
-    widget.expect_status("logged_in")
+    notebook, widget = _login_cell(jupyter, "refused", "session.client.get('user')")
+    _log_in(jupyter, notebook, widget)
     user = next(u for u in jupyter.looker.config.users if u.email == ADA)
     jupyter.looker.revoke_user_tokens(user.id)
     notebook.run(1)
@@ -149,12 +155,7 @@ def test_a_refused_refresh_shows_logged_out(jupyter: Jupyter) -> None:
 
 
 def test_after_a_kernel_restart_the_old_widget_says_disconnected(jupyter: Jupyter) -> None:
-    name = write_notebook(
-        jupyter.notebook_path("restart"), ["from looker_nb_auth import login\nsession = login()"]
-    )
-    notebook = jupyter.open(name)
-    notebook.run(0)
-    widget = notebook.widget(0)
+    notebook, widget = _login_cell(jupyter, "restart")
     widget.expect_status("ready")
     notebook.menu("Kernel", "kernelmenu:restart")  # as a user does: the menu, then the dialog
     notebook.page.locator(".jp-Dialog button.jp-mod-accept").click()
@@ -166,12 +167,9 @@ def test_after_a_kernel_restart_the_old_widget_says_disconnected(jupyter: Jupyte
 
 
 def test_a_reopened_notebook_shows_a_disconnected_widget(lab: Jupyter) -> None:
-    name = write_notebook(
-        lab.notebook_path("reopen"), ["from looker_nb_auth import login\nsession = login()"]
-    )
-    notebook = lab.open(name)
-    notebook.run(0)
-    notebook.widget(0).expect_status("ready")
+    notebook, widget = _login_cell(lab, "reopen")
+    widget.expect_status("ready")
+    name = notebook.name
     saved = notebook.save()
     outputs = saved.cells[0].outputs
     assert "run this cell again to log in" in outputs[0]["data"]["text/plain"]  # no object repr
@@ -194,6 +192,11 @@ def test_try_again_after_a_wait_timeout_leaves_a_way_to_the_session(lab: Jupyter
     expect(notebook.output(0)).to_contain_text("LoginTimeout: No answer from Looker within 3 s")
     widget = notebook.widget(0)
     widget.expect_status("error")
+    # The mark stays with its sentence, on the same line (not alone above it).
+    mark = widget.root.locator(".looker-nb-auth-bad").bounding_box()
+    sentence = widget.message.bounding_box()
+    assert mark is not None and sentence is not None
+    assert abs(mark["y"] - sentence["y"]) < sentence["height"]
     widget.button("retry").click()
     popup = open_login_popup(notebook.page, widget)
     complete_looker_login(popup, redirect_uri=lab.server.redirect_uri)
@@ -204,15 +207,8 @@ def test_try_again_after_a_wait_timeout_leaves_a_way_to_the_session(lab: Jupyter
 
 
 def test_a_logout_looker_does_not_confirm_is_said(lab: Jupyter) -> None:
-    name = write_notebook(
-        lab.notebook_path("logout-503"), ["from looker_nb_auth import login\nsession = login()"]
-    )
-    notebook = lab.open(name)
-    notebook.run(0)
-    widget = notebook.widget(0)
-    popup = open_login_popup(notebook.page, widget)
-    complete_looker_login(popup, redirect_uri=lab.server.redirect_uri)
-    widget.expect_status("logged_in")
+    notebook, widget = _login_cell(lab, "logout-503")
+    _log_in(lab, notebook, widget)
     lab.looker.fail_next(1, 503)
     widget.button("logout").click()
     widget.expect_status("logged_out")
