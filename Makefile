@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The oldest looker-sdk pyproject.toml allows (looker-sdk>=24.0): the admin tools and the session
+# are tested on it too, from a folder that shadows the newest one on PYTHONPATH.
+OLDEST_LOOKER_SDK := 24.0.0
+OLDEST_SDK_DIR := $(VENV)/looker-sdk-$(OLDEST_LOOKER_SDK)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench clean
@@ -14,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[sdk]' --group dev
+	$(BIN)/python -m pip install --quiet --no-deps --target $(OLDEST_SDK_DIR) \
+	  looker-sdk==$(OLDEST_LOOKER_SDK)
 	@if command -v npm >/dev/null; then \
 	  npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@5; \
 	else echo "No npm: the JupyterHub tests will skip (they need Node's configurable-http-proxy)"; fi
@@ -27,6 +33,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --ignore=tests/e2e
+	# The admin tools, doctor and the session again, on the oldest looker-sdk we allow.
+	PYTHONPATH=$(OLDEST_SDK_DIR) $(BIN)/python -m pytest tests/test_looker_sdk_version.py \
+	  tests/test_register.py tests/test_doctor.py tests/test_session.py tests/test_login.py
 	# The browser tests (JupyterLab, Notebook 7, JupyterHub) in their own process: Playwright's
 	# sync API leaves an event loop marked running, which asyncio.run() in other tests refuses.
 	$(BIN)/python -m pytest tests/e2e

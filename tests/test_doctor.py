@@ -25,6 +25,7 @@ from support import CLIENT_GUID, REDIRECT_URI
 
 from looker_nb_auth._errors import ConfigurationError
 from looker_nb_auth._settings import resolve_settings
+from looker_nb_auth.cli._admin_sdk import SDK_LISTS_REDIRECT_URIS
 from looker_nb_auth.cli.check import Check
 from looker_nb_auth.cli.doctor import check_cache, run_doctor
 from looker_nb_auth.cli.doctor_looker import (
@@ -256,6 +257,7 @@ def test_a_redirect_uri_mismatch_fails_and_says_what_differs(
         f"which differs from this setup's {ours} {difference}\n"
         "      Looker compares them character for character: fix redirect_uri here, or "
         f"re-register the app with looker-nb-auth register --redirect-uri {ours}."
+        + ("" if SDK_LISTS_REDIRECT_URIS else OLD_SDK_HINT)
     )
 
 
@@ -424,6 +426,28 @@ def server(
     }
     with jupyter_server(root, env, kernels) as running:
         yield running
+
+
+OLD_SDK_HINT = (
+    " (A looker-sdk before 26.18 shows only an app's first redirect URI: with pip install -U "
+    "looker-sdk doctor sees them all.)"
+)
+
+
+def test_an_app_listing_our_redirect_uri_among_others_passes(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Looker 26.18+ keeps several redirect URIs per app; ours being one of them is enough."""
+    guid = "several-uris"
+    looker.register_app(guid, redirect_uris=["https://other.example/cb", REDIRECT_URI])
+    use_settings(monkeypatch, looker.api_url, client_guid=guid)
+    use_admin(monkeypatch, looker)
+    _, out, found = doctor(capsys)
+    if SDK_LISTS_REDIRECT_URIS:
+        assert found["app"] == "ok"
+    else:  # an older looker-sdk shows only the first URI, and says so
+        assert found["app"] == "FAIL"
+        assert OLD_SDK_HINT in out
 
 
 def test_off_loopback_the_fallback_is_the_pasted_url(

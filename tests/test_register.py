@@ -19,6 +19,7 @@ from admin_helpers import (
 )
 from support import CLIENT_GUID, REDIRECT_URI
 
+from looker_nb_auth.cli._admin_sdk import SDK_LISTS_REDIRECT_URIS
 from looker_nb_auth.cli.main import main
 from looker_nb_auth.fake_looker import FakeLooker
 from looker_nb_auth.jupyterhub import hub_redirect_uri
@@ -163,27 +164,91 @@ def test_a_second_identical_run_changes_nothing_and_says_so(
     assert app_writes(looker) == []
 
 
-def test_a_changed_redirect_uri_is_updated_and_the_difference_printed(
+REFUSED_ONE_URI = (
+    "looker-nb-auth register: OAuth app {guid} is registered with redirect URI {old}, and this "
+    "Looker (or looker-sdk before 26.18) keeps one redirect URI per app; pass --replace to "
+    "replace it (logins through the old one stop working), or register another --client-guid.\n"
+)
+
+
+def test_a_new_redirect_uri_is_added_to_the_apps_list(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Looker 26.18+ keeps a list: ours joins it, and the URIs already there keep working. With
+    a looker-sdk before 26.18 the list cannot be written: refused, nothing is wiped."""
+    use_admin(monkeypatch, looker)
+    new_uri = "https://jupyter.example.com/looker-nb-auth/callback"
+    args = register_args(
+        looker, guid=CLIENT_GUID, target=("--redirect-uri", new_uri), name="Renamed"
+    )
+
+    code = main(args)
+
+    out, err = capsys.readouterr()
+    app = admin_get_app(looker, CLIENT_GUID)
+    assert app is not None
+    if SDK_LISTS_REDIRECT_URIS:
+        assert code == 0
+        assert out.splitlines()[0] == (
+            f"Updated OAuth app {CLIENT_GUID} on {looker.api_url}: added redirect URI {new_uri} "
+            f"(now {REDIRECT_URI}, {new_uri}), display_name 'looker-nb-auth tests' -> 'Renamed', "
+            "description 'Test runs of looker-nb-auth.' -> 'Jupyter notebooks on the company hub.'."
+        )
+        assert (app["redirect_uris"], app["display_name"]) == ([REDIRECT_URI, new_uri], "Renamed")
+    else:
+        assert code == 2
+        assert err == REFUSED_ONE_URI.format(guid=CLIENT_GUID, old=REDIRECT_URI)
+        assert app["redirect_uris"] == [REDIRECT_URI]
+        assert app_writes(looker) == []
+
+
+def test_replace_makes_it_the_only_redirect_uri(
     looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_admin(monkeypatch, looker)
     new_uri = "https://jupyter.example.com/looker-nb-auth/callback"
+    args = register_args(looker, guid=CLIENT_GUID, target=("--redirect-uri", new_uri))
 
-    args = register_args(
-        looker, guid=CLIENT_GUID, target=("--redirect-uri", new_uri), name="Renamed"
-    )
-    assert main(args) == 0
+    assert main([*args, "--replace"]) == 0
 
     first = capsys.readouterr().out.splitlines()[0]
-    assert first == (
-        f"Updated OAuth app {CLIENT_GUID} on {looker.api_url}: "
-        f"redirect_uri '{REDIRECT_URI}' -> '{new_uri}', "
-        "display_name 'looker-nb-auth tests' -> 'Renamed', "
-        "description 'Test runs of looker-nb-auth.' -> 'Jupyter notebooks on the company hub.'."
+    assert first.startswith(
+        f"Updated OAuth app {CLIENT_GUID} on {looker.api_url}: redirect URIs {REDIRECT_URI} -> "
+        f"{new_uri} (replaced), "
     )
     app = admin_get_app(looker, CLIENT_GUID)
     assert app is not None
-    assert (app["redirect_uri"], app["display_name"]) == (new_uri, "Renamed")
+    assert (app["redirect_uris"], app["redirect_uri"]) == ([new_uri], new_uri)
+
+
+def test_an_app_that_already_lists_our_uri_among_others_is_left_alone(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before this fix, register PATCHed the single redirect_uri and could wipe the others."""
+    use_admin(monkeypatch, looker)
+    other = "https://other.example.com/cb"
+    looker.register_app(
+        NEW_GUID,
+        display_name="Notebooks",
+        description="Jupyter notebooks on the company hub.",
+        redirect_uris=[other, HUB_URI],
+    )
+    looker.reset_counters()
+
+    code = main(register_args(looker))
+
+    app = admin_get_app(looker, NEW_GUID)
+    assert app is not None
+    assert app["redirect_uris"] == [other, HUB_URI]  # never wiped
+    if SDK_LISTS_REDIRECT_URIS:
+        assert code == 0
+        assert "is already registered with these settings; nothing changed." in (
+            capsys.readouterr().out
+        )
+        assert app_writes(looker) == []
+    else:  # a looker-sdk before 26.18 sees only the first URI, and refuses to replace it
+        assert code == 2
+        assert capsys.readouterr().err == REFUSED_ONE_URI.format(guid=NEW_GUID, old=other)
 
 
 def test_a_disabled_app_is_enabled_again(

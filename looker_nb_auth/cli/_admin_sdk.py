@@ -18,7 +18,21 @@ from looker_sdk.sdk import constants
 from looker_sdk.sdk.api40 import models as models40
 from looker_sdk.sdk.api40.methods import Looker40SDK
 
-__all__ = ["AdminSettings", "Failure", "SDKError", "Transport", "app_body", "open_sdk"]
+__all__ = [
+    "SDK_LISTS_REDIRECT_URIS",
+    "AdminSettings",
+    "Failure",
+    "SDKError",
+    "Transport",
+    "app_body",
+    "open_sdk",
+]
+
+#: looker-sdk 26.18 and newer know an app's ``redirect_uris`` (a list); older ones only the
+#: single ``redirect_uri`` (which 26.18 deprecates).
+SDK_LISTS_REDIRECT_URIS = "redirect_uris" in getattr(
+    models40.WriteOauthClientApp, "__annotations__", {}
+)
 
 
 @dataclass(frozen=True)
@@ -130,5 +144,13 @@ def open_sdk(settings: AdminSettings) -> tuple[Looker40SDK, Transport]:
 
 
 def app_body(fields: Mapping[str, Any]) -> models40.WriteOauthClientApp:
-    """The body of a register or update request."""
-    return models40.WriteOauthClientApp(**fields)
+    """The body of a register or update request; ``redirect_uris`` becomes what this looker-sdk
+    can say: the list and its first URI (both, for Looker before and after 26.18), or the first
+    alone (a looker-sdk before 26.18; the caller sends one URI then)."""
+    body = dict(fields)
+    uris = body.pop("redirect_uris", None)
+    if uris is not None:
+        body["redirect_uri"] = uris[0]
+        if SDK_LISTS_REDIRECT_URIS:
+            body["redirect_uris"] = list(uris)
+    return models40.WriteOauthClientApp(**body)

@@ -240,7 +240,14 @@ def connect_admin(
 
 
 def registered_redirect_uris(app: OauthClientApp) -> list[str]:
-    """The app's redirect URIs: ``redirect_uris`` on newer Looker, else ``redirect_uri``."""
-    if app.redirect_uris:
-        return [str(uri) for uri in app.redirect_uris]
+    """The app's redirect URIs: ``redirect_uris`` on Looker and looker-sdk 26.18+, else the
+    single ``redirect_uri`` (every looker-sdk this package allows)."""
+    uris = getattr(app, "redirect_uris", None)  # no such attribute before looker-sdk 26.18
+    if uris:
+        return [str(uri) for uri in uris]
     return [app.redirect_uri] if app.redirect_uri else []
+
+
+def lists_redirect_uris(app: OauthClientApp) -> bool:
+    """Whether this Looker and this looker-sdk keep several redirect URIs for ``app``."""
+    return getattr(app, "redirect_uris", None) is not None

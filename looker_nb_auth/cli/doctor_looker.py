@@ -202,13 +202,18 @@ def check_app(
                 f"OAuth app {guid} is registered with redirect URIs {', '.join(registered)}, "
                 f"none of which is {ours}"
             )
-        return Check(
-            name,
-            "FAIL",
-            summary,
+        advice = (
             "Looker compares them character for character: fix redirect_uri here, or re-register "
-            "the app with looker-nb-auth register --redirect-uri " + ours + ".",
+            "the app with looker-nb-auth register --redirect-uri " + ours + "."
         )
+        from ._admin_sdk import SDK_LISTS_REDIRECT_URIS  # loaded by connect_admin already
+
+        if not SDK_LISTS_REDIRECT_URIS:
+            advice += (
+                " (A looker-sdk before 26.18 shows only an app's first redirect URI: with "
+                "pip install -U looker-sdk doctor sees them all.)"
+            )
+        return Check(name, "FAIL", summary, advice)
     if app.enabled is False:
         return Check(
             name,

@@ -101,6 +101,12 @@ def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="shown to users on Looker's consent page at their first login",
     )
     register.add_argument(
+        "--replace",
+        action="store_true",
+        help="make this the app's only redirect URI (default: add it to the app's list, on "
+        "Looker 26.18+ with looker-sdk 26.18+)",
+    )
+    register.add_argument(
         "--ini",
         metavar="PATH",
         help="looker.ini with the admin's API3 credentials (default: ./looker.ini if present)",
@@ -133,6 +139,7 @@ def _register(parsed: argparse.Namespace) -> int:
             base_url=parsed.base_url,
             ini=parsed.ini,
             section=parsed.section,
+            replace=parsed.replace,
             out=sys.stdout,
         )
     except AdminError as exc:

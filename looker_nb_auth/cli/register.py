@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .._errors import AdminUsageError
 from .._settings import ENVIRONMENT
-from .admin import checked_url, connect_admin, registered_redirect_uris
+from .admin import checked_url, connect_admin, lists_redirect_uris, registered_redirect_uris
 
 if TYPE_CHECKING:
     from looker_sdk.sdk.api40.models import OauthClientApp
@@ -32,26 +32,44 @@ def _check_names(client_guid: str, display_name: str) -> None:
         raise AdminUsageError("The display name is empty; pass --display-name NAME.")
 
 
-def _differences(app: OauthClientApp, wanted: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    """The fields of ``wanted`` the registered ``app`` differs in, and them in words."""
-    current: dict[str, Any] = {
-        "redirect_uri": registered_redirect_uris(app),
+def _differences(
+    app: OauthClientApp, wanted: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The fields of ``wanted`` (not the redirect URIs) the registered ``app`` differs in, and
+    them in words."""
+    current = {
         "display_name": app.display_name or "",
         "description": app.description or "",
         "enabled": app.enabled,
     }
-    changes: dict[str, Any] = {}
-    shown: list[str] = []
-    for name, value in wanted.items():
-        old = current[name]
-        same = old == [value] if name == "redirect_uri" else old == value
-        if same:
-            continue
-        changes[name] = value
-        if name == "redirect_uri":
-            old = old[0] if len(old) == 1 else (", ".join(old) or "")
-        shown.append(f"{name} {old!r} -> {value!r}")
-    return changes, ", ".join(shown)
+    changes = {name: value for name, value in wanted.items() if current[name] != value}
+    return changes, [f"{name} {current[name]!r} -> {value!r}" for name, value in changes.items()]
+
+
+def _redirect_change(
+    app: OauthClientApp, redirect_uri: str, *, replace: bool
+) -> tuple[list[str] | None, str]:
+    """The redirect URIs to send (None: no change) and the change in words.
+
+    Looker 26.18+ keeps a list: ours is added to it (``replace``: it becomes the only one).
+    Before that (or with an older looker-sdk) an app has one URI, which only ``replace`` may
+    change: another app's users would lose their logins."""
+    registered = registered_redirect_uris(app)
+    if registered == [redirect_uri] or (redirect_uri in registered and not replace):
+        return None, ""
+    old = ", ".join(registered) or "(none)"
+    if replace:
+        return [redirect_uri], f"redirect URIs {old} -> {redirect_uri} (replaced)"
+    if lists_redirect_uris(app):
+        uris = [*registered, redirect_uri]
+        return uris, f"added redirect URI {redirect_uri} (now {', '.join(uris)})"
+    if not registered:
+        return [redirect_uri], f"redirect URI (none) -> {redirect_uri}"
+    raise AdminUsageError(
+        f"OAuth app {app.client_guid} is registered with redirect URI {old}, and this Looker "
+        "(or looker-sdk before 26.18) keeps one redirect URI per app; pass --replace to replace "
+        "it (logins through the old one stop working), or register another --client-guid."
+    )
 
 
 def register(
@@ -64,10 +82,12 @@ def register(
     ini: str | None = None,
     section: str | None = None,
     environ: Mapping[str, str] | None = None,
+    replace: bool = False,
     out: TextIO,
 ) -> None:
     """Register the app, or update the fields that differ; print what was done and the
-    settings users' servers need. Raises ``AdminError`` and ``SdkNotInstalled``."""
+    settings users' servers need. The redirect URI is added to the app's list (``replace``:
+    it replaces them). Raises ``AdminError`` and ``SdkNotInstalled``."""
     _check_names(client_guid, display_name)
     if base_url is not None:
         base_url = checked_url("The Looker API URL", base_url.strip(), "--base-url", kind="api")
@@ -79,19 +99,22 @@ def register(
         where = f"{client_guid} on {api.base_url}"
         app = api.get_app(client_guid)
         wanted: dict[str, Any] = {
-            "redirect_uri": redirect_uri,
             "display_name": display_name,
             "description": description,
             "enabled": True,
         }
         if app is None:
-            api.register_app(client_guid, **wanted)
+            api.register_app(client_guid, redirect_uris=[redirect_uri], **wanted)
             print(f"Registered OAuth app {where} with redirect URI {redirect_uri}.", file=out)
         else:
             changes, shown = _differences(app, wanted)
+            uris, said = _redirect_change(app, redirect_uri, replace=replace)
+            if uris is not None:
+                changes["redirect_uris"] = uris
+                shown.insert(0, said)
             if changes:
                 api.update_app(client_guid, **changes)
-                print(f"Updated OAuth app {where}: {shown}.", file=out)
+                print(f"Updated OAuth app {where}: {', '.join(shown)}.", file=out)
             else:
                 print(
                     f"OAuth app {where} is already registered with these settings; nothing "

@@ -71,7 +71,7 @@ class VersionsHandler(ApiHandler):
     """``GET /versions``: no authentication; tells clients where the API and the UI live."""
 
     def get(self) -> None:
-        self.send_json(versions_json(self.ctx.api_url, self.ctx.web_url))
+        self.send_model(versions_json(self.ctx.api_url, self.ctx.web_url), "ApiVersion")
 
 
 class Api40Handler(ApiHandler):
@@ -98,7 +98,7 @@ class MeHandler(Api40Handler):
     """``GET /api/4.0/user``: the user the token belongs to."""
 
     def get(self) -> None:
-        self.send_json(user_json(self.user, self.ctx.api_url))
+        self.send_model(user_json(self.user, self.ctx.api_url), "User")
 
 
 class UserHandler(Api40Handler):
@@ -110,7 +110,7 @@ class UserHandler(Api40Handler):
             self.not_found()
         if user.id != self.user.id:
             self.require_admin()
-        self.send_json(user_json(user, self.ctx.api_url))
+        self.send_model(user_json(user, self.ctx.api_url), "User")
 
 
 class Api3LoginHandler(ApiHandler):

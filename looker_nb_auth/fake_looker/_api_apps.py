@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from ._api import Api40Handler
@@ -12,6 +12,7 @@ from ._shapes import DOCS_URL, app_json, error_json
 __all__ = ["AppHandler", "AppTokensHandler", "AppUserHandler", "AppsHandler"]
 
 _TEXT_FIELDS = ("redirect_uri", "display_name", "description", "group_id")
+_CONFLICT = "An OAuth client app with this client_guid already exists."
 
 
 def _absolute_url(url: str) -> bool:
@@ -29,38 +30,66 @@ class _AppsBase(Api40Handler):
             self.not_found()
         return app
 
-    def send_app(self, app: OAuthApp) -> None:
+    def app_body(self, app: OAuthApp) -> dict[str, object]:
         store = self.ctx.store
         invalid_before = store.tokens.invalid_before(app.client_guid)
         activated = store.activated_users(app.client_guid)
-        self.send_json(app_json(app, invalid_before, activated, self.ctx.api_url))
+        return app_json(app, invalid_before, activated, self.ctx.api_url)
 
-    def invalid(self, field: str, code: str, message: str) -> None:
+    def send_app(self, app: OAuthApp) -> None:
+        self.send_model(self.app_body(app), "OauthClientApp")
+
+    def invalid(self, field: str, code: str, message: str) -> NoReturn:
         detail = {"field": field, "code": code, "message": message, "documentation_url": DOCS_URL}
         self.abort(422, error_json("Validation Failed", errors=[detail]))
 
     def write_body(self, *, creating: bool) -> dict[str, Any]:
-        """The WriteOauthClientApp body, checked field by field (422 on the first problem)."""
+        """The WriteOauthClientApp body, checked field by field (422 on the first problem).
+
+        The answer holds ``redirect_uris`` and ``redirect_uri`` together whenever either was
+        written: the list, and its first URI.
+        """
         body = self.json_body()
         if not isinstance(body, dict):
             self.abort(400, error_json("The request body must be a JSON object."))
-        uris = body.pop("redirect_uris", None)
-        if uris is not None:
-            single = isinstance(uris, list) and len(uris) == 1
-            if not single or body.get("redirect_uri") not in (None, uris[0]):
-                self.invalid("redirect_uris", "invalid", "The stand-in keeps one redirect URI.")
-            body["redirect_uri"] = uris[0]
         for name in _TEXT_FIELDS:
             if name in body and body[name] is not None and not isinstance(body[name], str):
                 self.invalid(name, "invalid", f"{name} must be a string.")
         if "enabled" in body and not isinstance(body["enabled"], bool):
             self.invalid("enabled", "invalid", "enabled must be true or false.")
-        for name in ("redirect_uri", "display_name"):
-            if (creating or name in body) and not body.get(name):
-                self.invalid(name, "missing", f"{name} is required.")
-        if "redirect_uri" in body and not _absolute_url(body["redirect_uri"]):
-            self.invalid("redirect_uri", "invalid", "redirect_uri must be an absolute URL.")
-        return {k: v for k, v in body.items() if k in (*_TEXT_FIELDS, "enabled")}
+        uris = self.redirect_uris(body, creating=creating)
+        if (creating or "display_name" in body) and not body.get("display_name"):
+            self.invalid("display_name", "missing", "display_name is required.")
+        fields = {k: v for k, v in body.items() if k in ("display_name", "description", "enabled")}
+        if "group_id" in body:
+            fields["group_id"] = body["group_id"] or None  # "" means no group, as on Looker
+        if uris is not None:
+            fields["redirect_uris"], fields["redirect_uri"] = uris, uris[0]
+        return fields
+
+    def redirect_uris(self, body: dict[str, Any], *, creating: bool) -> list[str] | None:
+        """The app's new redirect URIs (None: unchanged): ``redirect_uris``, or else
+        ``[redirect_uri]``; when both are written, ``redirect_uri`` must be the list's first."""
+        single, many = body.get("redirect_uri"), body.get("redirect_uris")
+        if many is None:
+            if single is None:
+                if creating or "redirect_uri" in body:
+                    self.invalid("redirect_uri", "missing", "redirect_uri is required.")
+                return None
+            field, uris = "redirect_uri", [single]
+        else:
+            field = "redirect_uris"
+            if not isinstance(many, list) or not many or not all(isinstance(u, str) for u in many):
+                self.invalid(field, "invalid", "redirect_uris must be a non-empty list of URLs.")
+            if single is not None and single != many[0]:
+                sentence = "redirect_uri must be the first of redirect_uris."
+                self.invalid("redirect_uri", "invalid", sentence)
+            uris = list(many)
+        if not all(_absolute_url(uri) for uri in uris):
+            self.invalid(field, "invalid", f"{field} must be absolute URLs.")
+        if len(set(uris)) != len(uris):
+            self.invalid(field, "invalid", "redirect_uris lists a URI twice.")
+        return uris
 
 
 class AppsHandler(_AppsBase):
@@ -68,18 +97,8 @@ class AppsHandler(_AppsBase):
 
     def get(self) -> None:
         self.require_admin()
-        store = self.ctx.store
-        self.send_json(
-            [
-                app_json(
-                    app,
-                    store.tokens.invalid_before(app.client_guid),
-                    store.activated_users(app.client_guid),
-                    self.ctx.api_url,
-                )
-                for app in store.apps()
-            ]
-        )
+        apps = [self.app_body(app) for app in self.ctx.store.apps()]
+        self.send_model(apps, "OauthClientApp")
 
 
 class AppHandler(_AppsBase):
@@ -93,7 +112,7 @@ class AppHandler(_AppsBase):
         self.require_admin()
         fields = self.write_body(creating=True)
         if self.ctx.store.app(client_guid) is not None:
-            self.abort(409, error_json("An OAuth client app with this client_guid already exists."))
+            self.abort(409, error_json(_CONFLICT))
         app = OAuthApp(
             client_guid=client_guid,
             redirect_uri=fields["redirect_uri"],
@@ -101,9 +120,10 @@ class AppHandler(_AppsBase):
             description=fields.get("description") or "",
             enabled=fields.get("enabled", True),
             group_id=fields.get("group_id"),
+            redirect_uris=fields["redirect_uris"],
         )
         if not self.ctx.store.add_app(app):
-            self.abort(409, error_json("An OAuth client app with this client_guid already exists."))
+            self.abort(409, error_json(_CONFLICT))
         self.send_app(app)
 
     def patch(self, client_guid: str) -> None:
@@ -117,9 +137,10 @@ class AppHandler(_AppsBase):
         self.send_app(app)
 
     def delete(self, client_guid: str) -> None:
+        """Deleting an app that does not exist succeeds too, as on Looker (spec: "does not
+        return an error if the indicated resource does not exist")."""
         self.require_admin()
-        if not self.ctx.store.delete_app(client_guid):
-            self.not_found()
+        self.ctx.store.delete_app(client_guid)
         self.set_status(204)
         self.finish()
 

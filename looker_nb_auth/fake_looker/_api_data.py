@@ -1,11 +1,17 @@
-"""Data endpoints: looks, saved queries and inline queries over the built-in dataset."""
+"""Data endpoints: looks, saved queries and inline queries over the built-in dataset.
+
+Errors come as on Looker: an unknown look, query, model or explore is a 404 ``Not found``; a query
+Looker refuses to build is a 400; a query whose SQL fails in the database is HTTP 200 with the
+error in-band (``[{"looker_error": ...}]`` in json). ``FakeLookerConfig.fail_queries_with``
+makes every query fail that way; so does the broken dimension ``orders.sql_error``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ._api import Api40Handler
-from ._data import LOOKS, QUERIES, QueryError, run_query, to_csv
+from ._data import LOOKS, QUERIES, QueryError, QueryNotFound, SqlError, run_query, to_csv
 from ._shapes import DOCS_URL, error_json, look_json, query_json
 
 __all__ = [
@@ -26,7 +32,12 @@ class _Results(Api40Handler):
             sentence = f"Unsupported result format; use one of {', '.join(RESULT_FORMATS)}."
             self.abort(400, error_json(sentence))
         try:
-            fields, rows = run_query(body)
+            fields, rows = run_query(body, fail_with=self.ctx.config.fail_queries_with)
+        except QueryNotFound:
+            self.not_found()
+        except SqlError as error:
+            self.send_sql_error(error.message, result_format)
+            return
         except QueryError as error:
             detail = {
                 "field": error.field,
@@ -41,12 +52,20 @@ class _Results(Api40Handler):
             self.set_header("Content-Type", "text/csv; charset=utf-8")
             self.finish(to_csv(fields, rows))
 
+    def send_sql_error(self, message: str, result_format: str) -> None:
+        """Looker's in-band failure: HTTP 200, the database's message as the only row."""
+        if result_format == "json":
+            self.send_json([{"looker_error": message}])
+        else:
+            self.set_header("Content-Type", "text/csv; charset=utf-8")
+            self.finish(message + "\n")
+
 
 class LooksHandler(Api40Handler):
     """``GET /api/4.0/looks``."""
 
     def get(self) -> None:
-        self.send_json([look_json(i, self.ctx.web_url) for i in LOOKS])
+        self.send_model([look_json(i, self.ctx.web_url) for i in LOOKS], "Look")
 
 
 class LookHandler(Api40Handler):
@@ -55,7 +74,7 @@ class LookHandler(Api40Handler):
     def get(self, look_id: str) -> None:
         if look_id not in LOOKS:
             self.not_found()
-        self.send_json(look_json(look_id, self.ctx.web_url))
+        self.send_model(look_json(look_id, self.ctx.web_url), "Look")
 
 
 class LookRunHandler(_Results):
@@ -73,7 +92,7 @@ class QueryHandler(Api40Handler):
     def get(self, query_id: str) -> None:
         if query_id not in QUERIES:
             self.not_found()
-        self.send_json(query_json(query_id))
+        self.send_model(query_json(query_id), "Query")
 
 
 class QueryRunHandler(_Results):

@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     app = parser.add_argument_group("OAuth client app (registered when --redirect-uri is given)")
     app.add_argument("--client-guid", default="looker-nb-auth-demo")
-    app.add_argument("--redirect-uri")
+    app.add_argument(
+        "--redirect-uri", action="append", help="a redirect URI; repeat it to register several"
+    )
     app.add_argument("--display-name", default="looker-nb-auth demo")
     app.add_argument(
         "--description", default="Lets your Jupyter notebook call the Looker API as you."
@@ -66,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     looker = FakeLooker(config)
     if args.redirect_uri:
         looker.register_app(
-            args.client_guid, args.redirect_uri, args.display_name, args.description
+            args.client_guid,
+            display_name=args.display_name,
+            description=args.description,
+            redirect_uris=args.redirect_uri,
         )
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DemoUser", "FakeLookerConfig", "OAuthApp"]
+__all__ = ["ALL_USERS_GROUP", "DemoUser", "FakeLookerConfig", "OAuthApp"]
+
+ALL_USERS_GROUP = "1"  # Looker's "All Users" group: every user is a member
 
 
 @dataclass
 class DemoUser:
-    """A Looker user who can log in on the stand-in's login form."""
+    """A Looker user who can log in on the stand-in's login form.
+
+    ``group_ids`` are the groups the user belongs to (``/api/4.0/user`` shows them). The demo
+    users: Ada (admin) is in groups ``"1"`` and ``"2"``, Grace only in ``"1"`` (All Users), so an
+    app with ``group_id="2"`` is Ada's only.
+    """
 
     id: str
     email: str
@@ -17,15 +24,26 @@ class DemoUser:
     first_name: str
     last_name: str
     is_admin: bool = False
+    group_ids: list[str] = field(default_factory=lambda: [ALL_USERS_GROUP])
 
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def in_group(self, group_id: str) -> bool:
+        """Membership, as Looker sees it: everyone is in All Users (group ``"1"``)."""
+        return group_id == ALL_USERS_GROUP or group_id in self.group_ids
+
 
 @dataclass
 class OAuthApp:
-    """A registered OAuth client app (Looker's ``OauthClientApp``): one exact redirect URI."""
+    """A registered OAuth client app (Looker's ``OauthClientApp``).
+
+    ``redirect_uris`` (Looker 26.18+) are the exact URIs ``/auth`` accepts; ``redirect_uri``
+    (deprecated) is the first of them. Give one or both: ``redirect_uris`` defaults to
+    ``[redirect_uri]``, an empty ``redirect_uri`` to ``redirect_uris[0]``. With ``group_id``
+    set, only members of that group may authorize the app.
+    """
 
     client_guid: str
     redirect_uri: str
@@ -33,11 +51,32 @@ class OAuthApp:
     description: str = ""
     enabled: bool = True
     group_id: str | None = None
+    redirect_uris: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.redirect_uris:
+            self.redirect_uris = [self.redirect_uri]
+        elif not self.redirect_uri:
+            self.redirect_uri = self.redirect_uris[0]
+        elif self.redirect_uri != self.redirect_uris[0]:
+            raise ValueError("redirect_uri must be the first of redirect_uris")
+
+    def allows(self, user: DemoUser) -> bool:
+        """Whether ``user`` may authorize this app (``group_id`` unset: everyone may)."""
+        return not self.group_id or user.in_group(self.group_id)
 
 
 def _demo_users() -> list[DemoUser]:
     return [
-        DemoUser("1", "ada@example.com", "looker-demo", "Ada", "Lovelace", is_admin=True),
+        DemoUser(
+            "1",
+            "ada@example.com",
+            "looker-demo",
+            "Ada",
+            "Lovelace",
+            is_admin=True,
+            group_ids=[ALL_USERS_GROUP, "2"],
+        ),
         DemoUser("2", "grace@example.com", "looker-demo", "Grace", "Hopper"),
     ]
 
@@ -55,6 +94,9 @@ class FakeLookerConfig:
     code_ttl: float = 60.0
     rotate_refresh_tokens: bool = True
     omit_refresh_token: bool = False
+    #: When set, every query run (looks, saved and inline queries) fails in-band as Looker
+    #: reports a failed SQL statement: HTTP 200 and ``[{"looker_error": <this text>}]``.
+    fail_queries_with: str | None = None
     latency: float = 0.0
     error_rate: float = 0.0
     drop_rate: float = 0.0

@@ -2,6 +2,11 @@
 
 Results come in Looker's shapes: ``json`` is a list of objects keyed by field name, ``csv`` has a
 header row of field labels ("Orders Region"), like Looker's default CSV download.
+
+A query Looker refuses to build raises `QueryError` (a 400) or `QueryNotFound` (an unknown model
+or explore: a 404). A query Looker builds but whose SQL the database rejects raises `SqlError`,
+which Looker reports in-band (HTTP 200). The explore has one broken dimension for that,
+``orders.sql_error`` (`SQL_ERROR_FIELD`): any query that selects or filters on it fails so.
 """
 
 from __future__ import annotations
@@ -13,12 +18,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LOOKS", "ORDERS", "QUERIES", "QueryError", "StoredQuery", "run_query", "to_csv"]
+__all__ = [
+    "LOOKS",
+    "ORDERS",
+    "QUERIES",
+    "SQL_ERROR_FIELD",
+    "QueryError",
+    "QueryNotFound",
+    "SqlError",
+    "StoredQuery",
+    "run_query",
+    "to_csv",
+]
 
 MODEL, VIEW = "demo", "orders"
 REGIONS = ("North", "South", "East", "West")
 CATEGORIES = ("Books", "Games", "Music")
 MAX_LIMIT = 5000
+SQL_ERROR_FIELD = "orders.sql_error"  # a dimension whose SQL the database rejects
 
 
 def _orders() -> list[dict[str, Any]]:
@@ -75,6 +92,25 @@ class QueryError(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class QueryNotFound(Exception):
+    """The query names a model or explore this instance does not have (Looker: 404)."""
+
+
+class SqlError(Exception):
+    """The database refused the query's SQL; ``message`` is what Looker puts in ``looker_error``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _sql_error_message(field: str) -> str:
+    return (
+        "SQL Error: SQL compilation error: error line 2 at position 4\n"
+        f"invalid identifier '{field.upper()}'"
+    )
 
 
 @dataclass(frozen=True)
@@ -134,18 +170,30 @@ LOOKS: dict[str, dict[str, str]] = {
 }
 
 
-def run_query(body: object) -> tuple[list[str], list[dict[str, object]]]:
-    """Check a WriteQuery body and run it: filtered, grouped by its dimensions, sorted, limited."""
+def run_query(
+    body: object, *, fail_with: str | None = None
+) -> tuple[list[str], list[dict[str, object]]]:
+    """Check a WriteQuery body and run it: filtered, grouped by its dimensions, sorted, limited.
+
+    With ``fail_with`` the checked query fails in the database with that message (`SqlError`).
+    """
     if not isinstance(body, dict):
         raise QueryError("body", "The request body must be a JSON object (a WriteQuery).")
-    if body.get("model") != MODEL:
-        raise QueryError("model", f"Unknown model; this instance has only '{MODEL}'.")
-    if body.get("view") != VIEW:
-        raise QueryError("view", f"Unknown explore; model '{MODEL}' has only '{VIEW}'.")
+    for name in ("model", "view"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            raise QueryError(name, f"{name} must be the name of a LookML {name}.")
+    if body["model"] != MODEL or body["view"] != VIEW:
+        raise QueryNotFound(f"{body['model'][:100]}::{body['view'][:100]}")
     if body.get("pivots"):
         raise QueryError("pivots", "Pivots are not supported by the Looker stand-in.")
     fields = _fields(body.get("fields"))
     rows = _filter(ORDERS, body.get("filters"))
+    sorts = _sort_keys(fields, body.get("sorts"))
+    limit = _limit(body.get("limit"))
+    if SQL_ERROR_FIELD in fields or SQL_ERROR_FIELD in (body.get("filters") or {}):
+        raise SqlError(_sql_error_message(SQL_ERROR_FIELD))
+    if fail_with is not None:
+        raise SqlError(fail_with)
     dimensions = [f for f in fields if f in DIMENSIONS]
     groups: dict[tuple[object, ...], list[dict[str, Any]]] = {}
     for row in rows:
@@ -156,15 +204,18 @@ def run_query(body: object) -> tuple[list[str], list[dict[str, object]]]:
         {f: group[0][f] if f in DIMENSIONS else MEASURES[f](group) for f in fields}
         for group in groups.values()
     ]
-    _sort(result, fields, body.get("sorts"))
-    return fields, result[: _limit(body.get("limit"))]
+    _sort(result, sorts)
+    return fields, result[:limit]
 
 
 def _fields(value: object) -> list[str]:
     if not isinstance(value, list) or not value:
         raise QueryError("fields", "fields must be a non-empty list of field names.")
     for field in value:
-        if not isinstance(field, str) or (field not in DIMENSIONS and field not in MEASURES):
+        known = isinstance(field, str) and (
+            field in DIMENSIONS or field in MEASURES or field == SQL_ERROR_FIELD
+        )
+        if not known:
             raise QueryError("fields", f"Unknown field {str(field)[:100]!r} in explore '{VIEW}'.")
     if len(set(value)) != len(value):
         raise QueryError("fields", "A field is listed twice.")
@@ -177,6 +228,8 @@ def _filter(rows: list[dict[str, Any]], filters: object) -> list[dict[str, Any]]
     if not isinstance(filters, dict):
         raise QueryError("filters", "filters must be an object of field name to filter value.")
     for field, expression in filters.items():
+        if field == SQL_ERROR_FIELD and isinstance(expression, str):
+            continue  # the database fails on it (run_query)
         if field in MEASURES:
             raise QueryError("filters", "Filters on measures are not supported by the stand-in.")
         if field not in DIMENSIONS:
@@ -188,7 +241,8 @@ def _filter(rows: list[dict[str, Any]], filters: object) -> list[dict[str, Any]]
     return rows
 
 
-def _sort(rows: list[dict[str, object]], fields: list[str], sorts: object) -> None:
+def _sort_keys(fields: list[str], sorts: object) -> list[tuple[str, bool]]:
+    """The sorts as (field, descending), most significant first; Looker's default without."""
     if sorts is None or sorts == []:
         time = [f for f in fields if f in ("orders.created_date", "orders.created_month")]
         measures = [f for f in fields if f in MEASURES]
@@ -196,11 +250,17 @@ def _sort(rows: list[dict[str, object]], fields: list[str], sorts: object) -> No
         sorts = sorts or [fields[0]]
     if not isinstance(sorts, list) or not all(isinstance(s, str) for s in sorts):
         raise QueryError("sorts", "sorts must be a list of strings like 'orders.count desc'.")
-    for spec in reversed(sorts):  # stable sorts, last key first
+    keys = []
+    for spec in sorts:
         field, _, direction = spec.strip().partition(" ")
         if field not in fields or direction.strip().lower() not in ("", "asc", "desc"):
             raise QueryError("sorts", f"Cannot sort by {spec[:100]!r}: not a field of the query.")
-        descending = direction.strip().lower() == "desc"
+        keys.append((field, direction.strip().lower() == "desc"))
+    return keys
+
+
+def _sort(rows: list[dict[str, object]], keys: list[tuple[str, bool]]) -> None:
+    for field, descending in reversed(keys):  # stable sorts, last key first
         rows.sort(key=lambda row: _sort_key(row[field]), reverse=descending)
 
 

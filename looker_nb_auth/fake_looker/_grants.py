@@ -66,7 +66,7 @@ def _authorization_code(store: Store, body: dict[str, Any]) -> Issued:
     client_id, redirect_uri, code, verifier = _required(
         body, "client_id", "redirect_uri", "code", "code_verifier"
     )
-    _app(store, client_id)
+    app = _app(store, client_id)
     status, issued = store.tokens.take_code(code)
     if status is not CodeStatus.OK or issued is None:
         raise OAuthError("invalid_grant", _CODE_MESSAGES[status])
@@ -77,6 +77,9 @@ def _authorization_code(store: Store, body: dict[str, Any]) -> Issued:
             "invalid_grant",
             "redirect_uri does not match the one the authorization code was issued for.",
         )
+    if redirect_uri not in app.redirect_uris:
+        raise OAuthError("invalid_grant", "redirect_uri is no longer registered for this app.")
+    _check_allowed(store, app, issued.user_id)
     if not _VERIFIER.fullmatch(verifier) or not secrets.compare_digest(
         challenge_for(verifier), issued.code_challenge
     ):
@@ -88,8 +91,15 @@ def _refresh_token(store: Store, body: dict[str, Any]) -> Issued:
     client_id, refresh_token = _required(body, "client_id", "refresh_token")
     app = _app(store, client_id)
     redirect_uri = body.get("redirect_uri")
-    if redirect_uri is not None and redirect_uri != app.redirect_uri:
-        raise OAuthError("invalid_grant", "redirect_uri does not match the registered one.")
+    grant = store.tokens.refresh_grant(refresh_token)
+    if grant is not None and grant.client_guid == client_id:
+        if redirect_uri is not None and (
+            redirect_uri != grant.redirect_uri or redirect_uri not in app.redirect_uris
+        ):
+            raise OAuthError(
+                "invalid_grant", "redirect_uri does not match the one this login used."
+            )
+        _check_allowed(store, app, grant.user_id)
     result = store.tokens.refresh(refresh_token, client_id)
     if result is RefreshRefusal.INVALID:
         raise OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.")
@@ -110,6 +120,13 @@ def _required(body: dict[str, Any], *names: str) -> list[str]:
     if any(value is not None and not isinstance(value, str) for value in body.values()):
         raise OAuthError("invalid_request", "Every parameter must be a string.")
     return values
+
+
+def _check_allowed(store: Store, app: OAuthApp, user_id: str) -> None:
+    """The user must still be allowed to use the app (its ``group_id``)."""
+    user = store.user(user_id)
+    if user is None or not app.allows(user):
+        raise OAuthError("invalid_grant", "The user is not allowed to use this app.")
 
 
 def _app(store: Store, client_id: str) -> OAuthApp:

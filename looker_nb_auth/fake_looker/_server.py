@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -179,16 +179,42 @@ class FakeLooker:
     def register_app(
         self,
         client_guid: str,
-        redirect_uri: str,
+        redirect_uri: str | None = None,
         display_name: str = "Demo app",
         description: str = "A notebook that calls the Looker API as you.",
         enabled: bool = True,
+        *,
+        redirect_uris: Sequence[str] | None = None,
+        group_id: str | None = None,
     ) -> OAuthApp:
-        """Register an OAuth client app, as an admin would with ``register_oauth_client_app``."""
-        parts = urlsplit(redirect_uri)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
-            raise ValueError("redirect_uri must be an absolute http(s) URL without a fragment")
-        app = OAuthApp(client_guid, redirect_uri, display_name, description, enabled)
+        """Register an OAuth client app, as an admin would with ``register_oauth_client_app``.
+
+        Give ``redirect_uri`` (one URI) or ``redirect_uris`` (Looker 26.18+: ``/auth`` accepts
+        any one of them exactly); with both, ``redirect_uri`` must be the first of the list.
+        With ``group_id``, only members of that group (``DemoUser.group_ids``) may authorize it.
+        """
+        uris = list(redirect_uris) if redirect_uris is not None else []
+        if redirect_uri is not None and not uris:
+            uris = [redirect_uri]
+        if not uris:
+            raise ValueError("give redirect_uri or redirect_uris")
+        if redirect_uri is not None and redirect_uri != uris[0]:
+            raise ValueError("redirect_uri must be the first of redirect_uris")
+        if len(set(uris)) != len(uris):
+            raise ValueError("redirect_uris lists a URI twice")
+        for uri in uris:
+            parts = urlsplit(uri)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+                raise ValueError("redirect URIs must be absolute http(s) URLs without a fragment")
+        app = OAuthApp(
+            client_guid,
+            uris[0],
+            display_name,
+            description,
+            enabled,
+            group_id=group_id or None,
+            redirect_uris=uris,
+        )
         if not self._store.add_app(app):
             raise ValueError(f"an app with client_guid {client_guid!r} is already registered")
         return app

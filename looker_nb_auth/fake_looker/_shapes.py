@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import re
 
-from ._config import DemoUser, OAuthApp
+from ._config import ALL_USERS_GROUP, DemoUser, OAuthApp
 from ._data import LOOKS, MODEL, QUERIES
 
 __all__ = [
-    "ALL_USERS_GROUP",
     "DOCS_URL",
     "RELEASE",
+    "FieldsError",
     "app_json",
     "error_json",
     "look_json",
     "query_json",
+    "select_fields",
     "user_json",
     "user_public_json",
     "versions_json",
@@ -22,12 +24,75 @@ __all__ = [
 
 DOCS_URL = "https://cloud.google.com/looker/docs/r/api/support"
 RELEASE = "26.0.0"
-ALL_USERS_GROUP = "1"
 
 
 def error_json(message: str, **extra: object) -> dict[str, object]:
     """Looker's error model: ``{"message", "documentation_url"}`` (plus ``errors`` for 4xx)."""
     return {"message": message, **extra, "documentation_url": DOCS_URL}
+
+
+class FieldsError(ValueError):
+    """A ``fields=`` parameter the stand-in cannot honour (malformed, or an unknown name)."""
+
+
+Selection = dict[str, "Selection | None"]  # name -> nested selection (None: the whole value)
+_FIELD_TOKEN = re.compile(r"\s*(?:([A-Za-z0-9_]+)|([(),]))\s*")
+
+
+def _parse_fields(spec: str) -> Selection:
+    """``id,title,model(id,label)`` -> ``{"id": None, "title": None, "model": {...}}``."""
+    tokens: list[str] = []
+    position = 0
+    while position < len(spec):
+        match = _FIELD_TOKEN.match(spec, position)
+        if match is None or match.end() == position:
+            raise FieldsError("fields must be comma-separated field names, like id,title.")
+        tokens.append(match.group(1) or match.group(2))
+        position = match.end()
+    selection, rest = _parse_list(tokens)
+    if rest:
+        raise FieldsError("fields has an unbalanced ')'.")
+    return selection
+
+
+def _parse_list(tokens: list[str]) -> tuple[Selection, list[str]]:
+    selection: Selection = {}
+    while True:
+        if not tokens or tokens[0] in ("(", ")", ","):
+            raise FieldsError("fields has an empty or misplaced name.")
+        name, tokens = tokens[0], tokens[1:]
+        nested: Selection | None = None
+        if tokens and tokens[0] == "(":
+            nested, tokens = _parse_list(tokens[1:])
+            if not tokens or tokens[0] != ")":
+                raise FieldsError("fields has an unclosed '('.")
+            tokens = tokens[1:]
+        selection[name] = nested
+        if not tokens or tokens[0] == ")":
+            return selection, tokens
+        if tokens[0] != ",":
+            raise FieldsError("fields names must be separated by commas.")
+        tokens = tokens[1:]
+
+
+def _select(value: object, selection: Selection, where: str) -> object:
+    if isinstance(value, list):
+        return [_select(item, selection, where) for item in value]
+    if not isinstance(value, dict):
+        raise FieldsError(f"{where} has no fields to select.")
+    trimmed: dict[str, object] = {}
+    for name, nested in selection.items():
+        if name not in value:
+            raise FieldsError(f"The stand-in's {where} has no field {name!r}.")
+        inner = value[name]
+        trimmed[name] = inner if nested is None or inner is None else _select(inner, nested, name)
+    return trimmed
+
+
+def select_fields(body: object, spec: str, model: str) -> object:
+    """``body`` (an object or a list of them) trimmed to the ``fields=`` in ``spec``, as Looker
+    answers a request with ``fields``; ``model`` names the object type in error sentences."""
+    return _select(body, _parse_fields(spec), model)
 
 
 def versions_json(api_url: str, web_url: str) -> dict[str, object]:
@@ -73,7 +138,7 @@ def user_json(user: DemoUser, api_url: str) -> dict[str, object]:
         "credentials_api3": [],
         "credentials_email": None,
         "embed_group_space_id": None,
-        "group_ids": [ALL_USERS_GROUP],
+        "group_ids": list(dict.fromkeys([ALL_USERS_GROUP, *user.group_ids])),
         "home_folder_id": folder,
         "personal_folder_id": folder,
         "is_disabled": False,
@@ -109,8 +174,8 @@ def app_json(
     return {
         "can": {"show": True, "update": True, "destroy": True},
         "client_guid": app.client_guid,
-        "redirect_uri": app.redirect_uri,
-        "redirect_uris": [app.redirect_uri],
+        "redirect_uri": app.redirect_uris[0],
+        "redirect_uris": list(app.redirect_uris),
         "display_name": app.display_name,
         "description": app.description,
         "enabled": app.enabled,

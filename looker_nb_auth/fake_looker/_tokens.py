@@ -28,6 +28,7 @@ class Grant:
     user_id: str
     client_guid: str | None
     revoked: bool = False
+    redirect_uri: str | None = None  # the one the code was issued for (None: API3 login)
 
 
 @dataclass
@@ -91,7 +92,7 @@ class TokenStore:
         self, client_guid: str, redirect_uri: str, code_challenge: str, user_id: str
     ) -> str:
         code = secrets.token_urlsafe(32)
-        grant = Grant(secrets.token_hex(8), user_id, client_guid)
+        grant = Grant(secrets.token_hex(8), user_id, client_guid, redirect_uri=redirect_uri)
         with self._lock:
             now = self._clock()
             forgotten = [
@@ -137,20 +138,28 @@ class TokenStore:
     def api3_grant(self, user_id: str) -> Grant:
         return Grant(secrets.token_hex(8), user_id, None)
 
-    def refresh(self, refresh_token: str, client_guid: str) -> Issued | RefreshRefusal:
-        """A new access token, and a new refresh token or none, as the knobs say."""
+    def refresh_grant(self, refresh_token: str) -> Grant | None:
+        """The login behind a live refresh token (without using it)."""
         with self._lock:
             token = self._refresh.get(refresh_token)
             if token is None or token.grant.revoked or self._clock() >= token.expires_at:
+                return None
+            return token.grant
+
+    def refresh(self, refresh_token: str, client_guid: str) -> Issued | RefreshRefusal:
+        """A new access token, and a new refresh token or none, as the knobs say."""
+        with self._lock:
+            grant = self.refresh_grant(refresh_token)
+            if grant is None:
                 return RefreshRefusal.INVALID
-            if token.grant.client_guid != client_guid:
+            if grant.client_guid != client_guid:
                 return RefreshRefusal.OTHER_CLIENT
             if self._config.omit_refresh_token:
-                return self.issue(token.grant, with_refresh=False)
+                return self.issue(grant, with_refresh=False)
             if self._config.rotate_refresh_tokens:
                 del self._refresh[refresh_token]
-                return self.issue(token.grant, with_refresh=True)
-            issued = self.issue(token.grant, with_refresh=False)
+                return self.issue(grant, with_refresh=True)
+            issued = self.issue(grant, with_refresh=False)
             return Issued(issued.access_token, issued.expires_in, refresh_token)
 
     def user_id(self, access_token: str) -> str | None:

@@ -1,9 +1,11 @@
 """The UI host: ``GET /auth``, the login form (``POST /login``) and the consent page.
 
 Client and redirect_uri are checked first and, when wrong, answered with an error page and never
-a redirect (that would be an open redirect). Every later problem goes back to the registered
-redirect_uri as ``error=...``. The pending authorization lives server-side under a random id;
-only that id travels through the forms.
+a redirect (that would be an open redirect). The redirect_uri must be one of the app's
+registered ``redirect_uris``, character for character. Every later problem goes back to that
+redirect_uri as ``error=...``, except a user outside the app's group: Looker answers the consent
+step with a 403 page. The pending authorization lives server-side under a random id; only that id
+travels through the forms.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ._config import DemoUser, OAuthApp
 from ._pages import consent_page, login_page
-from ._shapes import ALL_USERS_GROUP
 from ._state import Pending
 from ._web import PageHandler
 
 __all__ = ["AuthorizeHandler", "ConsentHandler", "LoginHandler"]
 
 SESSION_COOKIE = "looker_session"
+SCOPES = ("cors_api", "api")  # what Looker's /auth accepts; anything else is invalid_scope
+NOT_ALLOWED = "User not allowed to authorize app!"  # a group_id app, a user outside the group
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 _EXPIRED = "This login page has expired; start the login again from the app."
 
@@ -49,9 +52,9 @@ class _AuthorizationPage(PageHandler):
         self.redirect_back(pending.redirect_uri, params)
 
     def live_app(self, pending: Pending) -> OAuthApp | None:
-        """The app, if it is still registered, enabled and has the same redirect_uri."""
+        """The app, if it is still registered, enabled and still has the redirect_uri."""
         app = self.ctx.store.app(pending.client_guid)
-        if app is None or not app.enabled or app.redirect_uri != pending.redirect_uri:
+        if app is None or not app.enabled or pending.redirect_uri not in app.redirect_uris:
             self.error(400, "App changed", "This app's registration changed; start again.")
             return None
         return app
@@ -75,6 +78,12 @@ class _AuthorizationPage(PageHandler):
         )
         self.page(html, 401 if error else 200)
 
+    def not_allowed(self, pending: Pending) -> None:
+        """Looker's answer when a user outside the app's group tries to authorize it: a 403
+        page, no redirect back to the app."""
+        self.ctx.store.finish_pending(pending.id)
+        self.error(403, "Not allowed", NOT_ALLOWED)
+
     def proceed(self, pending: Pending, user: DemoUser | None) -> None:
         """Login form, consent page, or straight back to the app with a code."""
         if user is None:
@@ -83,9 +92,10 @@ class _AuthorizationPage(PageHandler):
         app = self.live_app(pending)
         if app is None:
             return
-        if app.group_id is not None and app.group_id != ALL_USERS_GROUP:
-            self.redirect_error(pending, "access_denied", "You are not allowed to use this app.")
-        elif self.ctx.store.is_approved(user.id, app.client_guid):
+        approved = self.ctx.store.is_approved(user.id, app.client_guid)
+        if approved and not app.allows(user):
+            self.not_allowed(pending)
+        elif approved:
             self.ctx.store.finish_pending(pending.id)
             code = self.ctx.store.issue_code(pending, user.id)
             params = {"code": code}
@@ -123,8 +133,8 @@ class AuthorizeHandler(_AuthorizationPage):
             problem = "No OAuth client app is registered with this client_id."
         elif not app.enabled:
             problem = "This OAuth client app is disabled."
-        elif redirect_uri != app.redirect_uri:
-            problem = "The redirect_uri does not match the one registered for this app."
+        elif redirect_uri not in app.redirect_uris:
+            problem = "The redirect_uri does not match any registered for this app."
         else:
             problem = ""
         if problem or app is None or redirect_uri is None:
@@ -136,9 +146,9 @@ class AuthorizeHandler(_AuthorizationPage):
         }
         challenge, challenge_repeated = self.query_value("code_challenge")
         state, state_repeated = values["state"]
-        invalid = self.invalid_request(values, challenge, challenge_repeated)
+        error, invalid = self.problem(values, challenge, challenge_repeated)
         if invalid or state is None or challenge is None:
-            params = {"error": "invalid_request", "error_description": invalid}
+            params = {"error": error, "error_description": invalid}
             if state is not None and not state_repeated:
                 params["state"] = state
             self.redirect_back(redirect_uri, params)
@@ -147,25 +157,30 @@ class AuthorizeHandler(_AuthorizationPage):
         self.proceed(pending, self.session_user())
 
     @staticmethod
-    def invalid_request(
+    def problem(
         values: dict[str, tuple[str | None, bool]], challenge: str | None, repeated: bool
-    ) -> str:
+    ) -> tuple[str, str]:
+        """The RFC 6749 error code and sentence for the request's first problem ("" if none)."""
         for name, (_, name_repeated) in values.items():
             if name_repeated:
-                return f"The {name} parameter is malformed or repeated."
+                return "invalid_request", f"The {name} parameter is malformed or repeated."
         if repeated:
-            return "The code_challenge parameter is malformed or repeated."
+            return "invalid_request", "The code_challenge parameter is malformed or repeated."
+        scope = values["scope"][0]
+        sentence = ""
         if values["response_type"][0] != "code":
-            return "response_type must be code."
-        if values["scope"][0] != "cors_api":
-            return "scope must be cors_api."
-        if not values["state"][0]:
-            return "The state parameter is required."
-        if values["code_challenge_method"][0] != "S256":
-            return "code_challenge_method must be S256."
-        if challenge is None or not _CHALLENGE.fullmatch(challenge):
-            return "code_challenge must be 43 base64url characters (S256 of the verifier)."
-        return ""
+            sentence = "response_type must be code."
+        elif scope is None:
+            sentence = "The scope parameter is required (cors_api)."
+        elif scope not in SCOPES:
+            return "invalid_scope", "scope must be cors_api (or api)."
+        elif not values["state"][0]:
+            sentence = "The state parameter is required."
+        elif values["code_challenge_method"][0] != "S256":
+            sentence = "code_challenge_method must be S256."
+        elif challenge is None or not _CHALLENGE.fullmatch(challenge):
+            sentence = "code_challenge must be 43 base64url characters (S256 of the verifier)."
+        return "invalid_request", sentence
 
 
 class LoginHandler(_AuthorizationPage):
@@ -200,10 +215,12 @@ class ConsentHandler(_AuthorizationPage):
             self.login_form(pending)
         elif decision not in ("allow", "deny"):
             self.error(400, "Choose", "Choose Allow or Deny.")
-        elif self.live_app(pending) is None:
+        elif (app := self.live_app(pending)) is None:
             return
         elif decision == "deny":
             self.redirect_error(pending, "access_denied", "The user denied access.")
+        elif not app.allows(user):
+            self.not_allowed(pending)
         else:
             self.ctx.store.approve(user.id, pending.client_guid)
             self.proceed(pending, user)

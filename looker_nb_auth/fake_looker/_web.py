@@ -15,7 +15,7 @@ from tornado.http1connection import HTTP1Connection
 
 from ._config import FakeLookerConfig
 from ._pages import error_page
-from ._shapes import error_json
+from ._shapes import FieldsError, error_json, select_fields
 from ._state import Store
 from ._traffic import DROP, Traffic
 
@@ -174,6 +174,17 @@ class ApiHandler(BaseHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(body))
+
+    def send_model(self, body: object, model: str) -> None:
+        """Answer with an API model (or a list of them), trimmed to ``?fields=`` when given:
+        comma-separated names, ``name(sub,names)`` for a nested object, as Looker reads it."""
+        spec = self.get_query_argument("fields", "")
+        if spec:
+            try:
+                body = select_fields(body, spec, model)
+            except FieldsError as error:
+                self.abort(400, error_json(str(error)))
+        self.send_json(body)
 
     def abort(self, status: int, body: object) -> NoReturn:
         """Answer now with a JSON body and stop handling the request."""

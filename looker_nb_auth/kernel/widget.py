@@ -33,7 +33,8 @@ TEXTS = {
         [
             "The popup was closed, or the browser blocked it: open the Looker login page again.",
             "Looker showed an error page: the client guid or the redirect URI is not registered "
-            "exactly as {redirect_uri}; check with looker-nb-auth doctor.",
+            "exactly as {redirect_uri}, or your Looker user may not use this app; check with "
+            "looker-nb-auth doctor.",
             "Logging in to Looker itself failed (password, SSO): finish it in the popup.",
         ]
     ),

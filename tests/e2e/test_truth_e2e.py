@@ -237,3 +237,24 @@ def test_rerunning_the_login_cell_many_times_keeps_the_server_store_small(lab: J
     notebook.widget(0).expect_status("ready")
     notebook.run(1)
     expect(notebook.output(1)).to_contain_text("ttl 600.0")
+
+
+def test_a_user_outside_the_app_s_group_gets_the_causes_not_a_wait(lab: Jupyter) -> None:
+    """Looker's consent step answers 403 "User not allowed to authorize app!" to a user outside
+    the app's group, and never redirects back: the widget's likely causes cover it."""
+    guid = "e2e-group-only"
+    lab.looker.register_app(guid, lab.server.redirect_uri, "Group only", group_id="2")
+    notebook = lab.open(
+        write_notebook(lab.notebook_path("group"), [QUIET.format(args=f"client_guid={guid!r}")])
+    )
+    notebook.run(0)
+    widget = notebook.widget(0)
+    popup = open_login_popup(notebook.page, widget)
+    popup.locator("#email").fill("grace@example.com")  # Grace is not in group 2
+    popup.get_by_role("button", name="Log in").click()
+    popup.get_by_role("button", name="Allow").click()
+    expect(popup.locator("body")).to_contain_text("User not allowed to authorize app!")
+    expect(widget.root.locator('[data-role="causes"] li').nth(1)).to_contain_text(
+        "or your Looker user may not use this app"
+    )
+    popup.close()

@@ -72,11 +72,16 @@ def log_in(
     *,
     client: httpx.Client | None = None,
     client_guid: str = CLIENT_GUID,
+    redirect_uri: str = REDIRECT_URI,
+    scope: str = "cors_api",
 ) -> Login:
     """Authorize through the real pages and return the code (not yet redeemed)."""
     verifier = new_verifier()
-    url = authorize_url(looker, verifier, client_id=client_guid)
+    url = authorize_url(
+        looker, verifier, client_id=client_guid, redirect_uri=redirect_uri, scope=scope
+    )
     redirected = authorize_in_browser(url, email=email, client=client)
+    assert redirected.startswith(redirect_uri + "?"), redirected
     params = query_of(redirected)
     assert params["state"] == query_of(url)["state"]
     return Login(verifier, params["code"], params["state"])

@@ -49,6 +49,14 @@ def test_versions_needs_no_login_and_names_both_hosts(
     }
 
 
+def test_versions_honours_the_fields_parameter(api: httpx.Client, looker: FakeLooker) -> None:
+    response = api.get("/versions", params={"fields": "web_server_url,current_version(version)"})
+    assert response.json() == {
+        "web_server_url": looker.web_url,
+        "current_version": {"version": "4.0"},
+    }
+
+
 @pytest.mark.parametrize(
     "authorization", [None, "", "Bearer", "Bearer nope", "Basic YTpi", "nope", "token"]
 )
@@ -73,6 +81,41 @@ def test_user_is_the_tokens_owner_in_lookers_shape(looker: FakeLooker) -> None:
     assert body["url"] == f"{looker.api_url}/api/4.0/users/2"
     for key in ("role_ids", "group_ids", "personal_folder_id", "home_folder_id", "can"):
         assert key in body
+
+
+def test_user_shows_the_groups_of_the_config(looker: FakeLooker) -> None:
+    assert get_user(looker, tokens_for(looker, ADA)["access_token"]).json()["group_ids"] == [
+        "1",
+        "2",
+    ]
+    looker.config.users[1].group_ids = ["1", "7"]
+    assert get_user(looker, tokens_for(looker, GRACE)["access_token"]).json()["group_ids"] == [
+        "1",
+        "7",
+    ]
+
+
+def test_fields_parameter_trims_the_user_to_the_named_fields(looker: FakeLooker) -> None:
+    token = tokens_for(looker, GRACE)["access_token"]
+    url = f"{looker.api_url}/api/4.0/user"
+    response = HTTP.get(url, params={"fields": "id,email,display_name"}, headers=bearer(token))
+    assert response.json() == {"id": "2", "email": GRACE, "display_name": "Grace Hopper"}
+    nested = HTTP.get(url, params={"fields": "id, can(show)"}, headers=bearer(token))
+    assert nested.json() == {"id": "2", "can": {"show": True}}
+    assert HTTP.get(url, params={"fields": ""}, headers=bearer(token)).json()["email"] == GRACE
+
+
+@pytest.mark.parametrize(
+    "fields", ["id,no_such_field", "id,,email", "id,", "id(", "id)", "can(show", "id email", "a;b"]
+)
+def test_fields_parameter_with_unknown_or_malformed_names_is_400(
+    looker: FakeLooker, fields: str
+) -> None:
+    token = tokens_for(looker, GRACE)["access_token"]
+    url = f"{looker.api_url}/api/4.0/user"
+    response = HTTP.get(url, params={"fields": fields}, headers=bearer(token))
+    assert response.status_code == 400
+    assert response.json()["message"] and response.json()["documentation_url"] == DOCS
 
 
 def test_user_deserializes_into_the_looker_sdk_model(looker: FakeLooker) -> None:
@@ -167,7 +210,85 @@ def test_admin_registers_reads_updates_and_deletes_an_app(
     deleted = admin_api.delete("oauth_client_apps/hub-app")
     assert deleted.status_code == 204
     assert admin_api.get("oauth_client_apps/hub-app").status_code == 404
-    assert admin_api.delete("oauth_client_apps/hub-app").status_code == 404
+
+
+def test_deleting_an_unknown_app_succeeds_as_on_looker(admin_api: httpx.Client) -> None:
+    response = admin_api.delete("oauth_client_apps/never-registered")
+    assert response.status_code == 204 and response.content == b""
+    assert admin_api.get("oauth_client_apps/never-registered").status_code == 404
+
+
+HUB = "https://hub.example/hub/user-redirect/looker-nb-auth/callback"
+LOOPBACK = "http://127.0.0.1:8765/callback"
+
+
+def _app_model(response: httpx.Response) -> models40.OauthClientApp:
+    assert response.status_code == 200, response.text
+    app = serialize.deserialize40(data=response.text, structure=models40.OauthClientApp)
+    assert isinstance(app, models40.OauthClientApp)
+    return app
+
+
+def test_app_written_with_redirect_uri_alone_lists_it_in_redirect_uris(
+    admin_api: httpx.Client,
+) -> None:
+    created = admin_api.post(
+        "oauth_client_apps/one", json={"redirect_uri": HUB, "display_name": "1"}
+    )
+    app = _app_model(created)
+    assert (app.redirect_uri, app.redirect_uris) == (HUB, [HUB])
+    listed = next(a for a in admin_api.get("oauth_client_apps").json() if a["client_guid"] == "one")
+    assert (listed["redirect_uri"], listed["redirect_uris"]) == (HUB, [HUB])
+
+
+def test_app_written_with_redirect_uris_has_their_first_as_redirect_uri(
+    admin_api: httpx.Client,
+) -> None:
+    body = {"redirect_uris": [HUB, LOOPBACK], "display_name": "Two"}
+    app = _app_model(admin_api.post("oauth_client_apps/two", json=body))
+    assert (app.redirect_uri, app.redirect_uris) == (HUB, [HUB, LOOPBACK])
+    app = _app_model(admin_api.get("oauth_client_apps/two"))
+    assert (app.redirect_uri, app.redirect_uris) == (HUB, [HUB, LOOPBACK])
+
+    swapped = admin_api.patch("oauth_client_apps/two", json={"redirect_uris": [LOOPBACK, HUB]})
+    assert (swapped.json()["redirect_uri"], swapped.json()["redirect_uris"]) == (
+        LOOPBACK,
+        [LOOPBACK, HUB],
+    )
+    both = {"redirect_uri": HUB, "redirect_uris": [HUB, LOOPBACK]}  # as looker-sdk 26.18+ sends
+    assert admin_api.patch("oauth_client_apps/two", json=both).json()["redirect_uris"] == [
+        HUB,
+        LOOPBACK,
+    ]
+    single = admin_api.patch("oauth_client_apps/two", json={"redirect_uri": LOOPBACK})
+    assert (single.json()["redirect_uri"], single.json()["redirect_uris"]) == (LOOPBACK, [LOOPBACK])
+    untouched = admin_api.patch("oauth_client_apps/two", json={"description": "Still one URI"})
+    assert untouched.json()["redirect_uris"] == [LOOPBACK]
+
+
+def test_fields_parameter_trims_apps_and_the_apps_list(admin_api: httpx.Client) -> None:
+    fields = {"fields": "client_guid,redirect_uris"}
+    one = admin_api.get(f"oauth_client_apps/{CLIENT_GUID}", params=fields)
+    assert one.json() == {"client_guid": CLIENT_GUID, "redirect_uris": [REDIRECT_URI]}
+    listed = admin_api.get("oauth_client_apps", params=fields).json()
+    assert listed == [{"client_guid": CLIENT_GUID, "redirect_uris": [REDIRECT_URI]}]
+    body = {"redirect_uri": HUB, "display_name": "F"}
+    created = admin_api.post("oauth_client_apps/f", json=body, params={"fields": "enabled"})
+    assert created.json() == {"enabled": True}
+
+
+def test_looker_sdk_register_body_with_several_redirect_uris_round_trips(
+    admin_api: httpx.Client,
+) -> None:
+    body = models40.WriteOauthClientApp(
+        redirect_uri=HUB, redirect_uris=[HUB, LOOPBACK], display_name="SDK", enabled=True
+    )
+    response = admin_api.post(
+        "oauth_client_apps/sdk-app",
+        content=serialize.serialize40(api_model=body),
+        headers={"Content-Type": "application/json"},
+    )
+    assert _app_model(response).redirect_uris == [HUB, LOOPBACK]
 
 
 def test_registered_app_can_log_in_straight_away(
@@ -198,6 +319,15 @@ def test_registering_an_existing_app_is_409(admin_api: httpx.Client) -> None:
         ({"redirect_uri": REDIRECT_URI, "display_name": "x", "enabled": "yes"}, "enabled"),
         ({"redirect_uri": 5, "display_name": "x"}, "redirect_uri"),
         ({"redirect_uris": ["a", "b"], "display_name": "x"}, "redirect_uris"),
+        ({"redirect_uris": [], "display_name": "x"}, "redirect_uris"),
+        ({"redirect_uris": REDIRECT_URI, "display_name": "x"}, "redirect_uris"),
+        ({"redirect_uris": [REDIRECT_URI, 5], "display_name": "x"}, "redirect_uris"),
+        ({"redirect_uris": [REDIRECT_URI, REDIRECT_URI], "display_name": "x"}, "redirect_uris"),
+        ({"redirect_uris": [REDIRECT_URI, "https://x/#f"], "display_name": "x"}, "redirect_uris"),
+        (
+            {"redirect_uri": "https://x/a", "redirect_uris": [REDIRECT_URI], "display_name": "x"},
+            "redirect_uri",
+        ),
     ],
 )
 def test_registering_with_missing_or_bad_fields_is_422(

@@ -37,6 +37,16 @@ def _hidden(html: str, name: str) -> str:
     return match.group(1)
 
 
+def _login_data(html: str, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """What a person submits on the login form ``html``."""
+    return {
+        "_xsrf": _hidden(html, "_xsrf"),
+        "pending": _hidden(html, "pending"),
+        "email": email,
+        "password": password,
+    }
+
+
 def _login_form(browser: httpx.Client, looker: FakeLooker) -> httpx.Response:
     response = browser.get(authorize_url(looker, new_verifier()))
     assert response.status_code == 200 and 'type="password"' in response.text
@@ -100,8 +110,6 @@ def test_error_page_does_not_reflect_the_request(browser: httpx.Client, looker: 
     [
         ({"response_type": "token"}, "response_type"),
         ({"response_type": None}, "response_type"),
-        ({"scope": "openid"}, "scope"),
-        ({"scope": "cors_api openid"}, "scope"),
         ({"scope": None}, "scope"),
         ({"code_challenge_method": "plain"}, "code_challenge_method"),
         ({"code_challenge_method": None}, "code_challenge_method"),
@@ -110,6 +118,7 @@ def test_error_page_does_not_reflect_the_request(browser: httpx.Client, looker: 
         ({"code_challenge": "a" * 44}, "code_challenge"),
         ({"code_challenge": "a" * 42 + "="}, "code_challenge"),
         ({"code_challenge": "a" * 42 + "+"}, "code_challenge"),
+        ({"code_challenge": "0123456789abcdef" * 4}, "code_challenge"),  # looker_sdk's hex
     ],
 )
 def test_bad_parameters_redirect_back_with_invalid_request_and_the_state(
@@ -125,6 +134,26 @@ def test_bad_parameters_redirect_back_with_invalid_request_and_the_state(
     assert fragment in params["error_description"]
     assert params["state"] == query_of(url)["state"]
     assert "code" not in params
+
+
+@pytest.mark.parametrize(
+    "scope", ["openid", "all", "cors_api openid", "api cors_api", "CORS_API", ""]
+)
+def test_other_scopes_redirect_back_with_invalid_scope_and_the_state(
+    browser: httpx.Client, looker: FakeLooker, scope: str
+) -> None:
+    url = authorize_url(looker, new_verifier(), scope=scope)
+    response = browser.get(url)
+    assert response.status_code == 302
+    params = query_of(response.headers["location"])
+    assert params["error"] == "invalid_scope" and "cors_api" in params["error_description"]
+    assert params["state"] == query_of(url)["state"] and "code" not in params
+
+
+@pytest.mark.parametrize("scope", ["cors_api", "api"])
+def test_cors_api_and_api_scopes_both_log_in(looker: FakeLooker, scope: str) -> None:
+    response = redeem(looker, log_in(looker, scope=scope))
+    assert response.status_code == 200 and response.json()["access_token"]
 
 
 def test_missing_state_redirects_back_without_a_state(
@@ -152,15 +181,7 @@ def test_wrong_password_shows_the_form_again_with_one_sentence(
     browser: httpx.Client, looker: FakeLooker
 ) -> None:
     html = _login_form(browser, looker).text
-    response = browser.post(
-        "/login",
-        data={
-            "_xsrf": _hidden(html, "_xsrf"),
-            "pending": _hidden(html, "pending"),
-            "email": ADA,
-            "password": "wrong",
-        },
-    )
+    response = browser.post("/login", data=_login_data(html, ADA, "wrong"))
     assert response.status_code == 401
     assert "The email or password is incorrect." in response.text
     assert 'type="password"' in response.text
@@ -197,24 +218,14 @@ def test_login_form_expires_after_ten_minutes(
 ) -> None:
     html = _login_form(browser, looker).text
     clock.advance(601)
-    data = {
-        "_xsrf": _hidden(html, "_xsrf"),
-        "pending": _hidden(html, "pending"),
-        "email": ADA,
-        "password": PASSWORD,
-    }
+    data = _login_data(html, ADA)
     response = browser.post("/login", data=data)
     assert response.status_code == 400 and "start the login again" in response.text
 
 
 def test_login_sets_an_httponly_session_cookie(browser: httpx.Client, looker: FakeLooker) -> None:
     html = _login_form(browser, looker).text
-    data = {
-        "_xsrf": _hidden(html, "_xsrf"),
-        "pending": _hidden(html, "pending"),
-        "email": ADA,
-        "password": PASSWORD,
-    }
+    data = _login_data(html, ADA)
     response = browser.post("/login", data=data)
     cookie = next(c for c in response.headers.get_list("set-cookie") if "looker_session" in c)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -227,12 +238,7 @@ def test_consent_page_shows_the_apps_name_and_escaped_description(
     browser: httpx.Client, looker: FakeLooker
 ) -> None:
     html = _login_form(browser, looker).text
-    data = {
-        "_xsrf": _hidden(html, "_xsrf"),
-        "pending": _hidden(html, "pending"),
-        "email": GRACE,
-        "password": PASSWORD,
-    }
+    data = _login_data(html, GRACE)
     consent = browser.post("/login", data=data)
     assert consent.status_code == 200
     assert "Fake Looker tests" in consent.text
@@ -291,20 +297,123 @@ def test_app_disabled_during_login_stops_the_login(
     html = _login_form(browser, looker).text
     app = next(a for a in looker.config.apps if a.client_guid == CLIENT_GUID)
     app.enabled = False
-    data = {
-        "_xsrf": _hidden(html, "_xsrf"),
-        "pending": _hidden(html, "pending"),
-        "email": ADA,
-        "password": PASSWORD,
-    }
+    data = _login_data(html, ADA)
     response = browser.post("/login", data=data)
     assert response.status_code == 400 and "location" not in response.headers
 
 
-def test_app_restricted_to_another_group_is_access_denied(looker: FakeLooker) -> None:
-    looker.register_app("admins-only", REDIRECT_URI).group_id = "42"
-    url = authorize_url(looker, new_verifier(), client_id="admins-only")
-    assert query_of(authorize_in_browser(url))["error"] == "access_denied"
+def _consent_page(browser: httpx.Client, looker: FakeLooker, client_id: str, email: str) -> str:
+    html = browser.get(authorize_url(looker, new_verifier(), client_id=client_id)).text
+    data = _login_data(html, email)
+    consent = browser.post("/login", data=data)
+    assert consent.status_code == 200 and 'value="allow"' in consent.text
+    return consent.text
+
+
+def test_user_outside_the_apps_group_gets_lookers_403_page_and_no_redirect(
+    browser: httpx.Client, looker: FakeLooker
+) -> None:
+    looker.register_app("group-2", REDIRECT_URI, group_id="2")  # Ada's group, not Grace's
+    html = _consent_page(browser, looker, "group-2", GRACE)
+    data = {"_xsrf": _hidden(html, "_xsrf"), "pending": _hidden(html, "pending")}
+    response = browser.post("/auth/consent", data={**data, "decision": "allow"})
+    assert response.status_code == 403 and "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
+    assert "User not allowed to authorize app!" in response.text
+    again = browser.post("/auth/consent", data={**data, "decision": "allow"})
+    assert again.status_code == 400  # the pending login is used up
+
+
+def test_robot_reports_lookers_not_allowed_sentence(looker: FakeLooker) -> None:
+    looker.register_app("group-2", REDIRECT_URI, group_id="2")
+    url = authorize_url(looker, new_verifier(), client_id="group-2")
+    with pytest.raises(RobotError, match=r"^User not allowed to authorize app!$") as info:
+        authorize_in_browser(url, email=GRACE)
+    assert info.value.status_code == 403
+
+
+def test_member_of_the_apps_group_may_authorize_it(looker: FakeLooker) -> None:
+    looker.register_app("group-2", REDIRECT_URI, group_id="2")
+    login = log_in(looker, ADA, client_guid="group-2")
+    assert redeem(looker, login, client_id="group-2").status_code == 200
+    looker.config.users[1].group_ids = ["1", "2"]  # the config is live: Grace joins group 2
+    login = log_in(looker, GRACE, client_guid="group-2")
+    assert redeem(looker, login, client_id="group-2").status_code == 200
+
+
+@pytest.mark.parametrize("group_id", ["1", ""])
+def test_all_users_group_or_no_group_lets_everyone_in(looker: FakeLooker, group_id: str) -> None:
+    looker.register_app("everyone", REDIRECT_URI, group_id=group_id)
+    login = log_in(looker, GRACE, client_guid="everyone")
+    assert redeem(looker, login, client_id="everyone").status_code == 200
+
+
+def test_approved_user_who_left_the_group_gets_the_403_page(looker: FakeLooker) -> None:
+    with new_client() as browser:
+        log_in(looker, GRACE, client=browser)  # approves the app
+        app = next(a for a in looker.config.apps if a.client_guid == CLIENT_GUID)
+        app.group_id = "2"
+        response = browser.get(authorize_url(looker, new_verifier()))
+        assert response.status_code == 403 and "location" not in response.headers
+        assert "User not allowed to authorize app!" in response.text
+
+
+# -- several redirect URIs (Looker 26.18+) --------------------------------------------------------
+
+SECOND_URI = "http://127.0.0.1:8765/callback"
+
+
+def test_any_registered_redirect_uri_is_accepted_and_the_code_goes_there(
+    looker: FakeLooker,
+) -> None:
+    looker.register_app("multi", redirect_uris=[REDIRECT_URI, SECOND_URI])
+    for uri in (REDIRECT_URI, SECOND_URI):
+        login = log_in(looker, client_guid="multi", redirect_uri=uri)  # asserts the destination
+        assert redeem(looker, login, client_id="multi", redirect_uri=uri).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        SECOND_URI + "/",
+        SECOND_URI.replace("http:", "https:"),
+        SECOND_URI.replace("127.0.0.1", "localhost"),
+        SECOND_URI.upper(),
+        SECOND_URI + "?x=1",
+        "http://127.0.0.1:8765/",
+    ],
+)
+def test_near_misses_of_a_registered_redirect_uri_get_the_error_page(
+    browser: httpx.Client, looker: FakeLooker, uri: str
+) -> None:
+    looker.register_app("multi", redirect_uris=[REDIRECT_URI, SECOND_URI])
+    response = browser.get(
+        authorize_url(looker, new_verifier(), client_id="multi", redirect_uri=uri)
+    )
+    assert response.status_code == 400 and "location" not in response.headers
+    assert "The redirect_uri does not match" in response.text
+
+
+def test_code_redeems_only_with_the_redirect_uri_it_was_issued_for(looker: FakeLooker) -> None:
+    looker.register_app("multi", redirect_uris=[REDIRECT_URI, SECOND_URI])
+    login = log_in(looker, client_guid="multi", redirect_uri=SECOND_URI)
+    response = redeem(looker, login, client_id="multi", redirect_uri=REDIRECT_URI)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert "redirect_uri does not match" in response.json()["error_description"]
+
+
+def test_redirect_uri_removed_from_the_app_stops_logins_through_it(
+    browser: httpx.Client, looker: FakeLooker
+) -> None:
+    app = looker.register_app("multi", redirect_uris=[REDIRECT_URI, SECOND_URI])
+    login = log_in(looker, client_guid="multi", redirect_uri=SECOND_URI)
+    app.redirect_uris = [REDIRECT_URI]
+    response = redeem(looker, login, client_id="multi", redirect_uri=SECOND_URI)
+    assert response.status_code == 400 and "no longer registered" in response.text
+    page = browser.get(
+        authorize_url(looker, new_verifier(), client_id="multi", redirect_uri=SECOND_URI)
+    )
+    assert page.status_code == 400 and "location" not in page.headers
 
 
 # -- headers --------------------------------------------------------------------------------------

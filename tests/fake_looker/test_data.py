@@ -17,6 +17,15 @@ from looker_nb_auth.fake_looker._data import ORDERS
 
 from .helpers import GRACE, bearer, new_client, tokens_for
 
+NOT_FOUND = {
+    "message": "Not found",
+    "documentation_url": "https://cloud.google.com/looker/docs/r/api/support",
+}
+SQL_ERROR = (
+    "SQL Error: SQL compilation error: error line 2 at position 4\n"
+    "invalid identifier 'ORDERS.SQL_ERROR'"
+)
+
 
 @pytest.fixture
 def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
@@ -47,9 +56,74 @@ def test_looks_are_listed_in_lookers_shape(grace: httpx.Client) -> None:
 
 def test_one_look_and_a_missing_one(grace: httpx.Client) -> None:
     assert grace.get("looks/2").json()["title"] == "Monthly sales"
-    missing = grace.get("looks/999")
-    assert missing.status_code == 404 and missing.json()["message"] == "Not found"
-    assert grace.get("looks/999/run/json").status_code == 404
+    for missing in (grace.get("looks/999"), grace.get("looks/999/run/json")):
+        assert missing.status_code == 404 and missing.json() == NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"model": "thelook"}, {"view": "users"}, {"model": "Demo"}, {"view": "orders "}]
+)
+def test_unknown_model_or_explore_is_lookers_404(
+    grace: httpx.Client, overrides: dict[str, str]
+) -> None:
+    for result_format in ("json", "csv"):
+        response = grace.post(f"queries/run/{result_format}", json=_query(**overrides))
+        assert response.status_code == 404 and response.json() == NOT_FOUND
+
+
+def test_fields_parameter_trims_looks_and_queries(grace: httpx.Client) -> None:
+    looks = grace.get("looks", params={"fields": "id,title"}).json()
+    assert looks == [
+        {"id": "1", "title": "Sales by region"},
+        {"id": "2", "title": "Monthly sales"},
+        {"id": "3", "title": "Average price by category"},
+    ]
+    look = grace.get("looks/1", params={"fields": "id,model(id)"}).json()
+    assert look == {"id": "1", "model": {"id": "demo"}}
+    query = grace.get("queries/101", params={"fields": "model,view"}).json()
+    assert query == {"model": "demo", "view": "orders"}
+    unknown = grace.get("looks", params={"fields": "id,nope"})
+    assert unknown.status_code == 400 and "nope" in unknown.json()["message"]
+
+
+# -- queries that fail in the database: HTTP 200, the error in-band -------------------------------
+
+
+def test_query_on_the_broken_dimension_reports_lookers_in_band_sql_error(
+    grace: httpx.Client,
+) -> None:
+    body = _query(fields=["orders.region", "orders.sql_error", "orders.count"])
+    response = grace.post("queries/run/json", json=body)
+    assert response.status_code == 200
+    assert response.json() == [{"looker_error": SQL_ERROR}]
+    filtered = grace.post("queries/run/json", json=_query(filters={"orders.sql_error": "x"}))
+    assert filtered.status_code == 200 and filtered.json() == [{"looker_error": SQL_ERROR}]
+    as_csv = grace.post("queries/run/csv", json=body)
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text == SQL_ERROR + "\n"
+
+
+def test_invalid_query_on_the_broken_dimension_is_still_a_400(grace: httpx.Client) -> None:
+    body = _query(fields=["orders.sql_error"], sorts=["orders.count desc"])
+    assert grace.post("queries/run/json", json=body).status_code == 400
+
+
+def test_fail_queries_with_makes_every_query_fail_in_band(
+    grace: httpx.Client, looker: FakeLooker
+) -> None:
+    looker.config.fail_queries_with = "Database is down for maintenance"
+    expected = [{"looker_error": "Database is down for maintenance"}]
+    for response in (
+        grace.get("looks/1/run/json"),
+        grace.get("queries/102/run/json"),
+        grace.post("queries/run/json", json=_query()),
+    ):
+        assert response.status_code == 200 and response.json() == expected
+    assert grace.get("looks/1/run/csv").text == "Database is down for maintenance\n"
+    assert grace.get("looks/999/run/json").status_code == 404  # no look: no query to fail
+    assert grace.post("queries/run/json", json=_query(limit="0")).status_code == 400
+    looker.config.fail_queries_with = None
+    assert "orders.region" in grace.get("looks/1/run/json").json()[0]
 
 
 def test_running_a_look_as_json_aggregates_by_its_dimensions(grace: httpx.Client) -> None:
@@ -140,8 +214,9 @@ def test_inline_query_as_csv(grace: httpx.Client) -> None:
         ({"fields": "orders.region"}, "fields"),
         ({"fields": [1]}, "fields"),
         ({"fields": ["orders.region", "orders.region"]}, "fields"),
-        ({"model": "thelook"}, "model"),
-        ({"view": "users"}, "view"),
+        ({"model": None}, "model"),
+        ({"model": ""}, "model"),
+        ({"view": 5}, "view"),
         ({"filters": {"orders.nope": "x"}}, "filters"),
         ({"filters": {"orders.count": "5"}}, "filters"),
         ({"filters": {"orders.region": 5}}, "filters"),

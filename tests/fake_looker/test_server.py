@@ -86,6 +86,32 @@ def test_register_app_refuses_duplicates_and_bad_redirect_uris(looker: FakeLooke
             looker.register_app("c", bad)
 
 
+def test_register_app_takes_several_redirect_uris_and_a_group(looker: FakeLooker) -> None:
+    uris = ["https://hub.example/cb", "http://127.0.0.1:2/cb"]
+    app = looker.register_app("m", redirect_uris=uris, group_id="2")
+    assert (app.redirect_uri, app.redirect_uris, app.group_id) == (uris[0], uris, "2")
+    assert looker.register_app("n", uris[1], redirect_uris=uris[1:]).redirect_uris == uris[1:]
+    assert looker.register_app("o", uris[0]).redirect_uris == [uris[0]]
+    for kwargs, words in [
+        ({}, "give redirect_uri"),
+        ({"redirect_uris": []}, "give redirect_uri"),
+        ({"redirect_uri": uris[1], "redirect_uris": uris}, "first"),
+        ({"redirect_uris": [uris[0], uris[0]]}, "twice"),
+        ({"redirect_uris": [uris[0], "http://x/cb#frag"]}, "absolute"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            looker.register_app("bad", **kwargs)  # type: ignore[arg-type]
+    assert looker.config.apps[-1].client_guid == "o"
+
+
+def test_oauth_app_keeps_redirect_uri_the_first_of_redirect_uris() -> None:
+    assert OAuthApp("a", "http://x/1", "A").redirect_uris == ["http://x/1"]
+    app = OAuthApp("a", "", "A", redirect_uris=["http://x/2", "http://x/3"])
+    assert app.redirect_uri == "http://x/2"
+    with pytest.raises(ValueError, match="first"):
+        OAuthApp("a", "http://x/1", "A", redirect_uris=["http://x/2"])
+
+
 def test_apps_and_users_come_from_the_config() -> None:
     config = FakeLookerConfig(apps=[OAuthApp("pre", REDIRECT_URI, "Preregistered")])
     config.users[0].email = "boss@example.com"

@@ -305,6 +305,33 @@ def test_refresh_with_a_wrong_redirect_uri_is_refused(looker: FakeLooker) -> Non
     _refused(response, "invalid_grant", "redirect_uri does not match")
 
 
+def test_refresh_with_another_registered_redirect_uri_than_the_logins_is_refused(
+    looker: FakeLooker,
+) -> None:
+    second = "http://127.0.0.1:8765/callback"
+    app = next(a for a in looker.config.apps if a.client_guid == CLIENT_GUID)
+    app.redirect_uris = [REDIRECT_URI, second]
+    tokens = tokens_for(looker)  # logged in through REDIRECT_URI
+    _refused(
+        refresh(looker, tokens["refresh_token"], redirect_uri=second),
+        "invalid_grant",
+        "redirect_uri does not match",
+    )
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200
+
+
+def test_user_who_left_the_apps_group_can_no_longer_redeem_or_refresh(looker: FakeLooker) -> None:
+    looker.register_app("group-2", REDIRECT_URI, group_id="2")
+    looker.config.users[1].group_ids = ["1", "2"]
+    login = log_in(looker, GRACE, client_guid="group-2")
+    tokens = redeem(looker, log_in(looker, GRACE, client_guid="group-2"), client_id="group-2")
+    assert tokens.status_code == 200
+    looker.config.users[1].group_ids = ["1"]
+    _refused(redeem(looker, login, client_id="group-2"), "invalid_grant", "not allowed")
+    response = refresh(looker, tokens.json()["refresh_token"], client_id="group-2")
+    _refused(response, "invalid_grant", "not allowed")
+
+
 def test_refresh_by_another_client_is_refused(looker: FakeLooker) -> None:
     looker.register_app("other-app", REDIRECT_URI)
     tokens = tokens_for(looker)
