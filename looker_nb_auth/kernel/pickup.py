@@ -2,7 +2,8 @@
 
 The Jupyter server that started this kernel exported ``LOOKER_NB_AUTH_SERVER_URL`` and a per-run
 ``LOOKER_NB_AUTH_SECRET``; the kernel registers its ``state`` there before the popup opens and
-then parks a ``GET pickup`` until the callback arrives, so the code reaches the kernel within
+then parks a ``POST pickup`` (the state in its body, never in a URL a log records) until the
+callback arrives, so the code reaches the kernel within
 milliseconds even while a cell is running.
 """
 
@@ -84,11 +85,10 @@ class ExtensionClient:
         method: str,
         path: str,
         *,
-        params: dict[str, str] | None = None,
-        json: dict[str, str] | None = None,
+        json: dict[str, str | float] | None = None,
     ) -> httpx.Response:
         try:
-            return self._http.request(method, path, params=params, json=json)
+            return self._http.request(method, path, json=json)
         except httpx.TransportError as exc:
             raise JupyterServerUnreachable(
                 f"This kernel could not reach its Jupyter server at {self.server_url} "
@@ -115,7 +115,7 @@ class ExtensionClient:
     def forget(self, state: str) -> None:
         """Drop a pending login; a parked pickup for it returns ``cancelled``."""
         with contextlib.suppress(httpx.TransportError):  # nothing to clean up if unreachable
-            self._http.request("DELETE", Route.PENDING.value, params={"state": state})
+            self._http.request("DELETE", Route.PENDING.value, json={"state": state})
 
     def wait(
         self, state: str, *, timeout: float, stop: threading.Event | None = None
@@ -127,9 +127,9 @@ class ExtensionClient:
             if remaining <= 0:
                 return None
             response = self._call(
-                "GET",
+                "POST",
                 Route.PICKUP.value,
-                params={"state": state, "wait": f"{min(remaining, PICKUP_POLL):.3f}"},
+                json={"state": state, "wait": round(min(remaining, PICKUP_POLL), 3)},
             )
             if response.status_code == 204:
                 continue

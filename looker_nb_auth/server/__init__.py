@@ -7,7 +7,7 @@ calls its two hooks: ``_load_jupyter_server_extension`` while it initialises, an
 - ``extension.py``: the ``c.LookerNbAuth`` traits; ``load`` registers the routes, ``start``
   exports the server's URL, a per-run secret and the settings to the kernels it starts.
 - ``handlers.py``: the routes. ``GET callback`` is step 2 of the data path on the server (Looker
-  redirects the login popup there); ``POST pending`` and ``GET pickup`` are step 3, the kernel
+  redirects the login popup there); ``POST pending`` and ``POST pickup`` are step 3, the kernel
   registering its state and collecting the answer; ``POST cancel`` is the widget's Cancel.
 - ``pending.py``: the store between the two, step 3: answers by state, single use, expiring,
   bounded.

@@ -2,9 +2,10 @@
 
 Browser (the user's normal Jupyter login): ``GET callback`` is where Looker sends the popup
 (step 2), and ``POST cancel`` is the widget's Cancel button. Kernel (the per-run secret this
-server exported to the kernels it starts, or a logged-in Jupyter user, ``@kernel_or_user``):
-``POST pending`` registers a state, ``GET pickup`` parks until its answer arrives (step 3),
-``DELETE pending`` drops it. Errors are 4xx with one sentence.
+server exported to the kernels it starts, and nothing else: ``@kernel_only``): ``POST pending``
+registers a state, ``POST pickup`` parks until its answer arrives (step 3), ``DELETE pending``
+drops it; the state travels in their JSON bodies, never in a URL. Errors are 4xx with one
+sentence.
 
 No code, state or secret is ever logged: every handler here drops the query from the request
 before the access log sees it (``_Handler.finish``) and logs its errors with the path alone.
@@ -42,7 +43,7 @@ __all__ = [
     "HandlerContext",
     "PendingHandler",
     "PickupHandler",
-    "kernel_or_user",
+    "kernel_only",
     "routes",
 ]
 
@@ -102,13 +103,17 @@ class _Handler(JupyterHandler):
 
 
 class _JsonHandler(_Handler, APIHandler):
-    def _state_from_body(self) -> str:
+    def _body(self) -> dict[str, Any]:
+        """The JSON object the request carries (``{}`` when it carries none that is usable)."""
         body = self.request.body
         try:
             data = json.loads(body) if len(body) <= _MAX_BODY_BYTES else None
         except (ValueError, RecursionError):
             data = None
-        state = data.get("state") if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def _state_from_body(self) -> str:
+        state = self._body().get("state")
         if not is_valid_state(state):
             raise web.HTTPError(
                 400,
@@ -117,19 +122,15 @@ class _JsonHandler(_Handler, APIHandler):
         assert isinstance(state, str)
         return state
 
-    def _state_from_query(self) -> str:
-        values = self.request.query_arguments.get("state", [])
-        if len(values) != 1 or not is_valid_state(values[0].decode("latin-1")):
-            raise web.HTTPError(400, "The query must have one state of 32-128 URL-safe characters.")
-        return values[0].decode("ascii")
-
     def _no_content(self) -> None:
         self.set_status(204)
         self.finish()
 
 
 class _KernelHandler(_JsonHandler):
-    """Kernel routes: the per-run secret, or a logged-in Jupyter user (admins' tools)."""
+    """Kernel routes: the per-run secret alone. No cookie is accepted, so no page in the
+    browser (cross-site or same-site) can drive them, and the state travels only in bodies,
+    never in a URL that a log records."""
 
     _track_activity = False  # a kernel's long-poll is not user activity
 
@@ -140,9 +141,8 @@ class _KernelHandler(_JsonHandler):
         )
 
     def check_xsrf_cookie(self) -> None:
-        if self._has_secret():
-            return  # a browser cannot know the secret, so this is no cross-site request
-        super().check_xsrf_cookie()
+        """Nothing to check: these routes accept no cookie at all (``kernel_only`` wants the
+        secret, which a browser cannot know), so no request is cross-site forgeable."""
 
 
 _H = TypeVar("_H", bound=_KernelHandler)
@@ -150,28 +150,29 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def kernel_or_user(
+def kernel_only(
     verb: Callable[Concatenate[_H, _P], _R],
 ) -> Callable[Concatenate[_H, _P], _R]:
-    """A kernel verb: 403 unless the request has the kernel secret or a logged-in Jupyter user.
+    """A kernel verb: 403 unless the request carries the kernel secret.
 
     Under ``@allow_unauthenticated``, which only lets the request get this far: a kernel has no
-    Jupyter login, and no cookie either, so no cross-site request can drive these routes."""
+    Jupyter login. A Jupyter login (a cookie, a token) is not enough: it is what a page in the
+    user's browser could send."""
 
     @functools.wraps(verb)
     def guarded(self: _H, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not (self._has_secret() or self.current_user):
-            raise web.HTTPError(403, "This needs the kernel secret or a logged-in Jupyter user.")
+        if not self._has_secret():
+            raise web.HTTPError(403, "This needs the kernel secret.")
         return verb(self, *args, **kwargs)
 
     return guarded
 
 
 class PendingHandler(_KernelHandler):
-    """``POST pending {"state"}`` registers a login; ``DELETE pending?state=`` drops it."""
+    """``POST pending {"state"}`` registers a login; ``DELETE pending {"state"}`` drops it."""
 
     @allow_unauthenticated
-    @kernel_or_user
+    @kernel_only
     def post(self) -> None:
         state = self._state_from_body()
         try:
@@ -187,22 +188,23 @@ class PendingHandler(_KernelHandler):
         self.finish(json.dumps({"expires_in": self.context.store.ttl}))
 
     @allow_unauthenticated
-    @kernel_or_user
+    @kernel_only
     def delete(self) -> None:
-        self.context.store.forget(self._state_from_query())
+        self.context.store.forget(self._state_from_body())
         self._no_content()
 
 
 class PickupHandler(_KernelHandler):
-    """``GET pickup?state=&wait=``: parks until the answer comes (200), or 204 after ``wait``."""
+    """``POST pickup {"state", "wait"}``: parks until the answer comes (200), or 204 after
+    ``wait`` seconds."""
 
     _waiter: asyncio.Future[dict[str, str] | None] | None = None
     _client_gone = False
 
     @allow_unauthenticated
-    @kernel_or_user
-    async def get(self) -> None:
-        state = self._state_from_query()
+    @kernel_only
+    async def post(self) -> None:
+        state = self._state_from_body()
         self._waiter = asyncio.ensure_future(self.context.store.wait(state, self._wait_seconds()))
         try:
             result = await self._waiter
@@ -224,16 +226,12 @@ class PickupHandler(_KernelHandler):
             self._waiter.cancel()
 
     def _wait_seconds(self) -> float:
-        values = self.request.query_arguments.get("wait", [])
-        if not values:
+        wait = self._body().get("wait")
+        if wait is None:
             return min(self.context.pickup_wait_default, self.context.pickup_wait_max)
-        try:
-            wait = float(values[0]) if len(values) == 1 and len(values[0]) <= 32 else None
-        except ValueError:
-            wait = None
-        if wait is None or not math.isfinite(wait):
+        if isinstance(wait, bool) or not isinstance(wait, int | float) or not math.isfinite(wait):
             raise web.HTTPError(400, "wait must be one number of seconds.")
-        return min(max(wait, 0.0), self.context.pickup_wait_max)
+        return min(max(float(wait), 0.0), self.context.pickup_wait_max)
 
 
 class CancelHandler(_JsonHandler):

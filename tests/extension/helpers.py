@@ -155,12 +155,17 @@ class Routes:
         return await self.fetch("POST", "pending", body={"state": state}, auth=auth)
 
     async def pickup(
-        self, state: str, wait: float | str = 0, *, auth: Auth = "kernel"
+        self, state: str, wait: float | str | None = 0, *, auth: Auth = "kernel"
     ) -> HTTPResponse:
-        return await self.fetch("GET", "pickup", query={"state": state, "wait": wait}, auth=auth)
+        body: dict[str, Any] = {"state": state}
+        if wait is not None:
+            body["wait"] = wait
+        return await self.fetch("POST", "pickup", body=body, auth=auth)
 
     async def forget(self, state: str, *, auth: Auth = "kernel") -> HTTPResponse:
-        return await self.fetch("DELETE", "pending", query={"state": state}, auth=auth)
+        return await self.fetch(
+            "DELETE", "pending", body={"state": state}, auth=auth, allow_nonstandard_methods=True
+        )
 
     async def callback(
         self, query: str | dict[str, Any], *, auth: Auth = "user", **kwargs: Any

@@ -13,7 +13,7 @@ from tornado.tcpclient import TCPClient
 from looker_nb_auth._protocol import SECRET_HEADER
 from looker_nb_auth.server.pending import ResultStore
 
-from .helpers import ManualClock, ObservedStore, Routes, body_json, new_state
+from .helpers import Auth, ManualClock, ObservedStore, Routes, body_json, new_state
 
 CANCELLED = {"error": "cancelled", "error_description": "The login was cancelled."}
 
@@ -143,11 +143,19 @@ async def test_a_bad_register_body_is_400(routes: Routes, body: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["", "state=short", "state=" + "a" * 43 + "&state=" + "b" * 43, "state=%FF" * 40]
+    "body", [b"", b"{}", b'{"state": "short"}', b'{"state": ["' + b"a" * 43 + b'"]}', b"\xff"]
 )
-async def test_a_bad_pickup_state_is_400(routes: Routes, query: str) -> None:
-    response = await routes.fetch("GET", "pickup", query=query)
+async def test_a_bad_pickup_state_is_400(routes: Routes, body: bytes) -> None:
+    response = await routes.fetch("POST", "pickup", body=body)
     assert response.code == 400
+
+
+async def test_the_state_never_travels_in_a_url(routes: Routes) -> None:
+    """A pickup by GET with the state in its query (which logs record) is not served."""
+    state = await registered(routes)
+    response = await routes.fetch("GET", "pickup", query={"state": state, "wait": 0})
+    assert response.code in (403, 405)  # Jupyter refuses the verb no handler allows
+    assert state in routes.store  # and nothing was taken
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", "é" * 43])
@@ -155,27 +163,37 @@ async def test_a_wrong_or_missing_secret_is_403(routes: Routes, secret: str | No
     headers = {} if secret is None else {SECRET_HEADER: secret}
     state = await registered(routes)
     picked = await routes.fetch(
-        "GET", "pickup", query={"state": state}, auth="anonymous", headers=headers
+        "POST", "pickup", body={"state": state}, auth="anonymous", headers=headers
     )
     assert picked.code == 403
-    assert body_json(picked)["message"] == (
-        "This needs the kernel secret or a logged-in Jupyter user."
-    )
+    assert body_json(picked)["message"] == "This needs the kernel secret."
     posted = await routes.fetch(
         "POST", "pending", body={"state": new_state()}, auth="anonymous", headers=headers
     )
     deleted = await routes.fetch(
-        "DELETE", "pending", query={"state": state}, auth="anonymous", headers=headers
+        "DELETE",
+        "pending",
+        body={"state": state},
+        auth="anonymous",
+        headers=headers,
+        allow_nonstandard_methods=True,
     )
     assert (posted.code, deleted.code) == (403, 403)
     assert len(routes.store) == 1  # nothing registered, nothing dropped
 
 
-async def test_a_jupyter_user_may_call_the_kernel_routes(routes: Routes) -> None:
-    state = new_state()
-    assert (await routes.register(state, auth="user")).code == 201
-    assert (await routes.pickup(state, auth="user")).code == 204
-    assert (await routes.forget(state, auth="user")).code == 204
+@pytest.mark.parametrize("auth", ["user", "browser"])
+async def test_a_jupyter_login_alone_cannot_call_the_kernel_routes(
+    routes: Routes, auth: Auth
+) -> None:
+    """A page in the user's browser has the Jupyter login (cookie or token), never the kernel
+    secret: with the cookie alone it could take a login's code."""
+    state = await registered(routes)
+    routes.store.result(state, {"code": "the-code"})
+    assert (await routes.pickup(state, auth=auth)).code == 403
+    assert (await routes.forget(state, auth=auth)).code == 403
+    assert (await routes.register(new_state(), auth=auth)).code == 403
+    assert (await routes.pickup(state)).code == 200  # the answer is still there for the kernel
 
 
 async def test_a_browser_without_the_xsrf_header_cannot_register(routes: Routes) -> None:
@@ -212,10 +230,14 @@ async def test_a_kernel_that_hangs_up_mid_wait_leaves_the_answer_for_its_next_pi
     state = await registered(routes)
     port = routes.client.get_http_port()
     stream = await TCPClient().connect("127.0.0.1", port)
-    path = routes.path("pickup", {"state": state, "wait": 30})
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{SECRET_HEADER}: {routes.secret}"
-    await stream.write(f"{request}\r\n\r\n".encode())
-    await store.parked.wait()
+    body = json.dumps({"state": state, "wait": 30})
+    request = (
+        f"POST {routes.path('pickup')} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"{SECRET_HEADER}: {routes.secret}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
+    )
+    await stream.write(request.encode())
+    await asyncio.wait_for(store.parked.wait(), 30)
     stream.close()
     await asyncio.wait_for(store.abandoned.wait(), 5)
     assert (await routes.callback({"state": state, "code": "the-code"})).code == 200

@@ -28,7 +28,7 @@ from looker_nb_auth.server.extension import (
     server_defaults,
     start,
 )
-from looker_nb_auth.server.handlers import kernel_or_user
+from looker_nb_auth.server.handlers import kernel_only
 from looker_nb_auth.server.handlers import routes as route_table
 
 from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, new_state, start_extension
@@ -64,7 +64,7 @@ def test_every_verb_declares_its_authentication(jp_serverapp: Any, extension: Ex
         warnings.simplefilter("always")
         jp_serverapp.web_app.add_handlers(".*$", route_table("/other/", extension.context))
     assert not [w for w in caught if issubclass(w.category, JupyterServerAuthWarning)]
-    guard = kernel_or_user(lambda handler: None).__code__
+    guard = kernel_only(lambda handler: None).__code__
     for _, handler, _ in route_table("/", extension.context):
         for verb in ("get", "post", "delete"):
             method = getattr(handler, verb)
@@ -96,7 +96,9 @@ async def test_a_kernel_logs_in_with_nothing_but_the_environment(routes: Routes)
             raise_error=False,
         )
         picked = await client.fetch(
-            f"{server}looker-nb-auth/pickup?state={state}&wait=0",
+            f"{server}looker-nb-auth/pickup",
+            method="POST",
+            body=json.dumps({"state": state, "wait": 0}),
             headers={SECRET_HEADER: secret},
             raise_error=False,
         )

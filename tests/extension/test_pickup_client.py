@@ -4,7 +4,10 @@ the environment the extension's start exported: the HTTP contract holds."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+
+import pytest
 
 from looker_nb_auth.kernel.pickup import ExtensionClient
 
@@ -39,3 +42,21 @@ async def test_the_kernel_client_forgets_a_login(routes: Routes) -> None:
     finally:
         client.close()
     assert state not in routes.store
+
+
+async def test_the_kernel_s_http_log_never_shows_a_state(
+    routes: Routes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """httpx logs every request line at INFO in the kernel: the state must not be in one."""
+    caplog.set_level(logging.DEBUG)
+    client = ExtensionClient.from_environment(os.environ)
+    assert client is not None
+    try:
+        state = new_state()
+        await asyncio.to_thread(client.register, state)
+        assert await asyncio.to_thread(client.wait, state, timeout=0.2) is None
+        await asyncio.to_thread(client.forget, state)
+    finally:
+        client.close()
+    assert "looker-nb-auth/pickup" in caplog.text  # the requests were logged...
+    assert state not in caplog.text  # ...without the state
