@@ -237,3 +237,43 @@ def test_the_code_is_never_logged(
     code = parse_qs(urlsplit(redirected).query)["code"][0]
     out, err = capfd.readouterr()
     assert code not in out + err + caplog.text
+
+
+def test_only_the_redirect_uri_s_own_host_is_answered(
+    receiver: LoopbackReceiver, redirect_uri: str
+) -> None:
+    """DNS rebinding: a page at attacker.example resolved to 127.0.0.1 sends its own Host."""
+    state = new_state()
+    receiver.register(state)
+    port = urlsplit(redirect_uri).port
+    with httpx.Client(trust_env=False, timeout=10.0) as browser:
+        rebound = browser.get(
+            f"{redirect_uri}?code=c&state={state}", headers={"Host": f"attacker.example:{port}"}
+        )
+    assert rebound.status_code == 421
+    assert receiver.wait(state, timeout=0) is None  # nothing was taken for the login
+    assert follow(f"{redirect_uri}?code=c&state={state}").status_code == 200  # its own Host
+
+
+def test_idle_connections_are_dropped_when_the_login_ends(
+    receiver: LoopbackReceiver, redirect_uri: str
+) -> None:
+    state = new_state()
+    receiver.register(state)
+    port = urlsplit(redirect_uri).port or 80
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) for _ in range(20)]
+    try:
+        # One real request, served after the idle ones: they all have their threads by now.
+        assert follow(f"{redirect_uri}?code=c&state={state}").status_code == 200
+        handlers = [t for t in threading.enumerate() if "process_request" in t.name]
+        assert len(handlers) >= 20
+        assert receiver.wait(state, timeout=TIMEOUT) is not None  # the login ends: port let go
+        for connection in idle:
+            assert connection.recv(1) == b""  # closed by the listener, not left hanging
+        for handler in handlers:
+            handler.join(TIMEOUT)
+            assert not handler.is_alive()
+        assert port_is_free(port)
+    finally:
+        for connection in idle:
+            connection.close()

@@ -11,6 +11,7 @@ is fixed; if something else holds it, the login says so and the pasted-URL rung 
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import ipaddress
 import socket
@@ -30,6 +31,8 @@ __all__ = ["LoopbackReceiver", "loopback_address"]
 
 _POLL = 0.05  # how soon a stopped listener lets go of the port, in seconds
 _NOT_HERE = "This page is not a Looker login callback."
+#: An idle connection (a browser's speculative one, a port scanner) is dropped after this long.
+_IDLE_TIMEOUT = 10.0
 
 
 def loopback_address(redirect_uri: str) -> tuple[str, int, str] | None:
@@ -57,9 +60,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "looker-nb-auth"
     sys_version = ""
 
+    timeout = _IDLE_TIMEOUT  # socketserver applies it to the connection
+
     def do_GET(self) -> None:
+        if not self.server.start_answering(self.connection):
+            return  # the listener stopped while this request was on its way
+        try:
+            self._answer()
+        finally:
+            self.server.done_answering(self.connection)
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         receiver = self.server.receiver
+        if self.headers.get("Host", "").lower() not in receiver.hosts:
+            # Only the redirect URI's own host:port: a page elsewhere that points a name it
+            # controls at 127.0.0.1 (DNS rebinding) gets nothing from here.
+            self._send(callback_page.error_page(421, _NOT_HERE))
+            return
         if parts.path != receiver.path:
             self._send(callback_page.error_page(404, _NOT_HERE))
             return
@@ -84,7 +102,45 @@ class _Server(http.server.ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], receiver: LoopbackReceiver) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.receiver = receiver
+        self._open: set[socket.socket] = set()
+        self._answering: set[socket.socket] = set()  # a request read, its page being written
+        self._closed = False
+        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def start_answering(self, connection: socket.socket) -> bool:
+        """Mark ``connection`` busy, unless the listener has already dropped its connections."""
+        with self._open_lock:
+            if self._closed:
+                return False
+            self._answering.add(connection)
+            return True
+
+    def done_answering(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._answering.discard(connection)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Drop every idle connection still open: their threads end with them. A connection
+        whose page is being written (the one that brought Looker's answer) finishes first."""
+        with self._open_lock:
+            self._closed = True
+            connections = [c for c in self._open if c not in self._answering]
+            self._open.difference_update(connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
 
 
 class LoopbackReceiver:
@@ -104,6 +160,9 @@ class LoopbackReceiver:
             raise ValueError(f"{redirect_uri!r} is not an http URL on loopback.")
         self.host, self.port, self.path = address
         self.redirect_uri = redirect_uri
+        netloc = urlsplit(redirect_uri).netloc.lower()
+        #: The Host headers a browser sends for the redirect URI (no port when it is 80).
+        self.hosts = {netloc} | ({netloc.removesuffix(":80")} if self.port == 80 else set())
         self._changed = threading.Condition()
         self._pending: dict[str, dict[str, str] | None] = {}  # state: its answer, once here
         self._waiting: set[str] = set()
@@ -201,3 +260,4 @@ def _stop(server: _Server | None) -> None:
     if server is not None:
         server.shutdown()
         server.server_close()
+        server.close_connections()
