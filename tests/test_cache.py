@@ -424,7 +424,10 @@ def test_a_fifo_at_the_cache_path_is_refused_without_hanging(path: Path) -> None
         ('{"version": 1, "entries": [], "latest": {}}', "expected layout"),
         ('{"version": 1, "entries": {"x": {"refresh_token": "s3cret"}}, "latest": {}}', "layout"),
         ('{"version": 1, "entries": {}, "latest": {"x": 7}}', "expected layout"),
+        ("[" * 100_000, "not valid JSON"),  # deeper than the parser's recursion limit
+        ('{"pad": "' + "x" * (1024 * 1024) + '"}', "larger than 1024 KiB"),
     ],
+    ids=["syntax", "version", "list", "entries", "entry", "latest", "deep", "huge"],
 )
 def test_a_corrupt_file_is_ignored_with_a_warning(path: Path, content: str, reason: str) -> None:
     write_cache_file(path, content)
@@ -432,6 +435,51 @@ def test_a_corrupt_file_is_ignored_with_a_warning(path: Path, content: str, reas
         assert FileCache(path).load(key(None)) is None
     assert reason in str(caught[0].message)
     assert "s3cret" not in str(caught[0].message)
+
+
+def test_a_deeply_nested_file_never_raises_from_any_operation(path: Path) -> None:
+    write_cache_file(path, "[" * 100_000)
+    cache = FileCache(path)
+    with pytest.warns(CacheWarning):
+        assert cache.load(key(None)) is None
+    with pytest.warns(CacheWarning, match="Replacing the unreadable token cache"):
+        cache.delete(key("7"))  # the file is ours: replaced with an empty one
+    save(cache, ADA)
+    loaded = cache.load(key("7"))
+    assert loaded is not None and loaded.refresh_token == ADA.refresh_token
+
+
+def test_a_lock_held_by_another_process_costs_a_warning_not_a_hang(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen kernel (or a hung mount) holding tokens.json.lock must not hang the API call
+    whose refresh is being saved."""
+    import looker_nb_auth.kernel.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.5)
+    lock = path.with_name(path.name + ".lock")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
+            str(lock),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.warns(CacheWarning, match=r"another process has held its lock .* 0.5 s"):
+            save(FileCache(path), ADA)
+        assert not path.exists()  # not written, and not hung
+    finally:
+        holder.communicate("")  # closes its stdin: it exits and the lock goes
+    save(FileCache(path), ADA)  # free again
+    loaded = FileCache(path).load(key("7"))
+    assert loaded is not None and loaded.refresh_token == ADA.refresh_token
 
 
 def test_a_corrupt_file_is_replaced_on_the_next_save(path: Path) -> None:

@@ -34,6 +34,11 @@ _VERSION = 1
 _BAD_LAYOUT = "it is not in the expected layout"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO planted at the path must not hang
+#: A cache file larger than this is not ours (a login is a few hundred bytes).
+MAX_FILE_BYTES = 1024 * 1024
+#: How long a save waits for another process's lock before it gives up (with a warning).
+LOCK_TIMEOUT = 5.0
+_LOCK_POLL = 0.05
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ class _Logins:
         """Parse a cache file; the ValueError says what is wrong with it."""
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # a 100k-deep document: not ours either
             raise ValueError("it is not valid JSON") from None
         if not isinstance(data, dict):
             raise ValueError(_BAD_LAYOUT)
@@ -181,6 +186,20 @@ def unsafe_reason(st: os.stat_result, path: Path) -> str | None:
     return None
 
 
+def _lock(fd: int) -> None:
+    """An exclusive flock on ``fd``, or TimeoutError after ``LOCK_TIMEOUT``: a stuck holder (a
+    frozen kernel, a lock file on a hung network mount) costs one unsaved login, never a hang."""
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError from None
+            time.sleep(_LOCK_POLL)  # flock has no timeout of its own: poll the other process
+
+
 class FileCache:
     """A JSON file only its owner can read or write, replaced atomically under an exclusive lock."""
 
@@ -223,7 +242,10 @@ class FileCache:
         with open(os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK), "rb") as file:
             if problem := unsafe_reason(os.fstat(file.fileno()), self.path):  # swapped since lstat
                 return _Logins(), problem, False
-            text = file.read().decode("utf-8", "replace")
+            data = file.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                return _Logins(), f"it is larger than {MAX_FILE_BYTES // 1024} KiB", True
+            text = data.decode("utf-8", "replace")
         try:
             return _Logins.from_json(text), None, True
         except ValueError as exc:
@@ -241,6 +263,12 @@ class FileCache:
                         return
                 change(logins)
                 self._write(logins.to_json().encode())
+        except TimeoutError:  # (an OSError too: first)
+            message = (
+                f"Not saving to the token cache {self.path}: another process has held its lock "
+                f"{self._lock_path} for over {LOCK_TIMEOUT:g} s; this login is not remembered."
+            )
+            warnings.warn(message, CacheWarning, stacklevel=3)
         except OSError as exc:
             message = f"Could not write the token cache {self.path}: {exc.strerror}."
             warnings.warn(message, CacheWarning, stacklevel=3)
@@ -254,7 +282,7 @@ class FileCache:
             fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
             try:
                 if sys.platform != "win32":
-                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    _lock(fd)
                 yield
             finally:
                 os.close(fd)  # releases the flock too
