@@ -209,6 +209,54 @@ def test_dropped_connection_on_refresh_is_a_typed_error_and_the_session_recovers
     assert logged_in.client.get("user").status_code == 200
 
 
+@pytest.mark.parametrize("fault", ["503", "drop"])
+def test_a_failed_proactive_refresh_keeps_the_still_valid_token_and_retries_later(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock, fault: str
+) -> None:
+    """50 s of token life left and Looker cannot renew it right now: the call must not fail."""
+    before = logged_in._tokens.token
+    assert before is not None
+    clock.advance(3600 - 50)  # inside the 60 s leeway, before expiry
+    if fault == "503":
+        looker.fail_next(1, status=503)
+    else:
+        looker.drop_next(1)
+    assert logged_in.client.get("user").status_code == 200  # on the current token
+    assert logged_in.client.get("user").status_code == 200  # backing off: no second attempt
+    assert looker.token_requests["refresh_token"] == 1  # one attempt (a dropped one counts)
+    assert logged_in._tokens.token is before
+    clock.advance(6)  # past the first backoff (5 s), still before expiry
+    assert logged_in.client.get("user").status_code == 200
+    after = logged_in._tokens.token
+    assert after is not None and after.access_token != before.access_token  # renewed now
+
+
+def test_an_expired_token_is_not_kept_when_the_refresh_fails(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    clock.advance(3600 - 50)
+    looker.fail_next(1, status=503)
+    assert logged_in.client.get("user").status_code == 200
+    clock.advance(60)  # now past expiry: only a new token will do
+    looker.fail_next(1, status=503)
+    with pytest.raises(LookerServerError):
+        logged_in.client.get("user")
+
+
+def test_token_expiry_follows_the_wall_clock(session: LookerSession) -> None:
+    """A suspended laptop: monotonic time stops while asleep, the token's life does not."""
+    import time
+
+    assert (
+        LookerSession(
+            base_url=session.settings.base_url,
+            client_guid=CLIENT_GUID,
+            redirect_uri=REDIRECT_URI,
+        )._tokens.clock
+        is time.time
+    )
+
+
 def test_timeout_on_refresh_is_a_typed_error_and_the_session_recovers(
     looker: FakeLooker, clock: ManualClock
 ) -> None:

@@ -19,13 +19,17 @@ from dataclasses import dataclass
 
 import httpx
 
-from .._errors import LoginRequired, LookerAuthError, LookerUnreachable
+from .._errors import LoginRequired, LookerAuthError, LookerServerError, LookerUnreachable
 from .._settings import Settings
 from ..oauth.token import Token, parse_token_response, refresh_request, unreachable
 
 __all__ = ["TokenState"]
 
 NOT_LOGGED_IN = "Not logged in to Looker; log in first."
+
+
+_FIRST_BACKOFF = 5.0  # seconds before retrying a proactive refresh Looker could not answer
+_MAX_BACKOFF = 60.0
 
 
 class _Abandoned(Exception):
@@ -41,6 +45,8 @@ class _Claim:
     future: Future[str] | None = None
     request: httpx.Request | None = None
     lost: LoginRequired | None = None  # the login just ended: raise this
+    #: A proactive refresh (the token still works): if Looker cannot renew it now, use this.
+    fallback: str | None = None
 
 
 class TokenState:
@@ -50,8 +56,9 @@ class TokenState:
         self, settings: Settings, *, on_refresh: Callable[[Token], None] | None = None
     ) -> None:
         self.settings = settings
-        #: When a token was obtained and when it is due; tests drive it by hand.
-        self.clock: Callable[[], float] = time.monotonic
+        #: When a token was obtained and when it is due; tests drive it by hand. Wall-clock
+        #: time: after a laptop's suspend the token is seen as expired (monotonic time stops).
+        self.clock: Callable[[], float] = time.time
         #: What ``LoginRequired`` says while there is no token: before any login (``login()``
         #: points at its button), after a logout, after Looker refused to renew the login.
         self.not_logged_in = NOT_LOGGED_IN
@@ -63,6 +70,9 @@ class TokenState:
         self._token: Token | None = None
         self._inflight: Future[str] | None = None
         self._http: httpx.Client | None = None
+        #: After a failed proactive refresh, the still-valid token is used until then.
+        self._retry_at = 0.0
+        self._backoff = _FIRST_BACKOFF
 
     # -- state -------------------------------------------------------------------------------
 
@@ -89,7 +99,11 @@ class TokenState:
             token = self._token
             if token is None:
                 raise LoginRequired(self.not_logged_in)
-            if stale is None and self.clock() < token.refresh_at:
+            now = self.clock()
+            if stale is None and now < token.refresh_at:
+                return _Claim(access_token=token.access_token)
+            still_valid = stale is None and now < token.expires_at
+            if still_valid and now < self._retry_at:  # backing off after a failed renewal
                 return _Claim(access_token=token.access_token)
             if stale is not None and token.access_token != stale:
                 return _Claim(access_token=token.access_token)  # someone refreshed already
@@ -105,7 +119,9 @@ class TokenState:
                 )
             self._inflight = Future()
             return _Claim(
-                future=self._inflight, request=refresh_request(self.settings, token.refresh_token)
+                future=self._inflight,
+                request=refresh_request(self.settings, token.refresh_token),
+                fallback=token.access_token if still_valid else None,
             )
 
     def _finish(self, claim: _Claim, response: httpx.Response) -> str:
@@ -130,12 +146,15 @@ class TokenState:
                 self._lose(exc)
             raise
         except LookerAuthError as exc:
+            if claim.fallback is not None and isinstance(exc, LookerServerError):
+                return self._keep(claim)
             self._fail(claim, exc)
             raise
         with self._lock:
             if self._inflight is not claim.future:  # logged out meanwhile: drop the new token
                 raise LoginRequired(self.not_logged_in)
             self._token, self._inflight = token, None
+            self._retry_at, self._backoff = 0.0, _FIRST_BACKOFF
         claim.future.set_result(token.access_token)
         if self._on_refresh is not None:
             self._on_refresh(token)
@@ -147,6 +166,19 @@ class TokenState:
         if self.on_lost is not None:
             self.on_lost(exc)
         return exc
+
+    def _keep(self, claim: _Claim) -> str:
+        """A proactive refresh Looker could not answer (5xx, no connection): the current token
+        still works, so every caller keeps using it; retry later, backing off."""
+        assert claim.future is not None and claim.fallback is not None
+        with self._lock:
+            if self._inflight is claim.future:
+                self._inflight = None
+            self._retry_at = self.clock() + self._backoff
+            self._backoff = min(self._backoff * 2, _MAX_BACKOFF)
+        if not claim.future.done():
+            claim.future.set_result(claim.fallback)
+        return claim.fallback
 
     def _fail(self, claim: _Claim, exc: BaseException) -> None:
         assert claim.future is not None
@@ -164,6 +196,8 @@ class TokenState:
         try:
             response = self.http.send(claim.request)
         except httpx.TransportError as exc:
+            if claim.fallback is not None:
+                return self._keep(claim)
             error = unreachable(self.settings, exc)
             self._fail(claim, error)
             raise error from exc
