@@ -37,14 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         "the registered OAuth app (with admin API3 credentials) and the token cache. Exit code "
         "1 if a check fails.",
     )
-    doctor.add_argument(
-        "--ini", metavar="PATH", help="looker.ini to read settings from (default: ./looker.ini)"
-    )
-    doctor.add_argument(
-        "--section",
-        metavar="NAME",
-        help="section of the ini file (default: [Looker], else the first section)",
-    )
+    _add_ini_options(doctor, "looker.ini to read settings from (default: ./looker.ini)")
     if args and args[0] == "fake-looker":
         from ..fake_looker import main as fake_looker_main
 
@@ -106,12 +99,16 @@ def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="make this the app's only redirect URI (default: add it to the app's list, on "
         "Looker 26.18+ with looker-sdk 26.18+)",
     )
-    register.add_argument(
-        "--ini",
-        metavar="PATH",
-        help="looker.ini with the admin's API3 credentials (default: ./looker.ini if present)",
+    _add_ini_options(
+        register,
+        "looker.ini with the admin's API3 credentials (default: ./looker.ini if present)",
     )
-    register.add_argument(
+
+
+def _add_ini_options(parser: argparse.ArgumentParser, ini_help: str) -> None:
+    """--ini and --section, read as _settings.read_ini reads them (one rule for every command)."""
+    parser.add_argument("--ini", metavar="PATH", help=ini_help)
+    parser.add_argument(
         "--section",
         metavar="NAME",
         help="section of the ini file (default: [Looker], else the first section)",
