@@ -17,6 +17,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
+from support import lock_held_elsewhere
 
 from looker_nb_auth import CacheError, CacheWarning, ConfigurationError
 from looker_nb_auth.kernel.cache import (
@@ -457,26 +458,10 @@ def test_a_lock_held_by_another_process_costs_a_warning_not_a_hang(
     import looker_nb_auth.kernel.cache as cache_module
 
     monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.5)
-    lock = path.with_name(path.name + ".lock")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600); "
-            "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
-            str(lock),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with lock_held_elsewhere(path):
         with pytest.warns(CacheWarning, match=r"another process has held its lock .* 0.5 s"):
             save(FileCache(path), ADA)
         assert not path.exists()  # not written, and not hung
-    finally:
-        holder.communicate("")  # closes its stdin: it exits and the lock goes
     save(FileCache(path), ADA)  # free again
     loaded = FileCache(path).load(key("7"))
     assert loaded is not None and loaded.refresh_token == ADA.refresh_token

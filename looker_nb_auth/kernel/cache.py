@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -149,6 +149,17 @@ class MemoryCache:
         self.description = "memory"
         self._logins = _Logins()
         self._lock = threading.Lock()
+        self._exclusive = threading.RLock()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the cache for a read-refresh-save (sessions sharing it take turns)."""
+        if not self._exclusive.acquire(timeout=LOCK_TIMEOUT):
+            raise TimeoutError
+        try:
+            yield
+        finally:
+            self._exclusive.release()
 
     def load(self, key: CacheKey) -> CachedLogin | None:
         with self._lock:
@@ -206,7 +217,8 @@ class FileCache:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_cache_path()
         self._lock_path = self.path.with_name(self.path.name + ".lock")
-        self._thread_lock = threading.Lock()
+        self._thread_lock = threading.RLock()
+        self._depth = 0  # how deep the thread holding _thread_lock has nested locked()
         home, shown = Path.home(), str(self.path)
         if self.path.is_relative_to(home):
             shown = os.path.join("~", self.path.relative_to(home))
@@ -253,7 +265,7 @@ class FileCache:
 
     def _update(self, change: Callable[[_Logins], None]) -> None:
         try:
-            with self._locked():
+            with self.locked():
                 logins, problem, ours = self._read()
                 if problem:
                     verb = "Replacing the unreadable" if ours else "Not writing to the"
@@ -274,18 +286,30 @@ class FileCache:
             warnings.warn(message, CacheWarning, stacklevel=3)
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def locked(self) -> Iterator[None]:
+        """Hold the file's lock across processes (re-entrant in the holding thread): a session
+        reads, refreshes and saves under it, so two kernels never spend the same refresh token.
+        TimeoutError after ``LOCK_TIMEOUT``."""
         if not self.path.parent.is_dir():
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.path.parent.chmod(0o700)  # mkdir's mode is subject to the umask
-        with self._thread_lock:  # for threads; flock also covers them, but not without fcntl
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
-            try:
+        if not self._thread_lock.acquire(timeout=LOCK_TIMEOUT):  # for threads: flock is per file
+            raise TimeoutError
+        fd = -1
+        try:
+            if self._depth == 0:
+                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
                 if sys.platform != "win32":
                     _lock(fd)
+            self._depth += 1
+            try:
                 yield
             finally:
+                self._depth -= 1
+        finally:
+            if fd >= 0:
                 os.close(fd)  # releases the flock too
+            self._thread_lock.release()
 
     def _write(self, data: bytes) -> None:
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{time.time_ns()}.tmp")
@@ -384,6 +408,27 @@ class KeyringCache:
         except Exception as exc:  # backends raise all sorts (D-Bus, Win32, ...); degrade to empty
             message = f"{doing} the OS keyring failed ({type(exc).__name__}); nothing is kept."
             warnings.warn(message, CacheWarning, stacklevel=4)
+
+
+@contextmanager
+def exclusive(cache: TokenCache) -> Iterator[None]:
+    """Hold ``cache`` for a read-refresh-save when it can be locked (``FileCache``,
+    ``MemoryCache``, or any cache with a ``locked()`` context manager). A lock another process
+    holds for over ``LOCK_TIMEOUT`` costs a CacheWarning and an uncoordinated refresh, never a
+    hang."""
+    locked = getattr(cache, "locked", None)
+    with ExitStack() as stack:
+        try:
+            if locked is not None:
+                stack.enter_context(locked())
+        except (TimeoutError, OSError) as exc:
+            reason = "its lock is held" if isinstance(exc, TimeoutError) else "it cannot be locked"
+            message = (
+                f"Renewing the Looker login without coordinating through the token cache "
+                f"({cache.description}): {reason}; another kernel may have to log in again."
+            )
+            warnings.warn(message, CacheWarning, stacklevel=3)
+        yield
 
 
 def keyring_usable() -> bool:

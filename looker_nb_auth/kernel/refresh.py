@@ -4,6 +4,11 @@ One ``TokenState`` serves ``session.client`` (threads), ``session.async_client``
 loop) and ``session.sdk``. When the access token needs renewing, the first caller becomes the
 leader and sends the one refresh request; everyone else (threads and tasks alike) waits on the same
 ``concurrent.futures.Future``. The lock is never held across I/O.
+
+Kernels sharing a token cache coordinate through it: the leader holds the cache's lock (the
+session's ``coordinate``) across its refresh, sends the refresh token the cache holds when another
+kernel stored a newer one, and re-reads the cache once more before it treats a refused refresh as
+the end of the login. So refresh-token rotation never logs a sibling kernel out.
 """
 
 from __future__ import annotations
@@ -12,16 +17,23 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import httpx
 
 from .._errors import LoginRequired, LookerAuthError, LookerServerError, LookerUnreachable
 from .._settings import Settings
-from ..oauth.token import Token, parse_token_response, refresh_request, unreachable
+from ..oauth.token import (
+    Token,
+    parse_token_response,
+    refresh_request,
+    token_error,
+    unreachable,
+)
 
 __all__ = ["TokenState"]
 
@@ -31,6 +43,15 @@ NOT_LOGGED_IN = "Not logged in to Looker; log in first."
 _FIRST_BACKOFF = 5.0  # seconds before retrying a proactive refresh Looker could not answer
 _MAX_BACKOFF = 60.0
 
+#: What a refresh leader holds while it refreshes: a context (the shared cache's lock) giving a
+#: reader of the refresh token the cache holds now (None when it holds none).
+Coordinate = Callable[[], AbstractContextManager[Callable[[], str | None]]]
+
+
+@contextlib.contextmanager
+def _alone() -> Iterator[Callable[[], str | None]]:
+    yield lambda: None
+
 
 class _Abandoned(Exception):
     """The leader was interrupted (Ctrl-C, cancellation) before it finished; a waiter takes over."""
@@ -38,12 +59,12 @@ class _Abandoned(Exception):
 
 @dataclass
 class _Claim:
-    """What a caller must do: use ``access_token``, wait on ``future``, lead with ``request``, or
-    raise ``lost``."""
+    """What a caller must do: use ``access_token``, wait on ``future``, lead the refresh of
+    ``refresh_token``, or raise ``lost``."""
 
     access_token: str | None = None
     future: Future[str] | None = None
-    request: httpx.Request | None = None
+    refresh_token: str | None = None  # set for the leader only
     lost: LoginRequired | None = None  # the login just ended: raise this
     #: A proactive refresh (the token still works): if Looker cannot renew it now, use this.
     fallback: str | None = None
@@ -65,6 +86,8 @@ class TokenState:
         #: Called (outside the lock) when Looker ends the login: a refused refresh, or an
         #: expired token with no refresh token. The session tells its widgets.
         self.on_lost: Callable[[LoginRequired], None] | None = None
+        #: Held around every refresh; the session makes it the shared cache's lock.
+        self.coordinate: Coordinate = _alone
         self._on_refresh = on_refresh
         self._lock = threading.Lock()
         self._token: Token | None = None
@@ -120,20 +143,39 @@ class TokenState:
             self._inflight = Future()
             return _Claim(
                 future=self._inflight,
-                request=refresh_request(self.settings, token.refresh_token),
+                refresh_token=token.refresh_token,
                 fallback=token.access_token if still_valid else None,
             )
 
-    def _finish(self, claim: _Claim, response: httpx.Response) -> str:
+    def _refused(self, response: httpx.Response) -> bool:
+        if response.status_code == 200:
+            return False
+        error = token_error(response, grant="refresh_token", settings=self.settings)
+        return isinstance(error, LoginRequired)
+
+    def _renew(self, claim: _Claim, cached: Callable[[], str | None]) -> str:
+        """Refresh with the newest refresh token known here or in the shared cache."""
+        ours = claim.refresh_token
+        assert ours is not None
+        stored = cached()
+        sent = stored or ours  # another kernel rotated it: its token is the live one
+        response = self.http.send(refresh_request(self.settings, sent))
+        if self._refused(response):  # rotated meanwhile (the lock timed out), or stale there
+            again = cached()
+            retry = again if again and again != sent else (ours if sent != ours else None)
+            if retry is not None:
+                sent = retry
+                response = self.http.send(refresh_request(self.settings, sent))
+        return self._finish(claim, response, sent)
+
+    def _finish(self, claim: _Claim, response: httpx.Response, sent: str) -> str:
         assert claim.future is not None
-        with self._lock:
-            previous = self._token.refresh_token if self._token is not None else None
         try:
             token = parse_token_response(
                 response,
                 grant="refresh_token",
                 settings=self.settings,
-                previous_refresh_token=previous,
+                previous_refresh_token=sent,
                 now=self.clock(),
             )
         except LoginRequired as exc:  # the refresh token is dead: logged out
@@ -192,9 +234,9 @@ class TokenState:
 
     def _lead(self, claim: _Claim) -> str:
         """Send the refresh and settle ``claim.future`` whatever happens."""
-        assert claim.request is not None
         try:
-            response = self.http.send(claim.request)
+            with self.coordinate() as cached:
+                return self._renew(claim, cached)
         except httpx.TransportError as exc:
             if claim.fallback is not None:
                 return self._keep(claim)
@@ -202,9 +244,8 @@ class TokenState:
             self._fail(claim, error)
             raise error from exc
         except BaseException:
-            self._fail(claim, _Abandoned())
+            self._fail(claim, _Abandoned())  # a no-op when _finish settled it
             raise
-        return self._finish(claim, response)
 
     def _lead_quietly(self, claim: _Claim) -> None:
         with contextlib.suppress(BaseException):  # the outcome is in claim.future
@@ -223,7 +264,7 @@ class TokenState:
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
-            if claim.request is not None:
+            if claim.refresh_token is not None:
                 return self._lead(claim)
             try:
                 return claim.future.result(timeout=self.settings.timeout)
@@ -247,7 +288,7 @@ class TokenState:
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
-            if claim.request is not None:
+            if claim.refresh_token is not None:
                 asyncio.get_running_loop().run_in_executor(None, self._lead_quietly, claim)
             try:
                 return await asyncio.wrap_future(claim.future)

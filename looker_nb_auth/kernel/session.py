@@ -12,7 +12,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ from ..oauth.pkce import new_state
 from ..oauth.token import Token, looker_error, parse_token_response, redeem_request, revoke_request
 from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
-from .cache import CachedLogin, CacheKey, TokenCache, open_cache
+from .cache import CachedLogin, CacheKey, TokenCache, exclusive, open_cache
 from .refresh import TokenState
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class LookerSession:
         self.cache: TokenCache = open_cache(cache)
         self._tokens = TokenState(self.settings, on_refresh=self._persist)
         self._tokens.on_lost = self._lost
+        self._tokens.coordinate = self._coordinate
         self._auth = LookerAuth(self._tokens)
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, AuthorizationRequest] = OrderedDict()
@@ -303,13 +305,30 @@ class LookerSession:
                     "session.sdk needs the official Looker SDK; run pip install "
                     "'looker-nb-auth[sdk]' and restart the kernel, or use session.client."
                 ) from None
-            self._sdk = make_sdk(self._tokens, self.logout)
+            self._sdk = make_sdk(lambda: self.client, self._tokens, self.logout)
         return self._sdk
 
     # -- cache, logout -------------------------------------------------------------------------
 
     def _cache_key(self, user_id: str | None) -> CacheKey:
         return CacheKey(self.settings.base_url, self.settings.client_guid, user_id)
+
+    @contextmanager
+    def _coordinate(self) -> Iterator[Callable[[], str | None]]:
+        """Around each refresh: hold the cache's lock and read the refresh token it holds for
+        this user, so kernels sharing the cache take turns and adopt each other's rotations."""
+        user = self._user
+        if user is None:
+            yield lambda: None
+            return
+        key = self._cache_key(user.id)
+
+        def cached() -> str | None:
+            login = self.cache.load(key)
+            return login.refresh_token if login is not None else None
+
+        with exclusive(self.cache):
+            yield cached
 
     def _persist(self, token: Token) -> None:
         user = self._user
