@@ -31,6 +31,10 @@ class TokenHandler(ApiHandler):
         grant_type = body.get("grant_type") if isinstance(body, dict) else None
         if isinstance(grant_type, str):
             self.ctx.traffic.count_token_request(grant_type)
+        if isinstance(body, dict):
+            self.ctx.store.tokens.remember(
+                *(body.get(name) for name in ("code", "code_verifier", "refresh_token"))
+            )
         await super().prepare()
 
     def post(self) -> None:

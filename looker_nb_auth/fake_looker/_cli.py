@@ -9,7 +9,7 @@ import sys
 import threading
 from types import FrameType
 
-from ._config import FakeLookerConfig
+from ._config import FAULT_TARGETS, FakeLookerConfig
 from ._server import FakeLooker
 
 __all__ = ["main"]
@@ -40,9 +40,37 @@ def _parser() -> argparse.ArgumentParser:
     knobs.add_argument("--no-rotate", action="store_true", help="keep refresh tokens on refresh")
     knobs.add_argument("--omit-refresh-token", action="store_true")
     knobs.add_argument("--latency", type=float, default=0.0, metavar="S")
-    knobs.add_argument("--error-rate", type=float, default=0.0, metavar="F")
-    knobs.add_argument("--drop-rate", type=float, default=0.0, metavar="F")
+    knobs.add_argument(
+        "--fault-target",
+        choices=FAULT_TARGETS,
+        default="all",
+        help="requests the random faults and the quota hit: POST /api/token, the rest, or all",
+    )
+    knobs.add_argument(
+        "--error-rate", type=float, default=0.0, metavar="F", help="share answered 503"
+    )
+    knobs.add_argument(
+        "--drop-rate", type=float, default=0.0, metavar="F", help="share dropped unread"
+    )
+    knobs.add_argument(
+        "--drop-after-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share handled (tokens rotated, ...) whose answer is dropped",
+    )
     knobs.add_argument("--seed", type=int, default=None)
+    knobs.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a quota: N requests per window, then 429 with Retry-After",
+    )
+    knobs.add_argument("--rate-limit-window", type=float, default=1.0, metavar="S")
+    knobs.add_argument(
+        "--retry-after", type=int, default=1, metavar="S", help="Retry-After of injected 429s"
+    )
     knobs.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -61,9 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         rotate_refresh_tokens=not args.no_rotate,
         omit_refresh_token=args.omit_refresh_token,
         latency=args.latency,
+        fault_target=args.fault_target,
         error_rate=args.error_rate,
         drop_rate=args.drop_rate,
+        drop_after_rate=args.drop_after_rate,
         seed=args.seed,
+        rate_limit=args.rate_limit,
+        rate_limit_window=args.rate_limit_window,
+        retry_after=args.retry_after,
     )
     looker = FakeLooker(config)
     if args.redirect_uri:

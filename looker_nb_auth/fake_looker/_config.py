@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-__all__ = ["ALL_USERS_GROUP", "DemoUser", "FakeLookerConfig", "OAuthApp"]
+__all__ = [
+    "ALL_USERS_GROUP",
+    "FAULT_TARGETS",
+    "DemoUser",
+    "FakeLookerConfig",
+    "FaultTarget",
+    "OAuthApp",
+    "checked_target",
+]
 
 ALL_USERS_GROUP = "1"  # Looker's "All Users" group: every user is a member
+
+#: Which API-host requests a fault may hit: ``"token"`` is ``POST /api/token`` alone, ``"api"``
+#: every other API-host request (``/api/*``, ``/versions``), ``"all"`` both.
+FaultTarget = Literal["all", "token", "api"]
+FAULT_TARGETS: tuple[FaultTarget, ...] = get_args(FaultTarget)
+
+
+def checked_target(target: str, name: str = "target") -> FaultTarget:
+    """``target`` as a `FaultTarget`; a ValueError naming ``name`` when it is none."""
+    for known in FAULT_TARGETS:
+        if target == known:
+            return known
+    raise ValueError(f"{name} must be one of {', '.join(FAULT_TARGETS)}, not {target!r}")
 
 
 @dataclass
@@ -98,6 +120,23 @@ class FakeLookerConfig:
     #: reports a failed SQL statement: HTTP 200 and ``[{"looker_error": <this text>}]``.
     fail_queries_with: str | None = None
     latency: float = 0.0
+    #: The random faults and the quota below hit only these requests (`FaultTarget`).
+    fault_target: FaultTarget = "all"
+    #: Share of requests answered 503, dropped before Looker reads them (no effect), or dropped
+    #: after Looker has handled them (a code redeemed, a refresh token rotated, a logout done)
+    #: but before the answer is sent. The draws follow ``seed``.
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    drop_after_rate: float = 0.0
     seed: int | None = None
+    #: A quota: at most this many requests per ``rate_limit_window`` seconds (sliding, on the
+    #: stand-in's clock); the rest get 429 with ``Retry-After``, before any other fault is drawn.
+    #: Refused requests do not count. None: no quota.
+    rate_limit: int | None = None
+    rate_limit_window: float = 1.0
+    #: ``Retry-After`` seconds on a 429 from `FakeLooker.fail_next` (a quota 429 says when its
+    #: window frees instead).
+    retry_after: int = 1
+
+    def __post_init__(self) -> None:
+        checked_target(self.fault_target, "fault_target")

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from tornado.httpserver import HTTPServer
 from tornado.routing import AnyMatches, PathMatches, Rule, RuleRouter
 
-from ._config import FakeLookerConfig, OAuthApp
+from ._config import FakeLookerConfig, FaultTarget, OAuthApp, checked_target
 from ._routes import API_PATHS, api_application, ui_application
 from ._state import Store
-from ._traffic import DROP, Traffic
+from ._traffic import Drop, Fail, Traffic
 from ._web import Context
 
 __all__ = ["FakeLooker"]
@@ -221,15 +221,26 @@ class FakeLooker:
 
     # -- faults and revocation --------------------------------------------------------------
 
-    def fail_next(self, count: int = 1, status: int = 503) -> None:
-        """Answer the next ``count`` API requests (``/api/*``, ``/versions``) with ``status``."""
+    def fail_next(self, count: int = 1, status: int = 503, *, target: FaultTarget = "all") -> None:
+        """Answer the next ``count`` API-host requests (``/api/*``, ``/versions``) with ``status``.
+
+        ``target="token"``: only ``POST /api/token`` requests take these faults; ``"api"``: only
+        the others. A 429 carries ``Retry-After: config.retry_after``. Scheduled faults come in
+        the order they were scheduled, after the quota (``config.rate_limit``).
+        """
         if not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
-        self._traffic.schedule(status, count)
+        self._traffic.schedule(Fail(status), count, checked_target(target))
 
-    def drop_next(self, count: int = 1) -> None:
-        """Close the connection of the next ``count`` API requests without any response."""
-        self._traffic.schedule(DROP, count)
+    def drop_next(
+        self, count: int = 1, *, after: bool = False, target: FaultTarget = "all"
+    ) -> None:
+        """Close the connection of the next ``count`` API-host requests without any response.
+
+        With ``after``, Looker handles each request first (a code is redeemed, a refresh token
+        rotated, a logout done) and only the answer is lost. ``target`` as for `fail_next`.
+        """
+        self._traffic.schedule(Drop(after), count, checked_target(target))
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far stops working (401); refresh tokens stay valid."""
@@ -240,6 +251,11 @@ class FakeLooker:
         self._store.tokens.revoke_user(user_id)
 
     # -- what came in -----------------------------------------------------------------------
+
+    def secrets_seen(self) -> list[str]:
+        """Every authorization code and token this stand-in issued, and every code, verifier
+        and refresh token a client sent it: what tests search logs and tracebacks for."""
+        return self._store.tokens.seen()
 
     @property
     def token_requests(self) -> Counter[str]:

@@ -85,6 +85,16 @@ class TokenStore:
         self._refresh: dict[str, _Token] = {}
         self._invalid_before: dict[str, float] = {}
         self._sweep_at = SWEEP_AT
+        self._seen: list[str] = []  # every code, token and verifier issued or received
+
+    def remember(self, *values: object) -> None:
+        """Note secrets a client sent (verifiers, codes, refresh tokens) for ``seen()``."""
+        with self._lock:
+            self._seen.extend(v for v in values if isinstance(v, str) and v)
+
+    def seen(self) -> list[str]:
+        with self._lock:
+            return list(self._seen)
 
     # -- codes ------------------------------------------------------------------------------
 
@@ -101,6 +111,7 @@ class TokenStore:
             for key in forgotten:
                 del self._codes[key]
             expires_at = now + self._config.code_ttl
+            self._seen.append(code)
             self._codes[code] = IssuedCode(
                 client_guid, redirect_uri, user_id, code_challenge, expires_at, grant
             )
@@ -131,6 +142,7 @@ class TokenStore:
             now = self._clock()
             self._sweep(now)
             self._access[access] = _Token(grant, now + ttl)
+            self._seen.extend([access] if refresh is None else [access, refresh])
             if refresh is not None:
                 self._refresh[refresh] = _Token(grant, now + self._config.refresh_token_ttl)
         return Issued(access, ttl, refresh)

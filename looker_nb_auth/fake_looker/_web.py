@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from asyncio import Future
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
@@ -17,7 +18,7 @@ from ._config import FakeLookerConfig
 from ._pages import error_page
 from ._shapes import FieldsError, error_json, select_fields
 from ._state import Store
-from ._traffic import DROP, Traffic
+from ._traffic import Drop, Fail, RequestKind, Traffic
 
 __all__ = [
     "INVALID",
@@ -140,16 +141,45 @@ class PageHandler(BaseHandler):
 class ApiHandler(BaseHandler):
     """An API-host endpoint: JSON answers, Looker's error model, latency and injected faults."""
 
+    _drop_answer = False  # a `Drop` fault with ``after``: handle the request, lose the answer
+
+    @property
+    def kind(self) -> RequestKind:
+        """Which faults may hit this request: those for ``"token"`` or those for ``"api"``."""
+        request = self.request
+        return "token" if (request.method, request.path) == ("POST", "/api/token") else "api"
+
     async def prepare(self) -> None:
         config = self.ctx.config
         if config.latency > 0 and await self._stopped_during(config.latency):
             self._finished = True  # shutting down: the connection is gone, answer nothing
             return
-        fault = self.ctx.traffic.draw(config)
-        if fault == DROP:
+        fault = self.ctx.traffic.draw(config, self.kind, self.ctx.store.clock())
+        if isinstance(fault, Drop) and fault.after:
+            self._drop_answer = True
+        elif isinstance(fault, Drop):
+            logger.info("dropped %s %s (injected fault)", self.request.method, self.request.path)
             self._drop_connection()
-        elif isinstance(fault, int):
-            self.abort(fault, error_json(_reason(fault)))
+        elif isinstance(fault, Fail):
+            if fault.retry_after is not None:
+                self.set_header("Retry-After", str(fault.retry_after))
+            self.abort(fault.status, error_json(_reason(fault.status)))
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Future[None]:
+        """Send the answer, or (a `Drop` fault with ``after``) close the connection instead,
+        once the request has had its effects. Every answer, errors included, ends here."""
+        if not self._drop_answer or self._finished:
+            return super().finish(chunk)
+        logger.info(
+            "dropped the %d answer to %s %s (injected fault)",
+            self.get_status(),
+            self.request.method,
+            self.request.path,
+        )
+        self._drop_connection()
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
 
     async def _stopped_during(self, seconds: float) -> bool:
         """Sleep without blocking the loop; wake early (True) if the server stops meanwhile."""
@@ -168,7 +198,6 @@ class ApiHandler(BaseHandler):
         connection = cast(HTTP1Connection, self.request.connection)
         connection.detach().close()
         self._finished = True  # tornado must not try to answer on the closed stream
-        logger.info("dropped %s %s (injected fault)", self.request.method, self.request.path)
 
     def send_json(self, body: object, status: int = 200) -> None:
         self.set_status(status)

@@ -1,16 +1,29 @@
-"""Injected faults: scheduled errors and drops, random rates, latency. Only on the API host."""
+"""Injected faults: scheduled errors and drops, random rates, latency, targets, drops after
+Looker answered, the quota. Only on the API host."""
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig
+from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig, ManualClock
 
-from .helpers import HTTP, authorize_url, log_in, new_client, new_verifier, redeem, tokens_for
+from .helpers import (
+    HTTP,
+    authorize_url,
+    bearer,
+    get_user,
+    log_in,
+    new_client,
+    new_verifier,
+    redeem,
+    refresh,
+    tokens_for,
+)
 
 DOCS = "https://cloud.google.com/looker/docs/r/api/support"
 
@@ -141,3 +154,175 @@ def test_stopping_with_a_request_in_flight_is_clean(looker: FakeLooker) -> None:
     thread.join()
     assert time.perf_counter() - start < 5
     assert len(errors) == 1
+
+
+# -- targets: the token endpoint alone, the rest of the API alone --------------------------------
+
+
+def test_faults_for_the_token_target_leave_the_rest_of_the_api_alone(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.fail_next(2, target="token")
+    for _ in range(3):
+        assert get_user(looker, tokens["access_token"]).status_code == 200
+    assert HTTP.get(f"{looker.api_url}/versions").status_code == 200
+    for _ in range(2):  # the API requests did not use the token endpoint's faults up
+        assert refresh(looker, tokens["refresh_token"]).status_code == 503
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200
+
+
+def test_faults_for_the_api_target_leave_the_token_endpoint_alone(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.drop_next(target="api")
+    fresh = refresh(looker, tokens["refresh_token"])
+    assert fresh.status_code == 200
+    with pytest.raises(httpx.RemoteProtocolError):
+        get_user(looker, fresh.json()["access_token"])
+    assert get_user(looker, fresh.json()["access_token"]).status_code == 200
+
+
+def test_each_request_takes_the_oldest_scheduled_fault_of_its_target(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.fail_next(1, status=502, target="api")
+    looker.fail_next(1, status=500, target="token")
+    looker.fail_next(1, status=504)
+    assert refresh(looker, tokens["refresh_token"]).status_code == 500
+    assert get_user(looker, tokens["access_token"]).status_code == 502
+    assert get_user(looker, tokens["access_token"]).status_code == 504
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200
+
+
+def test_random_faults_hit_only_the_fault_target(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.config.error_rate = 1.0
+    looker.config.fault_target = "token"
+    assert get_user(looker, tokens["access_token"]).status_code == 200
+    assert refresh(looker, tokens["refresh_token"]).status_code == 503
+    looker.config.fault_target = "api"
+    assert get_user(looker, tokens["access_token"]).status_code == 503
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200
+
+
+def test_unknown_fault_target_is_refused(looker: FakeLooker) -> None:
+    bogus: Any = "tokens"
+    with pytest.raises(ValueError, match="all, token, api"):
+        looker.fail_next(target=bogus)
+    with pytest.raises(ValueError, match="all, token, api"):
+        looker.drop_next(target=bogus)
+    with pytest.raises(ValueError, match="fault_target"):
+        FakeLookerConfig(fault_target=bogus)
+
+
+# -- dropped after Looker answered ----------------------------------------------------------------
+
+
+def test_drop_after_a_refresh_loses_the_rotated_refresh_token(
+    looker: FakeLooker, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens = tokens_for(looker)
+    looker.drop_next(after=True, target="token")
+    with pytest.raises(httpx.RemoteProtocolError):
+        refresh(looker, tokens["refresh_token"])
+    assert looker.token_requests["refresh_token"] == 1
+    again = refresh(looker, tokens["refresh_token"])  # Looker rotated it: the client lost it
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert "dropped the 200 answer to POST /api/token (injected fault)" in caplog.messages
+
+
+def test_drop_before_a_refresh_leaves_the_refresh_token_usable(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.drop_next(target="token")
+    with pytest.raises(httpx.RemoteProtocolError):
+        refresh(looker, tokens["refresh_token"])
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200
+
+
+def test_drop_after_a_logout_still_revokes_the_token(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.drop_next(after=True)
+    with pytest.raises(httpx.RemoteProtocolError):
+        HTTP.delete(f"{looker.api_url}/api/logout", headers=bearer(tokens["access_token"]))
+    assert get_user(looker, tokens["access_token"]).status_code == 401
+    assert refresh(looker, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_drop_after_an_error_answer_loses_the_error(looker: FakeLooker) -> None:
+    looker.drop_next(after=True, target="api")
+    with pytest.raises(httpx.RemoteProtocolError):
+        get_user(looker, "not-a-token")
+    assert get_user(looker, "not-a-token").status_code == 401
+
+
+def test_drop_after_rate_redeems_the_code_and_drops_the_answer(looker: FakeLooker) -> None:
+    login = log_in(looker)
+    looker.config.fault_target = "token"
+    looker.config.drop_after_rate = 1.0
+    with pytest.raises(httpx.RemoteProtocolError):
+        redeem(looker, login)
+    assert HTTP.get(f"{looker.api_url}/versions").status_code == 200  # not the fault target
+    looker.config.drop_after_rate = 0.0
+    reused = redeem(looker, login)  # the dropped redemption used the code up
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+
+
+# -- the quota: 429 with Retry-After --------------------------------------------------------------
+
+
+def test_requests_over_the_rate_limit_get_lookers_429_with_retry_after(
+    api: httpx.Client, looker: FakeLooker
+) -> None:
+    looker.config.rate_limit = 2
+    looker.config.rate_limit_window = 10.0
+    assert [api.get("/versions").status_code for _ in range(2)] == [200, 200]
+    refused = api.get("/versions")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "10"
+    assert refused.headers["Content-Type"].startswith("application/json")
+    assert refused.json() == {"message": "Too Many Requests", "documentation_url": DOCS}
+
+
+def test_the_rate_limit_window_frees_on_the_stand_ins_clock(
+    api: httpx.Client, looker: FakeLooker, clock: ManualClock
+) -> None:
+    looker.config.rate_limit = 1
+    looker.config.rate_limit_window = 10.0
+    assert api.get("/versions").status_code == 200
+    clock.advance(4)
+    refused = api.get("/versions")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "6"
+    clock.advance(5.5)
+    assert api.get("/versions").headers["Retry-After"] == "1"  # rounded up, never 0
+    clock.advance(0.5)
+    assert api.get("/versions").status_code == 200  # refused requests did not count
+
+
+def test_rate_limit_counts_only_the_fault_target(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    looker.config.fault_target = "token"
+    looker.config.rate_limit = 1
+    for _ in range(3):
+        assert get_user(looker, tokens["access_token"]).status_code == 200
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200
+    refused = refresh(looker, tokens["refresh_token"])
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+
+
+def test_quota_comes_before_scheduled_faults(api: httpx.Client, looker: FakeLooker) -> None:
+    looker.config.rate_limit = 1
+    looker.config.rate_limit_window = 60.0
+    assert api.get("/versions").status_code == 200
+    looker.fail_next(1, status=500)
+    assert api.get("/versions").status_code == 429
+    looker.config.rate_limit = None
+    assert api.get("/versions").status_code == 500  # still scheduled
+
+
+def test_fail_next_429_sends_the_configured_retry_after(
+    api: httpx.Client, looker: FakeLooker
+) -> None:
+    looker.config.retry_after = 7
+    looker.fail_next(1, status=429)
+    looker.fail_next(1, status=503)
+    throttled = api.get("/versions")
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
+    assert throttled.json() == {"message": "Too Many Requests", "documentation_url": DOCS}
+    assert "Retry-After" not in api.get("/versions").headers
