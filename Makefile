@@ -35,7 +35,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --ignore=tests/e2e
 	# The admin tools, doctor and the session again, on the oldest looker-sdk we allow.
 	PYTHONPATH=$(OLDEST_SDK_DIR) $(BIN)/python -m pytest tests/test_looker_sdk_version.py \
-	  tests/test_register.py tests/test_doctor.py tests/test_session.py tests/test_login.py
+	  tests/test_register.py tests/test_doctor.py tests/test_session.py tests/test_login.py \
+	  tests/test_sdk_transport.py
 	# The browser tests (JupyterLab, Notebook 7, JupyterHub) in their own process: Playwright's
 	# sync API leaves an event loop marked running, which asyncio.run() in other tests refuses.
 	$(BIN)/python -m pytest tests/e2e
@@ -43,6 +44,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_login.py
+	$(BIN)/python benchmarks/bench_sdk.py
+	$(BIN)/python benchmarks/bench_faults.py
 
 clean:
 	rm -rf $(VENV)

@@ -27,7 +27,7 @@ import time
 import httpx
 from jupyter_server.serverapp import ServerApp
 
-from looker_nb_auth import LookerSession
+from looker_nb_auth import LookerSession, Secret
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.kernel.pickup import ExtensionClient
 from looker_nb_auth.oauth.token import parse_token_response, redeem_request
@@ -77,7 +77,7 @@ def measure(logins: int, looker: FakeLooker, token: str, redirect: str) -> list[
 
         def kernel(
             state: str = request.state,
-            verifier: str = request.code_verifier,
+            verifier: Secret = request.code_verifier,
             marks: dict[str, float] = marks,
         ) -> None:
             result = extension.wait(state, timeout=30)

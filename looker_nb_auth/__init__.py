@@ -22,7 +22,10 @@ from ._errors import *  # noqa: F403  # the whole tree is public
 from ._version import __version__ as __version__
 
 if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports them
+    from ._secret import Secret as Secret
     from ._settings import Settings as Settings
+    from .kernel.cache import CachedLogin as CachedLogin
+    from .kernel.cache import CacheKey as CacheKey
     from .kernel.cache import FileCache as FileCache
     from .kernel.cache import KeyringCache as KeyringCache
     from .kernel.cache import TokenCache as TokenCache
@@ -34,10 +37,13 @@ if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports
 #: Public name -> the module that defines it, imported when the name is first used.
 _LAZY = {
     "AuthorizationRequest": ".oauth.authorize",
+    "CachedLogin": ".kernel.cache",
+    "CacheKey": ".kernel.cache",
     "FileCache": ".kernel.cache",
     "KeyringCache": ".kernel.cache",
     "LookerSession": ".kernel.session",
     "LookerUser": ".kernel.session",
+    "Secret": "._secret",
     "Settings": "._settings",
     "TokenCache": ".kernel.cache",
     "login": ".kernel.login",

@@ -21,6 +21,7 @@
     ├── LoginTimeout                ``login(wait=True)`` waited ``timeout`` seconds
     ├── LookerUnreachable           no connection to Looker (refused, dropped, DNS, timeout)
     ├── LookerServerError           Looker answered 5xx
+    │   └── RateLimited             Looker answered 429: its rate limit or API quota is used up
     ├── UnexpectedResponse          Looker answered something no Looker API sends
     ├── ReceiverUnavailable         the Jupyter server or loopback port cannot take this login
     │   └── JupyterServerUnreachable  this kernel cannot reach its Jupyter server
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "AccessDenied",
@@ -64,6 +66,7 @@ __all__ = [
     "LookerUnreachable",
     "MalformedCallback",
     "MissingCredentials",
+    "RateLimited",
     "ReceiverUnavailable",
     "RedirectUriMismatch",
     "RevokeFailed",
@@ -200,6 +203,15 @@ class LookerUnreachable(LookerAuthError):
 
 class LookerServerError(LookerAuthError):
     """Looker answered with a 5xx error; retrying later usually helps."""
+
+
+class RateLimited(LookerServerError):
+    """Looker answered 429 (too many requests, or the instance's API quota is used up);
+    ``retry_after`` is how many seconds Looker asked to wait (None when it did not say)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class UnexpectedResponse(LookerAuthError):

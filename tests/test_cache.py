@@ -19,7 +19,7 @@ from keyring.backends import fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
 from support import lock_held_elsewhere
 
-from looker_nb_auth import CacheError, CacheWarning, ConfigurationError
+from looker_nb_auth import CacheError, CacheWarning, ConfigurationError, Secret
 from looker_nb_auth.kernel.cache import (
     CachedLogin,
     CacheKey,
@@ -184,7 +184,7 @@ def test_a_newer_save_of_the_same_user_replaces_the_token(cache: TokenCache) -> 
     save(cache, CachedLogin("rotated", "7"))
     loaded = cache.load(key("7"))
     assert loaded is not None
-    assert loaded.refresh_token == "rotated"
+    assert loaded.refresh_token == Secret("rotated")
 
 
 def test_logins_are_kept_apart_per_looker_and_per_app(cache: TokenCache) -> None:

@@ -1,6 +1,7 @@
 import pytest
 
 from looker_nb_auth import MalformedCallback, ServerRestarted, StateMismatch
+from looker_nb_auth._secret import Secret
 from looker_nb_auth.oauth.callback import MAX_QUERY_CHARS, parse_callback
 from looker_nb_auth.oauth.pkce import new_state
 
@@ -9,11 +10,12 @@ STATE = new_state()
 
 def test_pasted_redirect_url_is_read() -> None:
     result = parse_callback(f"http://localhost:8888/looker-nb-auth/callback?code=abc&state={STATE}")
-    assert (result.code, result.state, result.error) == ("abc", STATE, None)
+    assert result.code is not None and result.code.reveal() == "abc"
+    assert (result.state, result.error) == (STATE, None)
 
 
 def test_bare_query_and_mapping_are_read() -> None:
-    assert parse_callback(f"?code=abc&state={STATE}").code == "abc"
+    assert parse_callback(f"?code=abc&state={STATE}").code == Secret("abc")
     assert parse_callback({"code": "abc", "state": STATE}).state == STATE
 
 

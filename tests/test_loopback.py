@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from looker_nb_auth import LookerSession, login
+from looker_nb_auth import LookerSession, Secret, login
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.kernel.loopback import LoopbackReceiver, loopback_address
 from looker_nb_auth.oauth.pkce import new_state
@@ -127,7 +127,7 @@ def test_a_blocking_wait_returns_when_the_browser_arrives(
     browser.start()
     result = receiver.wait(state, timeout=TIMEOUT)
     browser.join(TIMEOUT)
-    assert result is not None and result.code == "the-code" and result.state == state
+    assert result is not None and result.code == Secret("the-code") and result.state == state
     assert arrived[0].status_code == 200
     assert port_is_free(urlsplit(redirect_uri).port or 80)
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from looker_nb_auth import LookerSession
+from looker_nb_auth._secret import Secret
 from looker_nb_auth.jupyterhub import is_valid_state, state_server_name, with_server_name
 from looker_nb_auth.oauth.pkce import code_challenge, new_code_verifier, new_state
 
@@ -13,13 +14,13 @@ UNRESERVED = re.compile(r"^[A-Za-z0-9\-._~]+$")
 
 def test_rfc7636_appendix_b_vector() -> None:
     assert (
-        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        code_challenge(Secret("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
         == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     )
 
 
 def test_verifier_is_within_rfc_length_and_alphabet_and_not_hex() -> None:
-    verifier = new_code_verifier()
+    verifier = new_code_verifier().reveal()
     assert 43 <= len(verifier) <= 128
     assert len(verifier) != 64  # Looker's legacy hex heuristic keys on 2^n lengths
     assert UNRESERVED.match(verifier)
@@ -31,7 +32,7 @@ def test_challenge_is_unpadded_base64url_sha256() -> None:
     challenge = code_challenge(verifier)
     assert "=" not in challenge and "+" not in challenge and "/" not in challenge
     padded = challenge + "=" * (-len(challenge) % 4)
-    assert base64.urlsafe_b64decode(padded) == hashlib.sha256(verifier.encode()).digest()
+    assert base64.urlsafe_b64decode(padded) == hashlib.sha256(verifier.reveal().encode()).digest()
 
 
 def test_verifiers_and_states_are_unique_and_carry_at_least_128_bits() -> None:

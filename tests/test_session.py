@@ -20,6 +20,7 @@ from looker_nb_auth import (
     LookerSession,
     LookerUnreachable,
     RevokeFailed,
+    Secret,
     StateMismatch,
 )
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock, authorize_in_browser
@@ -231,6 +232,24 @@ def test_a_failed_proactive_refresh_keeps_the_still_valid_token_and_retries_late
     assert after is not None and after.access_token != before.access_token  # renewed now
 
 
+def test_backing_off_never_waits_past_half_the_tokens_remaining_life(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    """A 5 s token (refreshed 2.5 s in): a failed renewal is retried within its life, not
+    after the 5 s first backoff, when it would have expired."""
+    clock.advance(3600 - 4)  # 4 s of life left
+    looker.fail_next(1, status=503, target="token")
+    assert logged_in.client.get("user").status_code == 200
+    clock.advance(1.5)  # under half the 4 s left, and no retry yet
+    assert logged_in.client.get("user").status_code == 200
+    assert looker.token_requests["refresh_token"] == 1
+    clock.advance(1)  # 2.5 s after the failure, 1.5 s of life left: tried again, renewed
+    assert logged_in.client.get("user").status_code == 200
+    assert looker.token_requests["refresh_token"] == 2
+    clock.advance(3)  # past the old expiry: the new token serves
+    assert logged_in.client.get("user").status_code == 200
+
+
 def test_an_expired_token_is_not_kept_when_the_refresh_fails(
     logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
 ) -> None:
@@ -301,13 +320,13 @@ def test_logout_revokes_the_tokens_at_looker(logged_in: LookerSession, looker: F
         logged_in.client.get("user")
 
 
-def _refresh_status(looker: FakeLooker, refresh_token: str) -> int:
+def _refresh_status(looker: FakeLooker, refresh_token: Secret) -> int:
     """What Looker answers a refresh with ``refresh_token`` (400 once it is revoked)."""
     body = {
         "grant_type": "refresh_token",
         "client_id": CLIENT_GUID,
         "redirect_uri": REDIRECT_URI,
-        "refresh_token": refresh_token,
+        "refresh_token": refresh_token.reveal(),
     }
     with httpx.Client(trust_env=False) as client:
         return client.post(f"{looker.api_url}/api/token", json=body).status_code
@@ -460,7 +479,7 @@ def test_no_secret_in_repr_logs_or_errors(
     session.complete_login(redirected)
     token = session._tokens.token
     assert token is not None and token.refresh_token is not None
-    secrets = [token.access_token, token.refresh_token, request.code_verifier]
+    secrets = [s.reveal() for s in (token.access_token, token.refresh_token, request.code_verifier)]
     secrets.append(redirected.split("code=")[1].split("&")[0])
     user = str(session.user)
     looker.revoke_user_tokens(session.user.id)

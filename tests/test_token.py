@@ -14,6 +14,7 @@ from looker_nb_auth import (
     Settings,
     UnexpectedResponse,
 )
+from looker_nb_auth._secret import Secret
 from looker_nb_auth.oauth.token import (
     Token,
     parse_token_response,
@@ -35,7 +36,7 @@ def _body(request: httpx.Request) -> dict[str, str]:
 
 
 def test_redeem_sends_the_exact_json_body_looker_documents() -> None:
-    request = redeem_request(SETTINGS, "the-code", "the-verifier")
+    request = redeem_request(SETTINGS, Secret("the-code"), Secret("the-verifier"))
     assert request.method == "POST"
     assert str(request.url) == "https://api.looker.example:19999/api/token"
     assert request.headers["Content-Type"] == "application/json;charset=UTF-8"
@@ -51,7 +52,7 @@ def test_redeem_sends_the_exact_json_body_looker_documents() -> None:
 
 
 def test_refresh_sends_the_sdk_json_body() -> None:
-    request = refresh_request(SETTINGS, "rt-1")
+    request = refresh_request(SETTINGS, Secret("rt-1"))
     assert str(request.url) == "https://api.looker.example:19999/api/token"
     assert _body(request) == {
         "grant_type": "refresh_token",
@@ -62,7 +63,7 @@ def test_refresh_sends_the_sdk_json_body() -> None:
 
 
 def test_revoke_is_delete_api_logout_with_the_bearer() -> None:
-    request = revoke_request(SETTINGS, "at-1")
+    request = revoke_request(SETTINGS, Secret("at-1"))
     assert (request.method, str(request.url)) == (
         "DELETE",
         "https://api.looker.example:19999/api/logout",
@@ -74,7 +75,10 @@ def _response(status: int, body: object) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
-def _parse(response: httpx.Response, previous: str | None = "rt-old") -> Token:
+OLD = Secret("rt-old")
+
+
+def _parse(response: httpx.Response, previous: Secret | None = OLD) -> Token:
     return parse_token_response(
         response, grant="refresh_token", settings=SETTINGS, previous_refresh_token=previous, now=0
     )
@@ -82,21 +86,21 @@ def _parse(response: httpx.Response, previous: str | None = "rt-old") -> Token:
 
 def test_refresh_response_without_refresh_token_keeps_the_old_one() -> None:
     token = _parse(_response(200, {"access_token": "at", "token_type": "Bearer", "expires_in": 60}))
-    assert token.refresh_token == "rt-old"
+    assert token.refresh_token == Secret("rt-old")
 
 
 def test_rotated_refresh_token_replaces_the_old_one() -> None:
     body = {"access_token": "at", "expires_in": 3600, "refresh_token": "rt-new"}
-    assert _parse(_response(200, body)).refresh_token == "rt-new"
+    assert _parse(_response(200, body)).refresh_token == Secret("rt-new")
 
 
 def test_refresh_is_due_a_leeway_before_expiry_or_halfway_for_short_tokens() -> None:
-    assert Token("a", "r", 3600, 100).refresh_at == 100 + 3600 - 60
-    assert Token("a", "r", 20, 100).refresh_at == 110
+    assert Token(Secret("a"), Secret("r"), 3600, 100).refresh_at == 100 + 3600 - 60
+    assert Token(Secret("a"), Secret("r"), 20, 100).refresh_at == 110
 
 
 def test_token_repr_shows_no_secret() -> None:
-    text = repr(Token("access-secret", "refresh-secret", 3600, 0))
+    text = repr(Token(Secret("access-secret"), Secret("refresh-secret"), 3600, 0))
     assert "access-secret" not in text and "refresh-secret" not in text
 
 
@@ -136,6 +140,6 @@ def test_error_text_never_contains_the_code_or_verifier() -> None:
         grant="authorization_code",
         settings=SETTINGS,
     )
-    request = redeem_request(SETTINGS, "code-123", "verifier-456")
+    request = redeem_request(SETTINGS, Secret("code-123"), Secret("verifier-456"))
     assert "code-123" not in str(error) and "verifier-456" not in str(error)
     assert "code-123" not in repr(request)

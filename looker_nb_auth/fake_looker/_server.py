@@ -252,6 +252,11 @@ class FakeLooker:
 
     # -- what came in -----------------------------------------------------------------------
 
+    def live_refresh_tokens(self, user_id: str) -> int:
+        """How many refresh tokens of the user Looker would honour now (a login that a client
+        lost while this is above 0 was lost on the client's side)."""
+        return self._store.tokens.live_refresh_tokens(user_id)
+
     def secrets_seen(self) -> list[str]:
         """Every authorization code and token this stand-in issued, and every code, verifier
         and refresh token a client sent it: what tests search logs and tracebacks for."""

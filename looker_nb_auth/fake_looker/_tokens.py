@@ -158,6 +158,16 @@ class TokenStore:
                 return None
             return token.grant
 
+    def live_refresh_tokens(self, user_id: str) -> int:
+        """How many refresh tokens of the user would be honoured now."""
+        with self._lock:
+            now = self._clock()
+            return sum(
+                1
+                for t in self._refresh.values()
+                if t.grant.user_id == user_id and not t.grant.revoked and now < t.expires_at
+            )
+
     def refresh(self, refresh_token: str, client_guid: str) -> Issued | RefreshRefusal:
         """A new access token, and a new refresh token or none, as the knobs say."""
         with self._lock:

@@ -1,18 +1,44 @@
 """Step 5: the ``httpx.Auth`` that puts the bearer token on every request.
 
 It refreshes before expiry through the shared ``TokenState`` (single flight across threads and
-tasks), and on a 401 refreshes once and retries once.
+tasks), and on a 401 refreshes once and retries once. A 429 (Looker's rate limit or API quota) is
+retried a bounded number of times for idempotent methods, waiting what ``Retry-After`` asks (up
+to ``MAX_RETRY_WAIT``), then raises ``RateLimited`` saying how long to wait.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
+from .._errors import RateLimited
+from ..oauth.token import rate_limited, retry_after
 from .refresh import TokenState
 
-__all__ = ["LookerAuth"]
+__all__ = ["IDEMPOTENT", "MAX_RATE_LIMIT_RETRIES", "MAX_RETRY_WAIT", "LookerAuth"]
+
+#: Methods a 429 may be retried for: sending them twice does what sending them once does.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_RATE_LIMIT_RETRIES = 2
+#: A longer ``Retry-After`` (an exhausted monthly quota says hours) is raised at once.
+MAX_RETRY_WAIT = 10.0
+
+
+def _retry_wait(request: httpx.Request, response: httpx.Response, retries: int) -> float | None:
+    """Seconds to wait before sending ``request`` again after a 429, or None to give up."""
+    if request.method not in IDEMPOTENT or retries >= MAX_RATE_LIMIT_RETRIES:
+        return None
+    wait = retry_after(response)
+    if wait is None:
+        wait = float(2**retries)  # 1 s, then 2 s
+    return wait if wait <= MAX_RETRY_WAIT else None
+
+
+def _gave_up(request: httpx.Request, response: httpx.Response) -> RateLimited:
+    return rate_limited(response, f"{request.method} {request.url.path}")
 
 
 class LookerAuth(httpx.Auth):
@@ -22,23 +48,41 @@ class LookerAuth(httpx.Auth):
         self._tokens = tokens
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        request.read()  # so the request can be replayed after a 401
+        request.read()  # so the request can be replayed after a 401 or a 429
         token = self._tokens.access_token()
-        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
         if response.status_code == 401:
             token = self._tokens.access_token(stale=token)
-            request.headers["Authorization"] = f"Bearer {token}"
-            yield request
+            request.headers["Authorization"] = f"Bearer {token.reveal()}"
+            response = yield request
+        retries = 0
+        while response.status_code == 429:
+            wait = _retry_wait(request, response, retries)
+            if wait is None:
+                response.read()
+                raise _gave_up(request, response)
+            time.sleep(wait)  # what Looker asked for
+            retries += 1
+            response = yield request
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
         token = await self._tokens.aaccess_token()
-        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
         if response.status_code == 401:
             token = await self._tokens.aaccess_token(stale=token)
-            request.headers["Authorization"] = f"Bearer {token}"
-            yield request
+            request.headers["Authorization"] = f"Bearer {token.reveal()}"
+            response = yield request
+        retries = 0
+        while response.status_code == 429:
+            wait = _retry_wait(request, response, retries)
+            if wait is None:
+                await response.aread()
+                raise _gave_up(request, response)
+            await asyncio.sleep(wait)
+            retries += 1
+            response = yield request

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .._errors import CacheError, CacheWarning, ConfigurationError
+from .._secret import Secret
 
 if sys.platform != "win32":
     import fcntl
@@ -52,13 +53,22 @@ class CacheKey:
 
 @dataclass(frozen=True)
 class CachedLogin:
-    """What a cache keeps of a login: the refresh token (never in the repr) and who it is for."""
+    """What a cache keeps of a login: the refresh token (a ``Secret``; a plain str given is
+    wrapped) and who it is for."""
 
-    refresh_token: str = field(repr=False)
+    refresh_token: Secret = field(repr=False)
     user_id: str
     display_name: str = ""
     email: str = ""
     saved_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.refresh_token, str):  # a cache of your own may read a plain str
+            object.__setattr__(self, "refresh_token", Secret(self.refresh_token))
+
+    def to_json(self) -> dict[str, object]:
+        """The stored form: the one place the refresh token is revealed for storage."""
+        return {**asdict(self), "refresh_token": self.refresh_token.reveal()}
 
 
 @runtime_checkable
@@ -90,10 +100,9 @@ def _stamped(key: CacheKey, login: CachedLogin) -> CachedLogin:
 def _login_from(data: object) -> CachedLogin:
     """Rebuild a login from its JSON object; ValueError if it has the wrong shape."""
     if isinstance(data, dict) and data.keys() == CachedLogin.__dataclass_fields__.keys():
-        login = CachedLogin(**data)
-        texts = (login.refresh_token, login.user_id, login.display_name, login.email)
-        if all(isinstance(t, str) for t in texts) and isinstance(login.saved_at, (int, float)):
-            return login
+        texts = [data[name] for name in ("refresh_token", "user_id", "display_name", "email")]
+        if all(isinstance(t, str) for t in texts) and isinstance(data["saved_at"], (int, float)):
+            return CachedLogin(**data)
     raise ValueError(_BAD_LAYOUT)
 
 
@@ -120,7 +129,7 @@ class _Logins:
             del self.latest[_app_id(key)]
 
     def to_json(self) -> str:
-        entries = {i: asdict(e) for i, e in self.entries.items()}
+        entries = {i: e.to_json() for i, e in self.entries.items()}
         return json.dumps({"version": _VERSION, "entries": entries, "latest": self.latest})
 
     @classmethod
@@ -363,7 +372,7 @@ class KeyringCache:
         login = _stamped(key, login)
         with self._problems("Saving to"):
             users = [u for u in self._index(key)[1] if u != login.user_id] + [login.user_id]
-            entry = json.dumps(asdict(login))
+            entry = json.dumps(login.to_json())
             keyring.set_password(self.service, _entry_id(key, login.user_id), entry)
             index = json.dumps({"latest": login.user_id, "users": users})
             keyring.set_password(self.service, _app_id(key), index)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 from .._errors import LoginRequired, LookerAuthError, LookerServerError, LookerUnreachable
+from .._secret import Secret
 from .._settings import Settings
 from ..oauth.token import (
     Token,
@@ -45,11 +46,11 @@ _MAX_BACKOFF = 60.0
 
 #: What a refresh leader holds while it refreshes: a context (the shared cache's lock) giving a
 #: reader of the refresh token the cache holds now (None when it holds none).
-Coordinate = Callable[[], AbstractContextManager[Callable[[], str | None]]]
+Coordinate = Callable[[], AbstractContextManager[Callable[[], Secret | None]]]
 
 
 @contextlib.contextmanager
-def _alone() -> Iterator[Callable[[], str | None]]:
+def _alone() -> Iterator[Callable[[], Secret | None]]:
     yield lambda: None
 
 
@@ -62,12 +63,12 @@ class _Claim:
     """What a caller must do: use ``access_token``, wait on ``future``, lead the refresh of
     ``refresh_token``, or raise ``lost``."""
 
-    access_token: str | None = None
-    future: Future[str] | None = None
-    refresh_token: str | None = None  # set for the leader only
+    access_token: Secret | None = None
+    future: Future[Secret] | None = None
+    refresh_token: Secret | None = None  # set for the leader only
     lost: LoginRequired | None = None  # the login just ended: raise this
     #: A proactive refresh (the token still works): if Looker cannot renew it now, use this.
-    fallback: str | None = None
+    fallback: Secret | None = None
 
 
 class TokenState:
@@ -91,7 +92,7 @@ class TokenState:
         self._on_refresh = on_refresh
         self._lock = threading.Lock()
         self._token: Token | None = None
-        self._inflight: Future[str] | None = None
+        self._inflight: Future[Secret] | None = None
         self._http: httpx.Client | None = None
         #: After a failed proactive refresh, the still-valid token is used until then.
         self._retry_at = 0.0
@@ -117,7 +118,7 @@ class TokenState:
 
     # -- single flight -----------------------------------------------------------------------
 
-    def _claim(self, stale: str | None) -> _Claim:
+    def _claim(self, stale: Secret | None) -> _Claim:
         with self._lock:
             token = self._token
             if token is None:
@@ -153,7 +154,7 @@ class TokenState:
         error = token_error(response, grant="refresh_token", settings=self.settings)
         return isinstance(error, LoginRequired)
 
-    def _renew(self, claim: _Claim, cached: Callable[[], str | None]) -> str:
+    def _renew(self, claim: _Claim, cached: Callable[[], Secret | None]) -> Secret:
         """Refresh with the newest refresh token known here or in the shared cache."""
         ours = claim.refresh_token
         assert ours is not None
@@ -168,7 +169,7 @@ class TokenState:
                 response = self.http.send(refresh_request(self.settings, sent))
         return self._finish(claim, response, sent)
 
-    def _finish(self, claim: _Claim, response: httpx.Response, sent: str) -> str:
+    def _finish(self, claim: _Claim, response: httpx.Response, sent: Secret) -> Secret:
         assert claim.future is not None
         try:
             token = parse_token_response(
@@ -189,7 +190,7 @@ class TokenState:
             raise
         except LookerAuthError as exc:
             if claim.fallback is not None and isinstance(exc, LookerServerError):
-                return self._keep(claim)
+                return self._keep(claim, getattr(exc, "retry_after", None))
             self._fail(claim, exc)
             raise
         with self._lock:
@@ -209,14 +210,19 @@ class TokenState:
             self.on_lost(exc)
         return exc
 
-    def _keep(self, claim: _Claim) -> str:
-        """A proactive refresh Looker could not answer (5xx, no connection): the current token
-        still works, so every caller keeps using it; retry later, backing off."""
+    def _keep(self, claim: _Claim, wait: float | None = None) -> Secret:
+        """A proactive refresh Looker could not answer (5xx, 429, no connection): the current
+        token still works, so every caller keeps using it; retry later, backing off (or after
+        the ``wait`` a 429 asked for, if longer)."""
         assert claim.future is not None and claim.fallback is not None
         with self._lock:
             if self._inflight is claim.future:
                 self._inflight = None
-            self._retry_at = self.clock() + self._backoff
+            now, token = self.clock(), self._token
+            # Never back off past half the token's remaining life, so a short-lived token gets
+            # more tries before it expires; a 429's Retry-After is waited for all the same.
+            left = (token.expires_at - now) / 2 if token is not None else self._backoff
+            self._retry_at = now + max(min(self._backoff, left), wait or 0.0)
             self._backoff = min(self._backoff * 2, _MAX_BACKOFF)
         if not claim.future.done():
             claim.future.set_result(claim.fallback)
@@ -232,7 +238,7 @@ class TokenState:
 
     # -- sync and async twins ----------------------------------------------------------------
 
-    def _lead(self, claim: _Claim) -> str:
+    def _lead(self, claim: _Claim) -> Secret:
         """Send the refresh and settle ``claim.future`` whatever happens."""
         try:
             with self.coordinate() as cached:
@@ -251,13 +257,13 @@ class TokenState:
         with contextlib.suppress(BaseException):  # the outcome is in claim.future
             self._lead(claim)
 
-    def _next_claim(self, stale: str | None) -> _Claim:
+    def _next_claim(self, stale: Secret | None) -> _Claim:
         claim = self._claim(stale)
         if claim.lost is not None:
             raise self._lose(claim.lost)
         return claim
 
-    def access_token(self, stale: str | None = None) -> str:
+    def access_token(self, stale: Secret | None = None) -> Secret:
         """A usable access token, refreshing first when needed (or when ``stale`` was refused)."""
         while True:
             claim = self._next_claim(stale)
@@ -276,7 +282,7 @@ class TokenState:
                     "your network, then try again."
                 ) from None
 
-    async def aaccess_token(self, stale: str | None = None) -> str:
+    async def aaccess_token(self, stale: Secret | None = None) -> Secret:
         """The async twin of ``access_token``: waits without blocking the event loop.
 
         An async leader refreshes on the pooled sync client in a worker thread: the refresh

@@ -32,6 +32,7 @@ from .._errors import (
     StateMismatch,
     UnexpectedResponse,
 )
+from .._secret import Secret
 from .._settings import SETTING_NAMES, Settings, resolve_settings
 from .._version import __version__
 from ..jupyterhub import with_server_name
@@ -45,7 +46,7 @@ from .cache import CachedLogin, CacheKey, TokenCache, exclusive, open_cache
 from .refresh import TokenState
 
 if TYPE_CHECKING:
-    from looker_sdk.sdk.api40.methods import Looker40SDK
+    from .sdk import SessionSdk
 
 __all__ = ["LookerSession", "LookerUser"]
 
@@ -53,6 +54,7 @@ _MAX_PENDING = 8
 _PENDING_TTL = 15 * 60.0
 _USER_AGENT = f"looker-nb-auth/{__version__}"
 LOGGED_OUT = "Logged out of Looker; log in again to use this session."
+_NONE = Secret("")  # the access token of a login resumed from the cache: none yet
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class LookerSession:
         self._user: LookerUser | None = None
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
-        self._sdk: Looker40SDK | None = None
+        self._sdk: SessionSdk | None = None
         self._ui: object | None = None  # the login widget's controller, kept alive with us
         self.on_login: list[Callable[[], None]] = []  # e.g. the widget shows "Logged in as"
         #: The login ended: ``None`` for a clean ``logout()``; else why (Looker refused to renew
@@ -172,7 +174,10 @@ class LookerSession:
         a mapping with ``code``/``state`` or ``error``/``error_description``. Redeems the code,
         fetches the user and returns it.
         """
-        result = parse_callback(callback)
+        try:
+            result = parse_callback(callback)
+        finally:
+            del callback  # a pasted address holds the code: no frame of ours keeps it
         pending = self._take_pending(result.state)
         try:
             user = self._redeem(result, pending)
@@ -226,9 +231,9 @@ class LookerSession:
         if cached is None:
             return False
         self._user = LookerUser(cached.user_id, cached.display_name, cached.email)
-        self._tokens.set(Token("", cached.refresh_token, 0.0, self._tokens.clock()))
+        self._tokens.set(Token(_NONE, cached.refresh_token, 0.0, self._tokens.clock()))
         try:
-            self._tokens.access_token(stale="")  # refreshes, and persists a rotated token
+            self._tokens.access_token(stale=_NONE)  # refreshes, and persists a rotated token
         except LoginRequired:
             self._user = None
             self.cache.delete(self._cache_key(cached.user_id))
@@ -293,8 +298,10 @@ class LookerSession:
         return self._async_client
 
     @property
-    def sdk(self) -> Looker40SDK:
-        """The official ``looker_sdk`` ``Looker40SDK`` on this session's token (needs [sdk])."""
+    def sdk(self) -> SessionSdk:
+        """The official ``looker_sdk`` ``Looker40SDK`` on this session's client and token (needs
+        [sdk]): sdk calls share ``session.client``'s pool, refresh and 401 retry, and leaving a
+        ``with session.sdk as sdk:`` block does not log out (``sdk.auth.logout()`` does)."""
         if self._sdk is None:
             try:
                 from .sdk import make_sdk
@@ -314,7 +321,7 @@ class LookerSession:
         return CacheKey(self.settings.base_url, self.settings.client_guid, user_id)
 
     @contextmanager
-    def _coordinate(self) -> Iterator[Callable[[], str | None]]:
+    def _coordinate(self) -> Iterator[Callable[[], Secret | None]]:
         """Around each refresh: hold the cache's lock and read the refresh token it holds for
         this user, so kernels sharing the cache take turns and adopt each other's rotations."""
         user = self._user
@@ -323,7 +330,7 @@ class LookerSession:
             return
         key = self._cache_key(user.id)
 
-        def cached() -> str | None:
+        def cached() -> Secret | None:
             login = self.cache.load(key)
             return login.refresh_token if login is not None else None
 

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from .._secret import Secret
 from .pkce import code_challenge, new_code_verifier, new_state
 
 __all__ = ["AuthorizationRequest", "authorize_url"]
@@ -38,7 +39,7 @@ class AuthorizationRequest:
 
     url: str = field(repr=False)
     state: str = field(repr=False)
-    code_verifier: str = field(repr=False)
+    code_verifier: Secret = field(repr=False)
     created_at: float = field(default_factory=time.monotonic)
 
     @classmethod

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .._errors import MalformedCallback, ServerRestarted, StateMismatch
 from .._protocol import STOPPED_PARAM
+from .._secret import Secret
 from ..jupyterhub import is_valid_state
 
 __all__ = [
@@ -44,7 +45,7 @@ class CallbackResult:
     """The callback's parameters; ``repr`` hides the code."""
 
     state: str = field(repr=False)
-    code: str | None = field(default=None, repr=False)
+    code: Secret | None = field(default=None, repr=False)
     error: str | None = None
     error_description: str | None = None
 
@@ -54,14 +55,15 @@ class CallbackResult:
         if self.error:
             return {"error": self.error, "error_description": self.error_description or ""}
         assert self.code is not None
-        return {"code": self.code}
+        return {"code": self.code.reveal()}
 
     @classmethod
     def from_answer(cls, state: str, answer: Mapping[str, str]) -> CallbackResult:
         """The inverse of ``answer``, for the kernel that picked it up."""
+        code = answer.get("code")
         return cls(
             state=state,
-            code=answer.get("code") or None,
+            code=Secret(code) if isinstance(code, str) and code else None,
             error=answer.get("error") or None,
             error_description=answer.get("error_description") or None,
         )
@@ -97,21 +99,18 @@ def parse_callback(callback: str | Mapping[str, str] | CallbackResult) -> Callba
     """
     if isinstance(callback, CallbackResult):
         return callback
-    if isinstance(callback, str):
-        text = callback.strip()
-        query = urlsplit(text).query if "://" in text else text.lstrip("?")
-        if len(query) > MAX_QUERY_CHARS:
-            raise _malformed("is oversized", "This login link is too long")
-        try:
-            params = parse_qs(query, keep_blank_values=True, errors="strict")
-        except UnicodeDecodeError:
-            raise _malformed("is not valid UTF-8", "This login link is not valid UTF-8") from None
-    else:
-        params = {name: [value] for name, value in callback.items()}
-    args = _single_values(params)
+    try:
+        args = _arguments(callback)
+    except MalformedCallback as exc:  # its frame holds the pasted URL, with the code in it
+        raise exc.with_traceback(None) from None
+    finally:
+        del callback
+    raw_code = args.pop("code", None)
+    code = Secret(raw_code) if raw_code else None
+    del raw_code  # from here on no local holds the plain code (verbose tracebacks show locals)
     if args.get(STOPPED_PARAM) == "1":
         raise ServerRestarted(_STOPPED)
-    error, code, state = args.get("error"), args.get("code"), args.get("state")
+    error, state = args.get("error"), args.get("state")
     if not error and not code:
         raise _malformed(
             "has neither a code nor an error", "Looker sent neither a login code nor an error"
@@ -137,3 +136,19 @@ def parse_callback(callback: str | Mapping[str, str] | CallbackResult) -> Callba
         error=error,
         error_description=args.get("error_description") if error else None,
     )
+
+
+def _arguments(callback: str | Mapping[str, str]) -> dict[str, str]:
+    """The callback's parameters, each given once; ``MalformedCallback`` otherwise."""
+    if isinstance(callback, str):
+        text = callback.strip()
+        query = urlsplit(text).query if "://" in text else text.lstrip("?")
+        if len(query) > MAX_QUERY_CHARS:
+            raise _malformed("is oversized", "This login link is too long")
+        try:
+            params = parse_qs(query, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise _malformed("is not valid UTF-8", "This login link is not valid UTF-8") from None
+    else:
+        params = {name: [value] for name, value in callback.items()}
+    return _single_values(params)

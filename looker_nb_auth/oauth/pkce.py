@@ -10,20 +10,22 @@ import base64
 import hashlib
 import secrets
 
+from .._secret import Secret
+
 __all__ = ["code_challenge", "new_code_verifier", "new_state"]
 
 
-def new_code_verifier() -> str:
-    """A fresh verifier: 64 random bytes as base64url, 86 characters.
+def new_code_verifier() -> Secret:
+    """A fresh verifier: 64 random bytes as base64url, 86 characters (held as a ``Secret``).
 
     Not hex and not 64 characters long, so Looker's legacy hex heuristic never applies.
     """
-    return secrets.token_urlsafe(64)
+    return Secret(secrets.token_urlsafe(64))
 
 
-def code_challenge(verifier: str) -> str:
+def code_challenge(verifier: Secret) -> str:
     """``base64url(sha256(verifier))`` without ``=`` padding (the S256 method)."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    digest = hashlib.sha256(verifier.reveal().encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 

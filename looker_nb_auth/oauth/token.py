@@ -6,6 +6,8 @@ flow: ``client_id`` in the body, no secret, no HTTP Basic, no ``x-looker-appid``
 
 from __future__ import annotations
 
+import email.utils
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,9 +21,11 @@ from .._errors import (
     LookerAuthError,
     LookerServerError,
     LookerUnreachable,
+    RateLimited,
     RedirectUriMismatch,
     UnexpectedResponse,
 )
+from .._secret import Secret
 from .._settings import Settings
 
 __all__ = [
@@ -29,8 +33,10 @@ __all__ = [
     "Grant",
     "Token",
     "parse_token_response",
+    "rate_limited",
     "redeem_request",
     "refresh_request",
+    "retry_after",
     "revoke_request",
     "token_error",
     "unreachable",
@@ -47,8 +53,8 @@ _JSON = "application/json;charset=UTF-8"
 class Token:
     """An access token and the refresh token that renews it; ``repr`` shows neither."""
 
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(repr=False)
+    access_token: Secret = field(repr=False)
+    refresh_token: Secret | None = field(repr=False)
     expires_in: float
     obtained_at: float
 
@@ -72,7 +78,7 @@ def _token_request(settings: Settings, body: dict[str, str]) -> httpx.Request:
     )
 
 
-def redeem_request(settings: Settings, code: str, code_verifier: str) -> httpx.Request:
+def redeem_request(settings: Settings, code: Secret, code_verifier: Secret) -> httpx.Request:
     """``grant_type=authorization_code``: trade the callback's code for tokens."""
     return _token_request(
         settings,
@@ -80,13 +86,13 @@ def redeem_request(settings: Settings, code: str, code_verifier: str) -> httpx.R
             "grant_type": "authorization_code",
             "client_id": settings.client_guid,
             "redirect_uri": settings.redirect_uri,
-            "code": code,
-            "code_verifier": code_verifier,
+            "code": code.reveal(),
+            "code_verifier": code_verifier.reveal(),
         },
     )
 
 
-def refresh_request(settings: Settings, refresh_token: str) -> httpx.Request:
+def refresh_request(settings: Settings, refresh_token: Secret) -> httpx.Request:
     """``grant_type=refresh_token``: the body looker_sdk and the TypeScript SDK send."""
     return _token_request(
         settings,
@@ -94,17 +100,17 @@ def refresh_request(settings: Settings, refresh_token: str) -> httpx.Request:
             "grant_type": "refresh_token",
             "client_id": settings.client_guid,
             "redirect_uri": settings.redirect_uri,
-            "refresh_token": refresh_token,
+            "refresh_token": refresh_token.reveal(),
         },
     )
 
 
-def revoke_request(settings: Settings, access_token: str) -> httpx.Request:
+def revoke_request(settings: Settings, access_token: Secret) -> httpx.Request:
     """``DELETE /api/logout``: revokes the access token and the refresh token issued with it."""
     return httpx.Request(
         "DELETE",
         f"{settings.base_url}/api/logout",
-        headers={"Authorization": f"Bearer {access_token}"},
+        headers={"Authorization": f"Bearer {access_token.reveal()}"},
         extensions={"timeout": httpx.Timeout(settings.timeout).as_dict()},
     )
 
@@ -122,28 +128,35 @@ def parse_token_response(
     *,
     grant: Grant,
     settings: Settings,
-    previous_refresh_token: str | None,
+    previous_refresh_token: Secret | None,
     now: float,
 ) -> Token:
     """The new token, keeping the old refresh token when Looker sends none; else a typed error."""
     if response.status_code != 200:
         raise token_error(response, grant=grant, settings=settings)
-    data = _json(response)
-    access_token = data.get("access_token")
-    if not isinstance(access_token, str) or not access_token:
+    access, refresh, expires = _token_fields(_json(response))  # no local holds a plain token
+    if access is None:
         raise UnexpectedResponse(
             "Looker's token response had no access_token; check that base_url points at the "
             "Looker API host.",
             status_code=response.status_code,
         )
-    refresh_token = data.get("refresh_token")
-    if not isinstance(refresh_token, str) or not refresh_token:
-        refresh_token = previous_refresh_token
+    return Token(access, refresh or previous_refresh_token, expires, now)
+
+
+def _token_fields(data: dict[str, Any]) -> tuple[Secret | None, Secret | None, float]:
+    """The access token, refresh token (each a ``Secret``, None when absent) and lifetime."""
     try:
         expires_in = float(data.get("expires_in", 3600))
     except (TypeError, ValueError):
         expires_in = 3600.0
-    return Token(access_token, refresh_token, expires_in, now)
+    return _secret(data, "access_token"), _secret(data, "refresh_token"), expires_in
+
+
+def _secret(data: dict[str, Any], name: str) -> Secret | None:
+    """Take ``data[name]`` out of the parsed answer as a ``Secret`` (None when absent or empty)."""
+    value = data.pop(name, None)
+    return Secret(value) if isinstance(value, str) and value else None
 
 
 def looker_error(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -157,9 +170,50 @@ def looker_error(response: httpx.Response) -> tuple[str | None, str | None]:
     )
 
 
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds Looker's ``Retry-After`` header asks to wait (delta-seconds or an HTTP date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _wait_words(seconds: float | None) -> str:
+    if seconds is None:
+        return "a minute"
+    if seconds < 120:
+        return f"{max(round(seconds), 1)} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"
+
+
+def rate_limited(response: httpx.Response, what: str) -> RateLimited:
+    """Looker's 429: its rate limit or API quota is used up for now; say how long to wait."""
+    error, description = looker_error(response)
+    said = f" (Looker said: {description or error})" if (description or error) else ""
+    wait = retry_after(response)
+    return RateLimited(
+        f"Looker's rate limit or API quota is used up (HTTP 429 to {what}){said}; wait "
+        f"{_wait_words(wait)} and try again.",
+        retry_after=wait,
+        error=error,
+        description=description,
+        status_code=429,
+    )
+
+
 def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -> LookerAuthError:
     """Map a failed ``/api/token`` answer to the exception a user can act on."""
     status = response.status_code
+    if status == 429:
+        return rate_limited(response, "the token request")
     error, description = looker_error(response)
     said = f" (Looker said: {description or error})" if (description or error) else ""
     kwargs: dict[str, Any] = {"error": error, "description": description, "status_code": status}

@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from looker_nb_auth import Secret
 from looker_nb_auth.kernel.pickup import ExtensionClient
 
 from .helpers import ObservedStore, Routes, new_state
@@ -29,7 +30,7 @@ async def test_the_kernel_client_registers_parks_and_gets_the_code(routes: Route
     finally:
         client.close()
     assert result is not None
-    assert (result.code, result.error) == ("the-code", None)
+    assert (result.code, result.error) == (Secret("the-code"), None)
 
 
 async def test_the_kernel_client_forgets_a_login(routes: Routes) -> None:

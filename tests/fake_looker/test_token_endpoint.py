@@ -421,3 +421,13 @@ def test_revoke_user_tokens_kills_only_that_users_tokens(looker: FakeLooker) -> 
     _refused(refresh(looker, ada["refresh_token"]), "invalid_grant", "revoked")
     assert get_user(looker, grace["access_token"]).status_code == 200
     assert refresh(looker, grace["refresh_token"]).status_code == 200
+
+
+def test_live_refresh_tokens_counts_what_looker_would_honour(looker: FakeLooker) -> None:
+    tokens = tokens_for(looker)
+    user = get_user(looker, tokens["access_token"]).json()["id"]
+    assert looker.live_refresh_tokens(user) == 1
+    assert refresh(looker, tokens["refresh_token"]).status_code == 200  # rotated: still one
+    assert looker.live_refresh_tokens(user) == 1
+    looker.revoke_user_tokens(user)
+    assert looker.live_refresh_tokens(user) == 0
