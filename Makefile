@@ -1,9 +1,11 @@
 # Two commands on a fresh machine: `make demo` runs the demo, `make test` installs everything and
-# runs every check (lint, types, tests). Each creates .venv and installs what it needs.
+# runs every check (lint, types, tests). Each creates .venv and installs what it needs: the demo
+# only the [demo] extra (no dev tools, no Chromium, no npm), the tests everything.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 # The oldest looker-sdk pyproject.toml allows (looker-sdk>=24.0): the admin tools and the session
 # are tested on it too, from a folder that shadows the newest one on PYTHONPATH.
 OLDEST_LOOKER_SDK := 24.0.0
@@ -25,14 +27,20 @@ $(STAMP): pyproject.toml
 	else echo "No npm: the JupyterHub tests will skip (they need Node's configurable-http-proxy)"; fi
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[demo]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/looker-nb-auth demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest --ignore=tests/e2e
+	$(BIN)/python -m pytest --ignore=tests/e2e --ignore=tests/wheel
 	# The admin tools, doctor and the session again, on the oldest looker-sdk we allow.
 	PYTHONPATH=$(OLDEST_SDK_DIR) $(BIN)/python -m pytest tests/test_looker_sdk_version.py \
 	  tests/test_register.py tests/test_doctor.py tests/test_session.py tests/test_login.py \
@@ -40,6 +48,8 @@ test: $(STAMP)
 	# The browser tests (JupyterLab, Notebook 7, JupyterHub) in their own process: Playwright's
 	# sync API leaves an event loop marked running, which asyncio.run() in other tests refuses.
 	$(BIN)/python -m pytest tests/e2e
+	# What a pip user gets: the built wheel with [demo] in a fresh venv, running the demo.
+	$(BIN)/python -m pytest tests/wheel
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import re
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from looker_nb_auth import LookerSession, LookerUser
@@ -57,3 +63,79 @@ def lock_held_elsewhere(cache_file: Path) -> Iterator[None]:
         yield
     finally:
         holder.communicate("")  # closes its stdin: it exits and the lock goes
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen[bytes]
+    terminal: Terminal
+    url: str
+    base: str
+    headers: dict[str, str]
+    folder: Path  # the demo's temporary folder (the notebooks are in its notebooks/)
+
+
+class Terminal:
+    """The demo's terminal: a pseudo-terminal, read line by line until it closes."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = pty.openpty()
+        self._reader = open(self.master, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+
+    def lines(self) -> Iterator[str]:
+        buffer = b""
+        while True:
+            try:
+                chunk = self._reader.read(4096)
+            except OSError:  # EIO: every process holding the terminal has gone
+                chunk = b""
+            if not chunk:
+                if buffer:
+                    yield buffer.decode(errors="replace")
+                return
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            for line in complete:
+                yield line.decode(errors="replace") + "\n"
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def started_demo(command: list[str]) -> Iterator[Demo]:
+    """``command`` (a ``looker-nb-auth demo``) on a terminal of its own, in its own process
+    group, as a terminal runs it; yields once it printed the URL to open."""
+    port = free_port()
+    terminal = Terminal()
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        stdin=terminal.slave,
+        stdout=terminal.slave,
+        stderr=terminal.slave,
+        start_new_session=True,
+    )
+    os.close(terminal.slave)  # the demo (and whatever it starts) holds it now
+    said: list[str] = []
+    url = folder = None
+    for line in terminal.lines():  # the demo prints the URL once JupyterLab answers
+        said.append(line)
+        if found := re.search(r"Notebooks copied to (\S+)", line):
+            folder = Path(found.group(1)).parent
+        if found := re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/01-\S+\.ipynb\S+)", line):
+            url = found.group(1).strip()
+            break
+    assert url is not None and folder is not None, f"the demo did not start: {said}"
+    token = url.split("token=")[1]
+    base = f"http://127.0.0.1:{port}"
+    yield Demo(process, terminal, url, base, {"Authorization": f"token {token}"}, folder)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    terminal.close()

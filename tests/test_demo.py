@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
+from support import Demo, started_demo
 
 from looker_nb_auth.cli.demo import run_demo
 from looker_nb_auth.cli.main import main
@@ -13,7 +21,8 @@ def test_scripted_demo_logs_in_calls_the_api_and_logs_out() -> None:
     text = "\n".join(lines)
     assert "logged in as Ada Lovelace (ada@example.com)" in text
     assert "session.sdk.me(): id=1" in text
-    assert "Ran look 1:" in text
+    assert "Ran look 1: 4 rows, as a pandas DataFrame:" in text
+    assert "orders.region  orders.count" in text
     assert "GET user answered 200" in text
     assert text.endswith("(logged in: False)")
     assert "code=" not in text
@@ -35,42 +44,96 @@ def test_cli_fake_looker_help_reaches_the_stand_in(capsys: pytest.CaptureFixture
     assert "--redirect-uri" in out and "--omit-refresh-token" in out
 
 
-def test_notebook_demo_serves_jupyterlab_with_the_extension_and_stops_on_ctrl_c() -> None:
-    import re
-    import signal
-    import socket
-
-    import httpx
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "looker_nb_auth", "demo", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
+def run_blocked(argv: list[str], blocked: list[str]) -> subprocess.CompletedProcess[str]:
+    """The CLI in a Python where ``blocked`` modules are not installed (``sys.modules[name] =
+    None`` is Python's own way to make an import fail as for a missing package)."""
+    code = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None\n"
+        "from looker_nb_auth.cli.main import main\n"
+        f"raise SystemExit(main({argv!r}))\n"
     )
-    try:
-        assert process.stdout is not None
-        url = None
-        for line in process.stdout:  # the demo prints the URL once JupyterLab answers
-            match = re.search(
-                r"(http://127\.0\.0\.1:\d+/lab/tree/01-getting-started\.ipynb\S+)", line
-            )
-            if match:
-                url = match.group(1)
-                break
-        assert url is not None, "the demo did not print the URL to open"
-        token = url.split("token=")[1]
-        headers = {"Authorization": f"token {token}"}
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.get(url, trust_env=False).status_code == 200
-        contents = httpx.get(f"{base}/api/contents", headers=headers, trust_env=False).json()
-        assert "01-getting-started.ipynb" in [item["name"] for item in contents["content"]]
-        callback = httpx.get(f"{base}/looker-nb-auth/callback?state=x&code=y", headers=headers)
-        assert callback.status_code == 400  # the extension is loaded (and refuses an unknown state)
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
-        if process.stdout is not None:
-            process.stdout.close()
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_scripted_demo_without_the_sdk_says_what_to_install_without_a_traceback() -> None:
+    result = run_blocked(["demo", "--scripted"], ["looker_sdk"])
+    assert result.returncode == 1
+    assert result.stdout == (
+        "The demo needs the Looker SDK, which is not installed here; run "
+        "pip install 'looker-nb-auth[demo]' and start it again.\n"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_notebook_demo_without_jupyterlab_names_everything_missing_up_front() -> None:
+    result = run_blocked(["demo"], ["jupyterlab", "pandas"])
+    assert result.returncode == 1
+    assert result.stdout == (
+        "The demo needs JupyterLab and pandas, which are not installed here; run "
+        "pip install 'looker-nb-auth[demo]' and start it again.\n"
+    )
+
+
+@pytest.fixture
+def demo() -> Iterator[Demo]:
+    """``looker-nb-auth demo`` on a terminal of its own, in its own process group."""
+    with started_demo([sys.executable, "-m", "looker_nb_auth", "demo"]) as running:
+        yield running
+
+
+def test_notebook_demo_serves_jupyterlab_with_the_extension_and_stops_on_ctrl_c(
+    demo: Demo,
+) -> None:
+    assert httpx.get(demo.url, trust_env=False).status_code == 200
+    contents = httpx.get(f"{demo.base}/api/contents", headers=demo.headers, trust_env=False)
+    names = [item["name"] for item in contents.json()["content"]]
+    assert names == ["01-getting-started.ipynb"]  # no log file among the notebooks
+    callback = httpx.get(
+        f"{demo.base}/looker-nb-auth/callback?state=x&code=y", headers=demo.headers
+    )
+    assert callback.status_code == 400  # the extension is loaded (and refuses an unknown state)
+    news = httpx.get(
+        f"{demo.base}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+        headers=demo.headers,
+        trust_env=False,
+    ).json()
+    defaults = news["schema"]["properties"]  # overrides.json changes the defaults
+    assert defaults["fetchNews"]["default"] == "false"  # no "Jupyter news" toast in the demo
+    assert defaults["checkForUpdates"]["default"] is False
+    os.killpg(demo.process.pid, signal.SIGINT)  # Ctrl-C in the terminal: the whole group
+    assert demo.process.wait(timeout=60) == 0
+    rest = "".join(demo.terminal.lines())
+    assert "Stopping." in rest
+    assert "Shut down this Jupyter server" not in rest  # JupyterLab never saw the Ctrl-C
+    assert not demo.folder.exists()
+
+
+def kernel_processes(kernel_id: str) -> list[int]:
+    """Processes whose command line names the kernel's connection file (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if kernel_id.encode() in command:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_stops_jupyterlab_and_its_kernels(demo: Demo, signum: int) -> None:
+    started = httpx.post(
+        f"{demo.base}/api/kernels", headers=demo.headers, json={"name": "python3"}, timeout=60
+    )
+    assert started.status_code == 201, started.text
+    kernel = started.json()["id"]
+    assert kernel_processes(kernel)
+    demo.process.send_signal(signum)  # to the demo alone, as a service manager does
+    assert demo.process.wait(timeout=60) == 0
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{demo.base}/api/status", headers=demo.headers, trust_env=False)
+    assert kernel_processes(kernel) == []
+    assert not demo.folder.exists()

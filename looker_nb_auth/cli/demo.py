@@ -8,20 +8,27 @@ person clicking in the browser is played by a robot.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from ..kernel.session import LookerSession
+
+if TYPE_CHECKING:
+    from ..fake_looker import FakeLooker
 
 __all__ = ["run_demo", "run_notebook_demo"]
 
@@ -30,6 +37,12 @@ REDIRECT_URI = "http://127.0.0.1:8888/looker-nb-auth/callback"
 
 
 def run_demo(out: Callable[[str], None] = print) -> int:
+    """The scripted demo: every step of a login and the API calls, ending in a DataFrame."""
+    if problem := missing("scripted"):
+        out(problem)
+        return 1
+    import pandas as pd
+
     from ..fake_looker import FakeLooker, authorize_in_browser
 
     with FakeLooker() as looker:
@@ -54,7 +67,9 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             looks = session.client.get("looks").raise_for_status().json()
             out(f"5. session.client.get('looks'): {[look['title'] for look in looks]}")
             rows = session.client.get(f"looks/{looks[0]['id']}/run/json").raise_for_status().json()
-            out(f"6. Ran look {looks[0]['id']}: {len(rows)} rows, first {rows[0]}")
+            frame = pd.DataFrame(rows)
+            out(f"6. Ran look {looks[0]['id']}: {len(rows)} rows, as a pandas DataFrame:")
+            out(frame.to_string(index=False))
             count = asyncio.run(_count_users_async(session))
             out(f"7. session.async_client: GET user answered {count}")
             session.logout()
@@ -74,16 +89,74 @@ def _notebooks() -> Path:
     return shipped if shipped.is_dir() else package.parent / "notebooks"
 
 
+#: What each demo needs, as (module, what to call it); all of it comes with the [demo] extra.
+NEEDS = {
+    "notebook": [("jupyterlab", "JupyterLab"), ("pandas", "pandas"),
+                 ("matplotlib", "matplotlib"), ("looker_sdk", "the Looker SDK")],
+    "scripted": [("pandas", "pandas"), ("looker_sdk", "the Looker SDK")],
+}  # fmt: skip
+
+
+def missing(kind: str) -> str | None:
+    """One sentence naming what the demo needs and is not installed, or None."""
+    absent = [label for module, label in NEEDS[kind] if importlib.util.find_spec(module) is None]
+    if not absent:
+        return None
+    names = absent[0] if len(absent) == 1 else f"{', '.join(absent[:-1])} and {absent[-1]}"
+    verb = "is" if len(absent) == 1 else "are"
+    return (
+        f"The demo needs {names}, which {verb} not installed here; run "
+        f"pip install 'looker-nb-auth[demo]' and start it again."
+    )
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does."""
+
+
+def _stop_on_signals() -> None:
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
+#: JupyterLab settings for the demo: no "Jupyter news" toast and no update check.
+_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
+}
+
+
 def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
-    """Start the stand-in and JupyterLab (extension configured for it) until Ctrl-C."""
+    """Start the stand-in and JupyterLab (extension configured for it) until Ctrl-C, SIGTERM or
+    SIGHUP; then stop JupyterLab and its kernels and remove the demo's temporary folder."""
     from ..fake_looker import FakeLooker
 
+    if problem := missing("notebook"):
+        print(problem)
+        return 1
+    _stop_on_signals()
+    base = Path(tempfile.mkdtemp(prefix="looker-nb-auth-demo-"))
+    try:
+        return _serve(base, port, looker_port, FakeLooker)
+    except (KeyboardInterrupt, _Stopped):
+        return 0
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _serve(base: Path, port: int, looker_port: int, fake: type[FakeLooker]) -> int:
     redirect_uri = f"http://127.0.0.1:{port}/looker-nb-auth/callback"
-    workdir = Path(tempfile.mkdtemp(prefix="looker-nb-auth-demo-"))
+    workdir, settings = base / "notebooks", base / "lab-settings"
+    workdir.mkdir()
+    settings.mkdir()
+    (settings / "overrides.json").write_text(json.dumps(_OVERRIDES))
     for notebook in sorted(_notebooks().glob("*.ipynb")):
         shutil.copy(notebook, workdir)
     token = secrets.token_urlsafe(16)
-    with FakeLooker().start(port=looker_port) as looker:
+    with fake().start(port=looker_port) as looker:
         looker.register_app(
             CLIENT_GUID,
             redirect_uri,
@@ -91,37 +164,61 @@ def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
             description="Lets your Jupyter notebook call the Looker API as you.",
         )
         command = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={workdir}",
+            f"--ServerApp.root_dir={workdir}", f"--LabApp.app_settings_dir={settings}",
             f"--LookerNbAuth.base_url={looker.api_url}",
             f"--LookerNbAuth.client_guid={CLIENT_GUID}",
             f"--LookerNbAuth.redirect_uri={redirect_uri}",
         ]  # fmt: skip
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # containers and CI machines run as root
-        log = (workdir / "jupyterlab.log").open("wb")
-        lab = subprocess.Popen(command, stderr=log)  # noqa: S603  # our own fixed command
-        try:
-            if not _wait_until_up(f"http://127.0.0.1:{port}/api/status", token, lab):
-                print(f"JupyterLab did not start on port {port}; is the port free? Try --port.")
-                return 1
-            url = f"http://127.0.0.1:{port}/lab/tree/01-getting-started.ipynb?token={token}"
-            print(f"Looker stand-in: {looker.api_url} (log in as ada@example.com / looker-demo)")
-            print(f"Notebooks copied to {workdir} (JupyterLab's log: jupyterlab.log there)")
-            print(f'\nOpen this URL, run the notebook and click "Log in to Looker":\n\n  {url}\n')
-            print("Ctrl-C stops JupyterLab and the stand-in.")
-            lab.wait()
-        except KeyboardInterrupt:
-            print("\nStopping.")
-        finally:
-            lab.terminate()
+        log_path = base / "jupyterlab.log"  # next to the notebooks, not among them
+        with log_path.open("wb") as log:
+            # Its own session: Ctrl-C in the terminal reaches only the demo, which stops
+            # JupyterLab itself (no "Shut down this Jupyter server (y/[n])?" prompt).
+            lab = subprocess.Popen(  # noqa: S603  # our own fixed command
+                command, stdin=subprocess.DEVNULL, stderr=log, start_new_session=True
+            )
             try:
-                lab.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                lab.kill()
-            log.close()
+                if not _wait_until_up(f"http://127.0.0.1:{port}/api/status", token, lab):
+                    print(_did_not_start(port, lab, log_path))
+                    return 1
+                _announce(looker.api_url, workdir, port, token)
+                lab.wait()
+            except (KeyboardInterrupt, _Stopped):
+                print("\nStopping.")
+            finally:
+                _stop(lab)
     return 0
+
+
+def _announce(api_url: str, workdir: Path, port: int, token: str) -> None:
+    url = f"http://127.0.0.1:{port}/lab/tree/01-getting-started.ipynb?token={token}"
+    print(f"Looker stand-in: {api_url} (log in as ada@example.com / looker-demo)")
+    print(f"Notebooks copied to {workdir} (removed when the demo stops)")
+    print(f'\nOpen this URL, run the notebook and click "Log in to Looker":\n\n  {url}\n')
+    print("Ctrl-C stops JupyterLab, its kernels and the stand-in.", flush=True)
+
+
+def _did_not_start(port: int, lab: subprocess.Popen[bytes], log: Path) -> str:
+    """Why JupyterLab is not answering, from its exit and the last line of its log."""
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    said = f" ({lines[-1].strip()[:200]})" if lines else ""
+    if lab.poll() is not None:
+        return f"JupyterLab exited with code {lab.returncode} before it answered{said}."
+    return f"JupyterLab did not answer on port {port} within 60 s{said}; try another --port."
+
+
+def _stop(lab: subprocess.Popen[bytes]) -> None:
+    """SIGTERM: Jupyter Server shuts its kernels down and exits; kill it if it does not."""
+    if lab.poll() is None:
+        lab.terminate()
+    try:
+        lab.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(lab.pid, signal.SIGKILL)
+        lab.wait()
 
 
 def _wait_until_up(url: str, token: str, process: subprocess.Popen[bytes]) -> bool:
