@@ -1,4 +1,4 @@
-"""``looker-nb-auth``: the command line (the Looker stand-in, the demo, register and doctor)."""
+"""``looker-nb-auth``: the command line (the Looker stand-in, the demo, register, doctor, login)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         "1 if a check fails.",
     )
     _add_ini_options(doctor, "looker.ini to read settings from (default: ./looker.ini)")
+    _add_login_commands(commands)
     if args and args[0] == "fake-looker":
         from ..fake_looker import main as fake_looker_main
 
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         from .doctor import run_doctor
 
         return run_doctor(config_file=parsed.ini, section=parsed.section)
+    if parsed.command in ("login", "whoami", "logout"):
+        return _login_command(parsed)
     return 2  # pragma: no cover - argparse exits on unknown commands
 
 
@@ -103,6 +106,70 @@ def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         register,
         "looker.ini with the admin's API3 credentials (default: ./looker.ini if present)",
     )
+
+
+def _add_login_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """login, whoami and logout: a login from the terminal, kept for scripts and cron jobs."""
+    login = commands.add_parser(
+        "login",
+        help="log in to Looker from this terminal and keep the login for scripts",
+        description="Log in to Looker in a browser and keep the login in the token cache (the "
+        "OS keyring, else a 0600 file), where LookerSession.from_cache() in scripts and cron "
+        "jobs finds it. With a loopback redirect URI (http://127.0.0.1:PORT/...) this command "
+        "takes the browser's redirect itself; otherwise paste the address Looker sent you to. "
+        "Settings as for LookerSession: the options, then LOOKERSDK_* variables, then "
+        "looker.ini.",
+    )
+    login.add_argument(
+        "--open", action="store_true", help="open the login page in the default web browser"
+    )
+    whoami = commands.add_parser(
+        "whoami",
+        help="say who is logged in (exit code 1 if nobody)",
+        description="Resume the login kept by looker-nb-auth login and print its Looker user; "
+        "exit code 1 if there is none.",
+    )
+    logout = commands.add_parser(
+        "logout",
+        help="revoke the kept login at Looker and delete it",
+        description="Revoke the login kept by looker-nb-auth login at Looker and delete it from "
+        "the token cache (it is deleted even when Looker cannot confirm the revocation).",
+    )
+    for command in (login, whoami, logout):
+        command.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="the Looker API URL (default: LOOKERSDK_BASE_URL or base_url in looker.ini)",
+        )
+        command.add_argument(
+            "--client-guid",
+            metavar="GUID",
+            help="the OAuth app's client guid (default: LOOKERSDK_CLIENT_GUID or looker.ini)",
+        )
+        command.add_argument(
+            "--redirect-uri",
+            metavar="URI",
+            help="the app's registered redirect URI (default: LOOKERSDK_REDIRECT_URI or "
+            "looker.ini)",
+        )
+        _add_ini_options(command, "looker.ini to read settings from (default: ./looker.ini)")
+
+
+def _login_command(parsed: argparse.Namespace) -> int:
+    from .login import Target, run_login, run_logout, run_whoami
+
+    target = Target(
+        base_url=parsed.base_url,
+        client_guid=parsed.client_guid,
+        redirect_uri=parsed.redirect_uri,
+        config_file=parsed.ini,
+        section=parsed.section,
+    )
+    if parsed.command == "login":
+        return run_login(target, open_browser=parsed.open)
+    if parsed.command == "whoami":
+        return run_whoami(target)
+    return run_logout(target)
 
 
 def _add_ini_options(parser: argparse.ArgumentParser, ini_help: str) -> None:

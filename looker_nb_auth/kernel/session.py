@@ -240,6 +240,66 @@ class LookerSession:
             return False
         return True
 
+    @classmethod
+    def from_cache(
+        cls,
+        base_url: str | None = None,
+        *,
+        looker_url: str | None = None,
+        client_guid: str | None = None,
+        redirect_uri: str | None = None,
+        verify_ssl: bool | None = None,
+        timeout: float | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        section: str | None = None,
+        cache: TokenCache | bool = True,
+    ) -> LookerSession:
+        """A session logged in from the token cache, for scripts and cron jobs: no browser.
+
+        The settings are read as for ``LookerSession(...)``; ``cache=True`` (the default) is the
+        persistent cache that ``looker-nb-auth login`` in a terminal and ``login(cache=True)``
+        in a notebook save to (the OS keyring when usable, else the 0600 file). The saved
+        refresh token is renewed at once, so the login is known to work when this returns, and
+        every renewal after is saved back.
+
+        Raises ``LoginRequired`` when nothing is saved for this Looker and OAuth app, or when
+        Looker refused the saved login (it expired or was revoked; the entry is then deleted):
+        run ``looker-nb-auth login`` (or ``login()`` in a notebook) to log in again.
+        ``LookerUnreachable`` / ``LookerServerError`` when Looker could not renew it now (the
+        saved login is kept: try again later); ``ConfigurationError`` for a missing setting.
+        """
+        session = cls(
+            base_url,
+            looker_url=looker_url,
+            client_guid=client_guid,
+            redirect_uri=redirect_uri,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            config_file=config_file,
+            section=section,
+            cache=cache,
+        )
+        try:
+            saved = session.cache.load(session._cache_key(None)) is not None
+            if saved and session.resume():
+                return session
+        except BaseException:
+            session.close()
+            raise
+        session.close()
+        base, again = session.settings.base_url, "looker-nb-auth login (or login() in a notebook)"
+        if saved:
+            message = (
+                f"Looker refused the saved login for {base} (it expired or was revoked); run "
+                f"{again} to log in again."
+            )
+        else:
+            message = (
+                f"No Looker login for {base} is saved in {session.cache.description}; run "
+                f"{again} to log in."
+            )
+        raise LoginRequired(message)
+
     @property
     def is_logged_in(self) -> bool:
         """Whether the session holds a token (it may still be refused if revoked at Looker)."""
