@@ -100,3 +100,22 @@ def test_every_sentence_the_hub_guide_quotes_is_one_the_code_says() -> None:
     assert len(pieces) > 10
     missing = [piece for piece in pieces if piece not in corpus]
     assert missing == []
+
+
+# -- the README works on PyPI: absolute links that point at files of this repository -------------
+
+PROJECT = "looker-nb-auth/looker-nb-auth"
+
+
+def test_readme_links_and_images_are_absolute_and_name_files_that_exist() -> None:
+    readme = (REPO / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    relative = [t for t in targets if not re.match(r"https?://|#|mailto:", t)]
+    assert not relative, f"relative links break on PyPI: {relative}"
+    ours = re.compile(
+        rf"https://(?:raw\.githubusercontent\.com/{PROJECT}/main|github\.com/{PROJECT}/blob/main)/(.+)"
+    )
+    files = [m.group(1) for t in targets if (m := ours.match(t))]
+    assert files, "the README shows no image of its own"
+    missing = [f for f in files if not (REPO / f).is_file()]
+    assert not missing, missing
