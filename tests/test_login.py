@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from looker_nb_auth import (
@@ -17,6 +18,7 @@ from looker_nb_auth import (
     login,
 )
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+from looker_nb_auth.kernel import login as login_module
 from looker_nb_auth.kernel.widget import LoginWidget
 
 
@@ -222,3 +224,88 @@ def test_a_logout_looker_does_not_confirm_says_so_in_the_widget(
     assert widget.message == (
         "Logged out here; Looker could not revoke the token: HTTP 503, Service Unavailable."
     )
+
+
+def test_on_the_pasted_rung_the_widget_says_where_to_paste_before_the_click(
+    session: LookerSession, looker: FakeLooker
+) -> None:
+    assert _widget(session).message == (
+        "No looker-nb-auth server extension is reachable from this kernel (it is not installed "
+        "in this Jupyter server, or there is none), so log in with the button, then run "
+        "session.complete_login('<the address Looker sent you to>') in the next cell."
+    )
+
+
+def test_a_blocking_login_on_the_pasted_rung_points_at_the_input_box(
+    looker: FakeLooker, no_extension: None, paste_app: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def paste(prompt: str) -> str:  # the user at the input() box, reading the widget first
+        session = login_module._SESSIONS[next(reversed(login_module._SESSIONS))]
+        widget = _widget(session)
+        seen.append(widget.message)
+        return authorize_in_browser(widget.authorize_url)
+
+    monkeypatch.setattr("builtins.input", paste)
+    monkeypatch.setattr(login_module, "_front_end", lambda: True)
+    session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, wait=True)
+    try:
+        assert session.is_logged_in
+        assert seen and seen[0].endswith(
+            "then paste the address Looker sent you to into the box below this cell."
+        )
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def voila(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOILA_BASE_URL", "/")  # what Voila sets in every kernel it starts
+
+
+def test_in_voila_without_a_way_back_the_widget_says_to_serve_it_with_jupyter_server(
+    looker: FakeLooker, no_extension: None, paste_app: None, voila: None
+) -> None:
+    session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
+    try:
+        widget = _widget(session)
+        assert widget.status == "error"
+        assert widget.message.startswith("This Voila dashboard cannot take the login back")
+        assert widget.authorize_url == ""  # no button that could only lead nowhere
+    finally:
+        session.close()
+
+
+def test_in_voila_wait_true_does_not_wait_and_says_so(
+    looker: FakeLooker, no_extension: None, voila: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Voila shows nothing until every cell ran: a waiting cell would hide the button itself."""
+    monkeypatch.setattr(login_module, "_front_end", lambda: True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        redirect = f"http://127.0.0.1:{sock.getsockname()[1]}/cb"
+    looker.register_app("voila-tests", redirect, display_name="voila", description="Voila.")
+    session = login(looker.api_url, client_guid="voila-tests", redirect_uri=redirect, wait=True)
+    try:
+        widget = _widget(session)
+        assert not session.is_logged_in  # returned at once
+        assert widget.status == "ready"
+        assert widget.message.startswith("Voila runs every cell before it shows this page")
+        follow = httpx.get(authorize_in_browser(widget.authorize_url), trust_env=False)
+        assert follow.status_code == 200  # and the button's login still completes
+    finally:
+        session.close()
+
+
+def test_a_failing_on_login_callback_does_not_make_the_widget_say_the_login_failed(
+    session: LookerSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    def dashboard() -> None:
+        raise KeyError("a bug in the dashboard's own cell")
+
+    session.on_login.append(dashboard)
+    user = session.complete_login(authorize_in_browser(_widget(session).authorize_url))
+    assert user.email == "ada@example.com"
+    assert _widget(session).status == "logged_in"
+    assert "An on_login callback failed; the login to Looker succeeded." in caplog.text

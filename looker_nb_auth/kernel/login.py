@@ -38,8 +38,22 @@ __all__ = ["login"]
 
 NOT_YET = 'Not logged in to Looker yet: click "Log in to Looker" above, then run this cell again.'
 _NO_EXTENSION = (
-    "The looker-nb-auth server extension is not running in this Jupyter server, so log in with "
-    "the button, then run session.complete_login('<the address Looker sent you to>')."
+    "No looker-nb-auth server extension is reachable from this kernel (it is not installed in "
+    "this Jupyter server, or there is none), so log in with the button, then {then}."
+)
+_THEN_RUN = "run session.complete_login('<the address Looker sent you to>') in the next cell"
+_THEN_PASTE = "paste the address Looker sent you to into the box below this cell"
+#: Set by Voila in every kernel it starts, by the voila command and under jupyter server alike
+#: (voila/handler.py, voila/voila_kernel_manager.py).
+_VOILA_ENV = "VOILA_BASE_URL"
+_VOILA_NO_RECEIVER = (
+    "This Voila dashboard cannot take the login back: the voila command does not load the "
+    "looker-nb-auth server extension (and the redirect URI is no free loopback port), so serve "
+    "it with jupyter server and open /voila/render/<notebook>.ipynb; see the README."
+)
+_VOILA_NO_WAIT = (
+    "Voila runs every cell before it shows this page, so login(wait=True) does not wait here: "
+    "log in with the button, and run the cells that need Looker from session.on_login."
 )
 
 
@@ -113,6 +127,8 @@ class _Controller:
             self._error = None
             ttl = 0.0
             try:
+                if self.extension is None and _in_voila():
+                    raise ReceiverUnavailable(_VOILA_NO_RECEIVER)  # no cell can paste there
                 request = self.session.start_login()
                 try:
                     if self.extension is not None:
@@ -120,6 +136,8 @@ class _Controller:
                 except ReceiverUnavailable as exc:
                     if not isinstance(self.extension, LoopbackReceiver):
                         raise
+                    if _in_voila():
+                        raise ReceiverUnavailable(_VOILA_NO_RECEIVER) from exc
                     # Its port is taken: the next rung for this login, a pasted address.
                     self.extension = None
                     message = str(exc)
@@ -128,7 +146,9 @@ class _Controller:
                 self._show(Status.ERROR, str(exc))
                 return
             self._request = request
-            message = message or ("" if self.extension else _NO_EXTENSION)
+            if not message and self.extension is None:  # the pasted rung: say where to paste
+                then = _THEN_PASTE if self.blocking else _THEN_RUN
+                message = _NO_EXTENSION.format(then=then)
             # Nothing comes back by itself on the pasted rung: no "no answer yet" causes there.
             self.widget.quiet_after = self.quiet_after if self.extension else 0.0
             self._show(status, message, request.url)
@@ -142,6 +162,8 @@ class _Controller:
                 ).start()
 
     def logged_in(self) -> None:
+        with self._lock:  # however it came (a pasted address too): stop waiting for an answer
+            self._abandon()
         user = self.session.user
         host = urlsplit(self.session.looker_url).netloc
         message = f"Logged in as {user} on {host}"
@@ -273,14 +295,19 @@ _SESSIONS: dict[tuple[Settings, object], LookerSession] = {}
 
 
 def _again(
-    session: LookerSession, show: Callable[..., None], *, wait: bool, timeout: float
+    session: LookerSession,
+    show: Callable[..., None],
+    *,
+    wait: bool,
+    timeout: float,
+    message: str = "",
 ) -> LookerSession:
     """``login()`` run again: the same session and widget; a pending login is replaced."""
     controller = session._ui
     assert isinstance(controller, _Controller)
     if not session.is_logged_in:
         controller.blocking = wait
-        controller.prepare()
+        controller.prepare(message)
     show(controller, wait=wait)
     if wait and not session.is_logged_in:
         controller.wait(timeout)
@@ -296,6 +323,11 @@ def _front_end() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _in_voila() -> bool:
+    """Whether Voila started this kernel: it runs every cell before its page shows a widget."""
+    return _VOILA_ENV in os.environ
 
 
 def _ask_for_redirect(request: AuthorizationRequest) -> str:
@@ -348,7 +380,9 @@ def login(
     config, ``LOOKERSDK_*`` variables and looker.ini.
     With ``wait=True`` the cell blocks until the login completes, fails or times out
     (``timeout`` seconds; Ctrl-C or Cancel stop it); otherwise it returns at once and later cells
-    use the session (they raise ``LoginRequired`` until the login completes). After
+    use the session (they raise ``LoginRequired`` until the login completes). In Voila, which
+    runs every cell before its page shows the button, ``wait=True`` does not wait (the widget says
+    so): run what needs Looker from ``session.on_login`` there. After
     ``quiet_after`` seconds of waiting with no answer, the widget lists the likely causes.
 
     Running it again with the same settings in the same kernel returns the same session and
@@ -369,11 +403,15 @@ def login(
 
     # The settings given as arguments (``timeout`` here is the wait's, not the HTTP timeout's).
     given = {n: v for n, v in locals().items() if n in SETTING_NAMES and n != "timeout"}
+    # In Voila a waiting cell holds back the whole page, the button too, until it times out.
+    message = ""
+    if wait and _in_voila():
+        wait, message = False, _VOILA_NO_WAIT
     session = LookerSession(config_file=config_file, section=section, cache=cache, **given)
     key = (session.settings, cache if cache is None or isinstance(cache, bool) else id(cache))
     if (existing := _SESSIONS.get(key)) is not None:
         session.close()
-        return _again(existing, show, wait=wait, timeout=timeout)
+        return _again(existing, show, wait=wait, timeout=timeout, message=message)
     session._tokens.not_logged_in = NOT_YET
     # The ladder: the server extension; else a loopback redirect URI this kernel can listen on;
     # else the pasted address.
@@ -392,7 +430,7 @@ def login(
         controller.logged_in()
         show(controller, wait=False)
         return session
-    controller.prepare()
+    controller.prepare(message)
     show(controller, wait=wait)
     if wait:
         controller.wait(timeout)
