@@ -277,3 +277,20 @@ def test_idle_connections_are_dropped_when_the_login_ends(
     finally:
         for connection in idle:
             connection.close()
+
+
+def test_a_pasted_address_also_ends_the_listener(session: LookerSession, redirect_uri: str) -> None:
+    """The browser could not reach the port (a remote kernel): the user pastes the address; the
+    listener and its waiting thread must not stay behind."""
+    widget = session._ui.widget  # type: ignore[attr-defined]
+    port = urlsplit(redirect_uri).port
+    assert port is not None and not port_is_free(port)
+    waiting = [t for t in threading.enumerate() if t.name == "looker-nb-auth-pickup"]
+    assert waiting  # the background pickup, parked on the listener
+    session.complete_login(authorize_in_browser(widget.authorize_url))
+    assert widget.status == "logged_in"
+    for thread in waiting:
+        thread.join(TIMEOUT)  # woken at once: it does not wait out the login's 10 minutes
+        assert not thread.is_alive()
+    assert port_is_free(port)
+    assert widget.status == "logged_in"  # the woken pickup changed nothing

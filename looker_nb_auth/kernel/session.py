@@ -8,6 +8,7 @@ and ``session.sdk`` (``sdk.py``), with refresh, logout and the opt-in cache (``c
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LookerSession", "LookerUser"]
 
+_log = logging.getLogger(__name__)
 _MAX_PENDING = 8
 _PENDING_TTL = 15 * 60.0
 _USER_AGENT = f"looker-nb-auth/{__version__}"
@@ -187,7 +189,10 @@ class LookerSession:
                     failed(exc)
             raise
         for listener in list(self.on_login):
-            listener()
+            try:
+                listener()
+            except Exception:  # yours (a dashboard's callback): the login itself succeeded
+                _log.exception("An on_login callback failed; the login to Looker succeeded.")
         return user
 
     def _redeem(self, result: CallbackResult, pending: AuthorizationRequest | None) -> LookerUser:
