@@ -8,8 +8,10 @@ and 3 asyncio tasks on ``session.async_client`` for ``--duration`` seconds. Prin
 - calls made, and calls failed by class (an injected 503 on an API call reaches the caller as
   ``HTTP 503``; a dropped API call as httpx's ``RemoteProtocolError``; neither is a login
   failure);
-- logins lost, and of those the ones lost while Looker still honoured a refresh token of the
-  user (goal 0: such a login could have been kept);
+- logins lost: while Looker still honoured a refresh token a kernel could know (goal 0: such a
+  login could have been kept), or because the answer carrying a rotated refresh token was
+  dropped after Looker answered (no client holds the new token; counted against the stand-in's
+  log of dropped token answers, redeems included, so an approximation);
 - refresh requests, against about one per kernel per 2.5 s (half a 5 s token's life);
 - whether every kernel ended logged in.
 
@@ -37,6 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from looker_nb_auth import FileCache, LookerAuthError, LookerSession
 from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig, authorize_in_browser
@@ -69,7 +73,7 @@ def log_in(session: LookerSession) -> int:
         try:
             session.complete_login(authorize_in_browser(session.start_login().url))
             return attempt
-        except (LookerAuthError, OSError):
+        except (LookerAuthError, httpx.HTTPError, OSError):  # a fault on the way: again
             continue
     raise SystemExit("could not log in through the faults")
 
@@ -87,7 +91,7 @@ def kernel(base_url: str, cache: str, duration: float) -> None:
         except LookerAuthError:
             continue
     tally, lost, stop = Tally(), threading.Event(), threading.Event()
-    losses: list[int] = []  # Looker's live refresh tokens of the user at each loss
+    losses: list[str] = []  # why each login was lost, as the main process judged it
     user_id = session.user.id
     session.on_logout.append(lambda reason: lost.set())
     report = threading.Lock()
@@ -99,31 +103,31 @@ def kernel(base_url: str, cache: str, duration: float) -> None:
             lost.clear()
             with report:
                 print(json.dumps({"lost": user_id}), flush=True)
-                losses.append(int(sys.stdin.readline()))
+                losses.append(sys.stdin.readline().strip())
             log_in(session)
 
-    def outcome(call: Any) -> str | None:
+    def outcome(source: str, call: Any) -> str | None:
         try:
             status = call()
         except Exception as exc:
-            return type(exc).__name__
-        return None if status == 200 else f"HTTP {status}"
+            return f"{source} {type(exc).__name__}"
+        return None if status == 200 else f"{source} HTTP {status}"
 
     def client_loop() -> None:
         while not stop.is_set():
-            tally.count(outcome(lambda: session.client.get("user").status_code))
+            tally.count(outcome("client", lambda: session.client.get("user").status_code))
 
     def sdk_loop() -> None:
         while not stop.is_set():
-            tally.count(outcome(lambda: session.sdk.me() and 200))
+            tally.count(outcome("sdk", lambda: session.sdk.me() and 200))
 
     async def task_loop() -> None:
         while not stop.is_set():
             try:
                 status = (await session.async_client.get("user")).status_code
-                tally.count(None if status == 200 else f"HTTP {status}")
+                tally.count(None if status == 200 else f"async HTTP {status}")
             except Exception as exc:
-                tally.count(type(exc).__name__)
+                tally.count(f"async {type(exc).__name__}")
 
     async def tasks() -> None:
         await asyncio.gather(*(task_loop() for _ in range(3)))
@@ -184,19 +188,21 @@ def scenario(kernels: int, after: bool, duration: float, seed: int) -> dict[str,
             subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             for _ in range(kernels)
         ]
+        judge = Judge(looker, user_id, dropped)
         with ThreadPoolExecutor(kernels) as pool:  # one reader per kernel: none waits
-            results = list(pool.map(lambda p: serve(p, looker, user_id), processes))
+            results = list(pool.map(lambda p: serve(p, judge), processes))
         refreshes = looker.token_requests["refresh_token"]
     logging.getLogger("looker_nb_auth.fake_looker").removeHandler(dropped)
     failed: Counter[str] = Counter()
     for result in results:
         failed.update(result["failed"])
-    losses = [live for result in results for live in result["losses"]]
+    losses = Counter(why for result in results for why in result["losses"])
     return {
         "calls": sum(r["calls"] for r in results),
         "failed": failed,
-        "lost": len(losses),
-        "lost_with_a_live_token": sum(1 for live in losses if live > 0),
+        "lost": sum(losses.values()),
+        "lost_with_a_live_token": losses["keepable"],
+        "lost_in_transit": losses["in transit"],
         "refreshes": refreshes,
         "expected": round(kernels * duration / (TTL / 2)),
         "dropped_token_answers": dropped.count,
@@ -204,15 +210,37 @@ def scenario(kernels: int, after: bool, duration: float, seed: int) -> dict[str,
     }
 
 
-def serve(process: subprocess.Popen[str], looker: FakeLooker, user_id: str) -> dict[str, Any]:
-    """Answer the kernel's questions (how many refresh tokens Looker honours now) until it ends,
-    then return its result."""
+@dataclass
+class Judge:
+    """Why a kernel lost its login: ``keepable`` when Looker still honoured a refresh token of
+    the user and no token answer was lost on the way (a client bug: goal 0); ``in transit``
+    when Looker rotated the refresh token but its answer was dropped (nothing holds the new one:
+    with strict rotation no client can keep that login); ``refused`` otherwise."""
+
+    looker: FakeLooker
+    user_id: str
+    dropped: DroppedTokenAnswers
+    explained: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def why(self) -> str:
+        with self.lock:
+            if self.looker.live_refresh_tokens(self.user_id) == 0:
+                return "refused"
+            if self.dropped.count > self.explained:
+                self.explained += 1
+                return "in transit"
+            return "keepable"
+
+
+def serve(process: subprocess.Popen[str], judge: Judge) -> dict[str, Any]:
+    """Answer the kernel's questions (why it lost its login) until it ends; its result."""
     assert process.stdout is not None and process.stdin is not None
     answer: dict[str, Any] = {}
     for line in process.stdout:
         message = json.loads(line)
         if "lost" in message:
-            process.stdin.write(f"{looker.live_refresh_tokens(user_id)}\n")
+            process.stdin.write(f"{judge.why()}\n")
             process.stdin.flush()
         else:
             answer.update(message["result"])
@@ -240,9 +268,10 @@ def main() -> None:
         print(f"\n{kernels} kernel(s) sharing a cache, drops {where}:")
         print(f"  calls made: {figures['calls']}; failed: {failed}")
         print(
-            f"  logins lost: {figures['lost']}, of which with a refresh token Looker still "
-            f"honoured: {figures['lost_with_a_live_token']} (goal 0); token answers dropped "
-            f"after Looker answered: {figures['dropped_token_answers']}"
+            f"  logins lost: {figures['lost']}; while a refresh token Looker honoured was known "
+            f"to a kernel: {figures['lost_with_a_live_token']} (goal 0); with the rotated token "
+            f"lost in transit: {figures['lost_in_transit']} (of "
+            f"{figures['dropped_token_answers']} token answers dropped after Looker answered)"
         )
         print(
             f"  refresh requests: {figures['refreshes']} (about {figures['expected']} expected; "
