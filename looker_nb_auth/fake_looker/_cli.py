@@ -71,6 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     knobs.add_argument(
         "--retry-after", type=int, default=1, metavar="S", help="Retry-After of injected 429s"
     )
+    knobs.add_argument(
+        "--big-rows",
+        type=int,
+        default=0,
+        metavar="N",
+        help="rows of the generated explore demo::events (0: none)",
+    )
+    knobs.add_argument(
+        "--query-task-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="how long an async query task runs before it is complete",
+    )
     knobs.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -97,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit=args.rate_limit,
         rate_limit_window=args.rate_limit_window,
         retry_after=args.retry_after,
+        big_rows=args.big_rows,
+        query_task_seconds=args.query_task_seconds,
     )
     looker = FakeLooker(config)
     if args.redirect_uri:

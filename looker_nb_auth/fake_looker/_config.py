@@ -137,6 +137,12 @@ class FakeLookerConfig:
     #: ``Retry-After`` seconds on a 429 from `FakeLooker.fail_next` (a quota 429 says when its
     #: window frees instead).
     retry_after: int = 1
+    #: Rows of the generated explore ``demo::events`` (0: no such explore). Generated lazily
+    #: and streamed, so a million rows cost seconds, not gigabytes.
+    big_rows: int = 0
+    #: How long an async query task (``POST /api/4.0/query_tasks``) runs on the stand-in's
+    #: clock before it is ``complete``; 0: complete at once.
+    query_task_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")

@@ -35,6 +35,7 @@ MODEL, VIEW = "demo", "orders"
 REGIONS = ("North", "South", "East", "West")
 CATEGORIES = ("Books", "Games", "Music")
 MAX_LIMIT = 5000
+DEFAULT_LIMIT = 500  # a query without a limit
 SQL_ERROR_FIELD = "orders.sql_error"  # a dimension whose SQL the database rejects
 
 
@@ -171,11 +172,12 @@ LOOKS: dict[str, dict[str, str]] = {
 
 
 def run_query(
-    body: object, *, fail_with: str | None = None
+    body: object, *, fail_with: str | None = None, limit: str | None = None
 ) -> tuple[list[str], list[dict[str, object]]]:
     """Check a WriteQuery body and run it: filtered, grouped by its dimensions, sorted, limited.
 
     With ``fail_with`` the checked query fails in the database with that message (`SqlError`).
+    ``limit`` (the run endpoints' ``?limit=``) overrides the body's ``limit``.
     """
     if not isinstance(body, dict):
         raise QueryError("body", "The request body must be a JSON object (a WriteQuery).")
@@ -189,7 +191,7 @@ def run_query(
     fields = _fields(body.get("fields"))
     rows = _filter(ORDERS, body.get("filters"))
     sorts = _sort_keys(fields, body.get("sorts"))
-    limit = _limit(body.get("limit"))
+    row_limit = _limit(body.get("limit") if limit is None else limit)
     if SQL_ERROR_FIELD in fields or SQL_ERROR_FIELD in (body.get("filters") or {}):
         raise SqlError(_sql_error_message(SQL_ERROR_FIELD))
     if fail_with is not None:
@@ -205,7 +207,7 @@ def run_query(
         for group in groups.values()
     ]
     _sort(result, sorts)
-    return fields, result[:limit]
+    return fields, result[:row_limit]
 
 
 def _fields(value: object) -> list[str]:
@@ -272,15 +274,20 @@ def _sort_key(value: object) -> tuple[int, float, str]:
     return (2, 0.0, str(value))
 
 
-def _limit(value: object) -> int:
+def _limit(value: object) -> int | None:
+    """The row limit: `DEFAULT_LIMIT` when none is given, None (all rows) for ``-1``."""
     if value is None or value == "":
-        return 500
+        return DEFAULT_LIMIT
     try:
         limit = int(str(value))
     except ValueError:
         limit = 0
+    if limit == -1:
+        return None
     if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+        raise QueryError(
+            "limit", f"limit must be -1 (all rows) or a whole number from 1 to {MAX_LIMIT}."
+        )
     return limit
 
 

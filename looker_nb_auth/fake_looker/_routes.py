@@ -20,8 +20,17 @@ from ._api_data import (
     LookHandler,
     LookRunHandler,
     LooksHandler,
+    QueriesHandler,
     QueryHandler,
     QueryRunHandler,
+)
+from ._api_sql import SqlQueriesHandler, SqlQueryHandler, SqlQueryRunHandler
+from ._api_tasks import (
+    KillQueryHandler,
+    QueryTaskHandler,
+    QueryTaskMultiResultsHandler,
+    QueryTaskResultsHandler,
+    QueryTasksHandler,
 )
 from ._ui import AuthorizeHandler, ConsentHandler, LoginHandler
 from ._web import ApiNotFound, Context, PageNotFound, log_request
@@ -46,9 +55,18 @@ _API: list[tuple[str, type[web.RequestHandler]]] = [
     (r"/api/4\.0/looks", LooksHandler),
     (rf"/api/4\.0/looks/{_SEGMENT}", LookHandler),
     (rf"/api/4\.0/looks/{_SEGMENT}/run/{_SEGMENT}", LookRunHandler),
+    (r"/api/4\.0/queries", QueriesHandler),
     (rf"/api/4\.0/queries/run/{_SEGMENT}", InlineQueryRunHandler),
     (rf"/api/4\.0/queries/{_SEGMENT}", QueryHandler),
     (rf"/api/4\.0/queries/{_SEGMENT}/run/{_SEGMENT}", QueryRunHandler),
+    (r"/api/4\.0/query_tasks", QueryTasksHandler),
+    (r"/api/4\.0/query_tasks/multi_results", QueryTaskMultiResultsHandler),
+    (rf"/api/4\.0/query_tasks/{_SEGMENT}", QueryTaskHandler),
+    (rf"/api/4\.0/query_tasks/{_SEGMENT}/results", QueryTaskResultsHandler),
+    (rf"/api/4\.0/running_queries/{_SEGMENT}", KillQueryHandler),
+    (r"/api/4\.0/sql_queries", SqlQueriesHandler),
+    (rf"/api/4\.0/sql_queries/{_SEGMENT}", SqlQueryHandler),
+    (rf"/api/4\.0/sql_queries/{_SEGMENT}/run/{_SEGMENT}", SqlQueryRunHandler),
 ]
 _UI: list[tuple[str, type[web.RequestHandler]]] = [
     (r"/auth", AuthorizeHandler),

@@ -13,7 +13,9 @@ __all__ = [
     "RELEASE",
     "FieldsError",
     "app_json",
+    "created_query_json",
     "error_json",
+    "json_detail_error",
     "look_json",
     "query_json",
     "select_fields",
@@ -212,3 +214,41 @@ def look_json(look_id: str, web_url: str) -> dict[str, object]:
 
 def query_json(query_id: str) -> dict[str, object]:
     return {"can": {"run": True}, "id": query_id, **QUERIES[query_id].body(), "url": None}
+
+
+def created_query_json(query_id: str, body: dict[str, object]) -> dict[str, object]:
+    """A query created with ``POST /api/4.0/queries``, in the shape of the built-in ones."""
+    sorts = body.get("sorts")
+    fields = body.get("fields")
+    return {
+        "can": {"run": True},
+        "id": query_id,
+        "model": body["model"],
+        "view": body["view"],
+        "fields": list(fields) if isinstance(fields, list) else None,
+        "filters": body.get("filters") or None,
+        "sorts": list(sorts) if isinstance(sorts, list) else [],
+        "limit": body.get("limit"),
+        "url": None,
+    }
+
+
+def json_detail_error(message: str, sql: str) -> dict[str, object]:
+    """A json_detail answer whose SQL failed: no data, the database's message in ``errors``."""
+    return {
+        "id": "",
+        "from_cache": False,
+        "sql": sql,
+        "fields": {"measures": [], "dimensions": [], "table_calculations": [], "pivots": []},
+        "pivots": [],
+        "data": [],
+        "errors": [
+            {
+                "message": message,
+                "message_details": None,
+                "params": None,
+                "sql_error_loc": None,
+                "level": "error",
+            }
+        ],
+    }

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from asyncio import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, NoReturn, cast
@@ -18,6 +18,7 @@ from ._config import FakeLookerConfig
 from ._pages import error_page
 from ._shapes import FieldsError, error_json, select_fields
 from ._state import Store
+from ._tasks import DataState
 from ._traffic import Drop, Fail, RequestKind, Traffic
 
 __all__ = [
@@ -44,6 +45,7 @@ class Context:
     api_url: str = ""
     web_url: str = ""
     stopping: asyncio.Event | None = None  # set when the server shuts down
+    data: DataState = field(default_factory=DataState)  # created queries, tasks, SQL Runner
 
     @property
     def config(self) -> FakeLookerConfig:

@@ -1,0 +1,100 @@
+"""SQL: the generated SELECT of a query (result format ``sql``) and SQL Runner on sqlite.
+
+The generated SQL is what the stand-in's query engine computes, written for the built-in
+``orders`` table, so SQL Runner (an in-memory sqlite database holding ``orders``) can run it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ._data import DEFAULT_LIMIT, ORDERS, SqlError
+from ._fields import FIELDS
+
+__all__ = ["CONNECTION", "MAX_SQL_STEPS", "query_sql", "run_sql"]
+
+CONNECTION = "demo"  # the one database connection, dialect sqlite
+MAX_SQL_STEPS = 5_000_000  # sqlite virtual-machine steps before a statement is cut off
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def query_sql(body: dict[str, Any], limit: str | None = None) -> str:
+    """A plausible SELECT for a checked WriteQuery (`run_query` has accepted it)."""
+    view = str(body["view"])
+    fields: list[str] = list(body["fields"])
+    select = [f'    {FIELDS[f].sql} AS "{f}"' for f in fields]
+    lines = ["SELECT", ",\n".join(select), f"FROM {view} AS {view}"]
+    filters = body.get("filters") or {}
+    conditions = []
+    for name, expression in filters.items():
+        values = ", ".join(_literal(part.strip()) for part in str(expression).split(","))
+        conditions.append(f"(CAST({FIELDS[name].sql} AS TEXT) IN ({values}))")
+    if conditions:
+        lines.append("WHERE " + " AND ".join(conditions))
+    dimensions = [i + 1 for i, f in enumerate(fields) if not FIELDS[f].measure]
+    if dimensions:
+        lines.append("GROUP BY " + ", ".join(str(i) for i in dimensions))
+    order = []
+    for spec in body.get("sorts") or []:
+        name, _, direction = str(spec).strip().partition(" ")
+        if name in fields:
+            suffix = " DESC" if direction.strip().lower() == "desc" else ""
+            order.append(f"{fields.index(name) + 1}{suffix}")
+    if order:
+        lines.append("ORDER BY " + ", ".join(order))
+    row_limit = limit if limit is not None else body.get("limit")
+    row_limit = str(row_limit) if row_limit not in (None, "") else str(DEFAULT_LIMIT)
+    if row_limit != "-1":
+        lines.append(f"LIMIT {int(row_limit)}")
+    return "\n".join(lines)
+
+
+def _database() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, created_date TEXT, created_month TEXT,"
+        " region TEXT, category TEXT, sale_price REAL)"
+    )
+    db.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                row["orders.id"],
+                row["orders.created_date"],
+                row["orders.created_month"],
+                row["orders.region"],
+                row["orders.category"],
+                row["orders.sale_price"],
+            )
+            for row in ORDERS
+        ],
+    )
+    return db
+
+
+def run_sql(sql: str, max_rows: int | None = None) -> tuple[list[str], list[dict[str, object]]]:
+    """Run ``sql`` on a fresh in-memory copy of the built-in data; `SqlError` if it fails."""
+    db = _database()
+    steps = 0
+
+    def progress() -> int:
+        nonlocal steps
+        steps += 1000
+        return 1 if steps > MAX_SQL_STEPS else 0  # non-zero interrupts the statement
+
+    db.set_progress_handler(progress, 1000)
+    try:
+        cursor = db.execute(sql)
+        columns = [d[0] for d in cursor.description or ()]
+        fetched = cursor.fetchall() if max_rows is None else cursor.fetchmany(max_rows)
+    except (sqlite3.Error, sqlite3.Warning) as error:
+        raise SqlError(f"SQL Error: {error}") from None
+    finally:
+        db.close()
+    if not columns:
+        raise SqlError("SQL Error: the statement returned no result set")
+    return columns, [dict(zip(columns, row, strict=True)) for row in fetched]
