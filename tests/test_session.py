@@ -34,7 +34,7 @@ def _bearer_status(looker: FakeLooker, access_token: str) -> int:
 def _access_token(session: LookerSession) -> str:
     token = session._tokens.token
     assert token is not None
-    return token.access_token
+    return token.access_token.reveal()
 
 
 # -- the code flow ------------------------------------------------------------------------------
@@ -312,6 +312,7 @@ def test_unreachable_looker_is_a_typed_error(clock: ManualClock) -> None:
 
 def test_logout_revokes_the_tokens_at_looker(logged_in: LookerSession, looker: FakeLooker) -> None:
     access = _access_token(logged_in)
+    assert _bearer_status(looker, access) == 200  # so the 401 below is the revocation's
     logged_in.logout()
     assert not logged_in.is_logged_in
     assert _bearer_status(looker, access) == 401

@@ -142,7 +142,7 @@ def test_two_users_log_in_at_once_with_one_redirect_uri(
                 WHO_AM_I,
                 "import json, pathlib\ntoken = session._tokens.token\n"
                 f"pathlib.Path({str(tokens_file[name])!r}).write_text(json.dumps(\n"
-                "    [token.access_token, token.refresh_token]))",
+                "    [token.access_token.reveal(), token.refresh_token.reveal()]))",
             ]
         )
         assert person.user.server() is not None, f"the hub did not spawn {name}'s server"

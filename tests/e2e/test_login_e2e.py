@@ -210,11 +210,11 @@ def test_no_secret_in_notebook_outputs_or_logs(jupyter: Jupyter) -> None:
             # The verifiers exist only until the code is redeemed: note them before the click.
             "import json, pathlib\n"
             f"pathlib.Path({str(verifier_file)!r}).write_text(json.dumps(\n"
-            "    [r.code_verifier for r in session._pending.values()]))",
+            "    [r.code_verifier.reveal() for r in session._pending.values()]))",
             WHO_AM_I,
             "token = session._tokens.token\n"
             f"pathlib.Path({str(secrets_file)!r}).write_text(json.dumps(\n"
-            "    [token.access_token, token.refresh_token]))",
+            "    [token.access_token.reveal(), token.refresh_token.reveal()]))",
             "session",
         ],
     )
