@@ -108,6 +108,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Nothing listens there (closed connections may linger in TIME_WAIT, as with any server
+    that closes first: SO_REUSEADDR, which listeners set, ignores those)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def access_token(session: LookerSession) -> str:
+    """The session's current access token, as the wire carries it."""
+    token = session._tokens.token
+    assert token is not None
+    return token.access_token.reveal()
+
+
 @contextmanager
 def started_demo(command: list[str]) -> Iterator[Demo]:
     """``command`` (a ``looker-nb-auth demo``) on a terminal of its own, in its own process

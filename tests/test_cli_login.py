@@ -386,30 +386,29 @@ def test_open_starts_the_browser_on_the_login_page(
     assert LOGGED_IN_AS in login.output
 
 
+INTERRUPTED = "looker-nb-auth login: Login interrupted; run looker-nb-auth login again to log in."
+
+
+def assert_interrupted_in_one_line(login: Terminal, waiting_for: str) -> None:
+    """Ctrl-C once ``waiting_for`` shows: exit code 130 and one line, no traceback."""
+    before = login.read_until(waiting_for)
+    login.interrupt()
+    assert login.finish() == 130
+    assert login.output.removeprefix(before).strip() == INTERRUPTED
+
+
 def test_ctrl_c_while_waiting_is_one_line_and_exit_130(
     looker: FakeLooker, loopback_redirect: str, run: RunCommand
 ) -> None:
     login = run("login", **settings_env(looker, LOOPBACK_GUID, loopback_redirect))
-    before = login.read_until("(Ctrl-C stops).\n")
-    login.interrupt()
-    assert login.finish() == 130
-    said = login.output.removeprefix(before).strip()
-    assert (
-        said == "looker-nb-auth login: Login interrupted; run looker-nb-auth login again to log in."
-    )
+    assert_interrupted_in_one_line(login, "(Ctrl-C stops).\n")
 
 
 def test_ctrl_c_at_the_paste_prompt_is_one_line_and_exit_130(
     looker: FakeLooker, paste_app: None, run: RunCommand
 ) -> None:
     login = run("login", **settings_env(looker, PASTE_GUID, PASTE_REDIRECT))
-    before = login.read_until(PROMPT)
-    login.interrupt()
-    assert login.finish() == 130
-    said = login.output.removeprefix(before).strip()
-    assert (
-        said == "looker-nb-auth login: Login interrupted; run looker-nb-auth login again to log in."
-    )
+    assert_interrupted_in_one_line(login, PROMPT)
 
 
 def test_a_pasted_deny_is_one_sentence_and_exit_1(

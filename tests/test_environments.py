@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from jupyter_client.manager import KernelManager
+from support import free_port, port_is_free
 
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.kernel.widget import TEXTS
@@ -34,23 +34,6 @@ from looker_nb_auth.kernel.widget import TEXTS
 TIMEOUT = 60.0  # a bound for each wait on the kernel, never reached when things work
 USER = "Ada Lovelace (ada@example.com)"
 PROMPT = "Then paste the address of the page Looker sent you to: "
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def follow(redirected: str) -> httpx.Response:

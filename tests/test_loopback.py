@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from support import free_port, port_is_free
 
 from looker_nb_auth import LookerSession, Secret, login
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
@@ -21,25 +22,6 @@ from looker_nb_auth.oauth.pkce import new_state
 
 GUID = "loopback-tests"
 TIMEOUT = 30.0  # a bound for waits on events, never reached when things work
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens there (closed connections may linger in TIME_WAIT, as with any server
-    that closes first: SO_REUSEADDR, which listeners set, ignores those)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from looker_sdk import error
-from support import ADA, CLIENT_GUID, REDIRECT_URI
+from support import ADA, CLIENT_GUID, REDIRECT_URI, access_token
 
 from looker_nb_auth import (
     LoginRequired,
@@ -32,12 +32,6 @@ def _seen_by_client(session: LookerSession) -> list[httpx.Request]:
     seen: list[httpx.Request] = []
     session.client.event_hooks = {"request": [seen.append]}
     return seen
-
-
-def _access_token(session: LookerSession) -> str:
-    token = session._tokens.token
-    assert token is not None
-    return token.access_token.reveal()
 
 
 # -- refresh and the shared client ---------------------------------------------------------------
@@ -61,7 +55,7 @@ def test_sdk_requests_go_through_session_client_with_its_token(
     sdk.me()
     (request,) = seen
     assert request.url == f"{logged_in.settings.base_url}/api/4.0/user"
-    assert request.headers.get_list("Authorization") == [f"Bearer {_access_token(logged_in)}"]
+    assert request.headers.get_list("Authorization") == [f"Bearer {access_token(logged_in)}"]
 
 
 def test_concurrent_sdk_and_client_calls_on_an_ended_token_share_one_refresh(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import ADA, CLIENT_GUID, GRACE, REDIRECT_URI, log_in, make_session
+from support import ADA, CLIENT_GUID, GRACE, REDIRECT_URI, access_token, log_in, make_session
 
 from looker_nb_auth import (
     AccessDenied,
@@ -29,12 +29,6 @@ from looker_nb_auth.fake_looker import FakeLooker, ManualClock, authorize_in_bro
 def _bearer_status(looker: FakeLooker, access_token: str) -> int:
     headers = {"Authorization": f"Bearer {access_token}"}
     return httpx.get(f"{looker.api_url}/api/4.0/user", headers=headers).status_code
-
-
-def _access_token(session: LookerSession) -> str:
-    token = session._tokens.token
-    assert token is not None
-    return token.access_token.reveal()
 
 
 # -- the code flow ------------------------------------------------------------------------------
@@ -106,11 +100,11 @@ def test_client_before_login_raises_login_required(session: LookerSession) -> No
 def test_expiring_token_is_refreshed_before_the_request(
     logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
 ) -> None:
-    old = _access_token(logged_in)
+    old = access_token(logged_in)
     clock.advance(3600 - 59)  # inside the 60 s leeway
     assert logged_in.client.get("user").status_code == 200
     assert looker.token_requests["refresh_token"] == 1
-    assert _access_token(logged_in) != old
+    assert access_token(logged_in) != old
 
 
 def test_401_refreshes_once_and_retries_once(logged_in: LookerSession, looker: FakeLooker) -> None:
@@ -311,7 +305,7 @@ def test_unreachable_looker_is_a_typed_error(clock: ManualClock) -> None:
 
 
 def test_logout_revokes_the_tokens_at_looker(logged_in: LookerSession, looker: FakeLooker) -> None:
-    access = _access_token(logged_in)
+    access = access_token(logged_in)
     assert _bearer_status(looker, access) == 200  # so the 401 below is the revocation's
     logged_in.logout()
     assert not logged_in.is_logged_in
