@@ -202,6 +202,15 @@ def paste_login(terminal: Terminal) -> str:
     return redirected
 
 
+def logged_in_from_a_terminal(looker: FakeLooker, run: RunCommand) -> dict[str, str]:
+    """``looker-nb-auth login`` on the paste flow, done; the settings it used, for the next."""
+    where = settings_env(looker, PASTE_GUID, PASTE_REDIRECT)
+    login = run("login", **where)
+    paste_login(login)
+    assert login.finish() == 0
+    return where
+
+
 def assert_no_secret(looker: FakeLooker, *outputs: str) -> None:
     shown = "\n".join(outputs)
     leaked = [secret for secret in looker.secrets_seen() if secret in shown]
@@ -303,10 +312,7 @@ def test_settings_come_from_looker_ini_like_a_session_s(
 def test_a_cron_job_resumes_the_login_until_its_tokens_are_revoked(
     looker: FakeLooker, paste_app: None, run: RunCommand, env: dict[str, str], tmp_path: Path
 ) -> None:
-    where = settings_env(looker, PASTE_GUID, PASTE_REDIRECT)
-    login = run("login", **where)
-    paste_login(login)
-    assert login.finish() == 0
+    where = logged_in_from_a_terminal(looker, run)
     job = tmp_path / "job.py"
     job.write_text(
         textwrap.dedent(
@@ -458,10 +464,7 @@ def test_a_cache_that_cannot_be_written_is_a_one_line_warning_without_tokens(
 def test_an_unsafe_cache_file_is_a_one_line_warning_and_not_logged_in(
     looker: FakeLooker, paste_app: None, run: RunCommand, env: dict[str, str]
 ) -> None:
-    where = settings_env(looker, PASTE_GUID, PASTE_REDIRECT)
-    login = run("login", **where)
-    paste_login(login)
-    assert login.finish() == 0
+    where = logged_in_from_a_terminal(looker, run)
     cache_file = Path(env["LOOKER_NB_AUTH_CACHE_DIR"]) / "tokens.json"
     cache_file.chmod(0o644)
     whoami = run("whoami", **where)
@@ -477,10 +480,7 @@ def test_an_unsafe_cache_file_is_a_one_line_warning_and_not_logged_in(
 def test_logout_when_looker_cannot_revoke_still_deletes_the_kept_login(
     looker: FakeLooker, paste_app: None, run: RunCommand, env: dict[str, str]
 ) -> None:
-    where = settings_env(looker, PASTE_GUID, PASTE_REDIRECT)
-    login = run("login", **where)
-    paste_login(login)
-    assert login.finish() == 0
+    where = logged_in_from_a_terminal(looker, run)
     looker.fail_next(1, 500, target="api")  # DELETE /api/logout
     logout = run("logout", **where)
     assert logout.finish() == 1
@@ -503,10 +503,7 @@ def test_logout_when_nobody_is_logged_in_says_so(
 def test_logout_when_looker_cannot_renew_the_login_still_deletes_it_here(
     looker: FakeLooker, paste_app: None, run: RunCommand
 ) -> None:
-    where = settings_env(looker, PASTE_GUID, PASTE_REDIRECT)
-    login = run("login", **where)
-    paste_login(login)
-    assert login.finish() == 0
+    where = logged_in_from_a_terminal(looker, run)
     looker.fail_next(1, 503, target="token")  # the refresh that would give a token to revoke
     logout = run("logout", **where)
     assert logout.finish() == 1
