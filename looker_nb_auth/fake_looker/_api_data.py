@@ -1,39 +1,56 @@
-"""Data endpoints: looks, saved queries and inline queries over the built-in dataset.
+"""Data endpoints: explores, looks, saved queries and inline queries over the built-in dataset.
 
 Errors come as on Looker: an unknown look, query, model or explore is a 404 ``Not found``; a query
 Looker refuses to build is a 400; a query whose SQL fails in the database is HTTP 200 with the
 error in-band (``[{"looker_error": ...}]`` in json). ``FakeLookerConfig.fail_queries_with``
 makes every query fail that way; so does the broken dimension ``orders.sql_error``.
+
+Pivoted queries (``demo::orders`` only) run in json and json_detail; other formats are a 400.
+Answers on ``demo::events`` go through the result cache (`ResultCache`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from tornado.iostream import StreamClosedError
 
 from ._api import Api40Handler
-from ._data import LOOKS, MODEL, QUERIES, QueryError, QueryNotFound, SqlError, run_query
+from ._cache import SLICE_BYTES, CachedResult, result_key
+from ._data import LOOKS, MODEL, QUERIES, QueryError, QueryNotFound, SqlError
 from ._events import run_events
-from ._formats import RESULT_FORMATS, ResultMeta, content_type, render
+from ._formats import (
+    PIVOT_FORMATS,
+    RESULT_FORMATS,
+    ResultMeta,
+    content_type,
+    render_head,
+    render_parts,
+)
+from ._pivots import PivotColumns, run_orders
 from ._shapes import (
     DOCS_URL,
     created_query_json,
     error_json,
+    explore_json,
     json_detail_error,
     look_json,
     query_json,
+    query_slug,
 )
 from ._sql import query_sql
 from ._web import Context
 
 __all__ = [
+    "ExploreHandler",
     "InlineQueryRunHandler",
     "LookHandler",
     "LookRunHandler",
     "LooksHandler",
     "QueriesHandler",
+    "QueryBySlugHandler",
     "QueryHandler",
     "QueryRunHandler",
 ]
@@ -43,13 +60,32 @@ RUN_FORMATS = (*RESULT_FORMATS, "sql")
 
 def execute(
     ctx: Context, body: object, limit: str | None, *, fail: bool = True
-) -> tuple[list[str], Iterator[dict[str, object]]]:
-    """Check and run a WriteQuery body on ``demo::orders`` or ``demo::events``, lazily."""
+) -> tuple[list[str], Iterator[dict[str, object]], PivotColumns | None]:
+    """Check and run a WriteQuery body on ``demo::orders`` or ``demo::events``, lazily: its
+    fields, its rows and, for a pivoted query, its pivot columns."""
     fail_with = ctx.config.fail_queries_with if fail else None
     if isinstance(body, dict) and body.get("model") == MODEL and body.get("view") == "events":
-        return run_events(body, big_rows=ctx.config.big_rows, fail_with=fail_with, limit=limit)
-    fields, rows = run_query(body, fail_with=fail_with, limit=limit)
-    return fields, iter(rows)
+        fields, events = run_events(
+            body, big_rows=ctx.config.big_rows, fail_with=fail_with, limit=limit
+        )
+        return fields, events, None
+    fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit)
+    return fields, iter(rows), pivot
+
+
+def is_pivoted(body: dict[str, Any]) -> bool:
+    return body.get("pivots") not in (None, [])
+
+
+def run_meta(body: dict[str, Any], limit: str | None, ran_at: float, **extra: Any) -> ResultMeta:
+    """What a result says about its run besides its rows: its SQL, filters, sorts, when."""
+    return ResultMeta(
+        sql=query_sql(body, limit),
+        filters=dict(body.get("filters") or {}),
+        sorts=[str(s) for s in body.get("sorts") or []],
+        ran_at=ran_at,
+        **extra,
+    )
 
 
 def query_error_body(error: QueryError) -> dict[str, object]:
@@ -76,8 +112,14 @@ class _Results(Api40Handler):
         if result_format == "sql":
             self.send_generated_sql(body, limit)
             return
+        key = self.result_key(body, result_format, limit)
+        cached = self.cached(key)
+        if cached is not None:
+            meta = run_meta(body, limit, cached.ran_at, from_cache=True)
+            await self.send_cached(cached, result_format, meta)
+            return
         try:
-            fields, rows = execute(self.ctx, body, limit)
+            fields, rows, pivot = execute(self.ctx, body, limit)
         except QueryNotFound:
             self.not_found()
         except SqlError as error:
@@ -85,16 +127,74 @@ class _Results(Api40Handler):
             return
         except QueryError as error:
             self.abort(400, query_error_body(error))
-        meta = ResultMeta(
-            sql=query_sql(body, limit),
-            filters=dict(body.get("filters") or {}),
-            sorts=[str(s) for s in body.get("sorts") or []],
-            ran_at=self.ctx.store.clock(),
-        )
-        await self.stream(render(result_format, fields, rows, meta), content_type(result_format))
+        self.check_pivot_format(body, result_format)
+        meta = run_meta(body, limit, self.ctx.store.clock(), pivot=pivot)
+        await self.send_rendered(key, result_format, fields, rows, meta)
 
-    async def stream(self, chunks: Iterator[str], media_type: str) -> None:
-        """Write the chunks as they come, flushing each, so a big result never sits in memory."""
+    def check_pivot_format(self, body: dict[str, Any], result_format: str) -> None:
+        """A checked pivoted query in a format the stand-in does not pivot: 400."""
+        if is_pivoted(body) and result_format not in PIVOT_FORMATS:
+            sentence = (
+                f"The Looker stand-in does not pivot {result_format} results; "
+                f"run the pivoted query as {' or '.join(PIVOT_FORMATS)}."
+            )
+            self.abort(400, error_json(sentence))
+
+    def result_key(self, body: dict[str, Any], result_format: str, limit: str | None) -> str | None:
+        """The result cache's key of this run: None unless it runs on ``demo::events``."""
+        return result_key(body, result_format, limit, self.ctx.config.big_rows)
+
+    def cached(self, key: str | None) -> CachedResult | None:
+        """The cached answer of a repeat run; None when the cache is off, or every query fails
+        (``fail_queries_with``), or the run is new."""
+        config = self.ctx.config
+        if key is None or not config.result_cache or config.fail_queries_with is not None:
+            return None
+        return self.ctx.data.results.get(key)
+
+    async def send_cached(self, cached: CachedResult, result_format: str, meta: ResultMeta) -> None:
+        """A fresh head, then the cached rest in `SLICE_BYTES` slices, flushing each."""
+        head = render_head(result_format, list(cached.fields), meta)
+        body = cached.body
+        slices = (body[i : i + SLICE_BYTES] for i in range(0, len(body), SLICE_BYTES))
+        await self.stream(chain([head.encode()], slices), content_type(result_format))
+
+    async def send_rendered(
+        self,
+        key: str | None,
+        result_format: str,
+        fields: list[str],
+        rows: Iterator[dict[str, object]],
+        meta: ResultMeta,
+    ) -> None:
+        """Render and stream the rows; an events answer (``key``) that is sent whole becomes
+        the cache's entry, encoded once as it streams."""
+        head, rest = render_parts(result_format, fields, rows, meta)
+        media_type = content_type(result_format)
+        if key is None:
+            await self.stream(chain([head], rest), media_type)
+            return
+        self.ctx.data.results.count_render()
+        if not self.ctx.config.result_cache:
+            await self.stream(chain([head], rest), media_type)
+            return
+        kept: list[bytes] = []
+
+        def keep() -> None:
+            entry = CachedResult(tuple(fields), meta.ran_at, b"".join(kept))
+            self.ctx.data.results.put(key, entry)
+
+        await self.stream(chain([head.encode()], _keeping(rest, kept)), media_type, keep)
+
+    async def stream(
+        self,
+        chunks: Iterable[str | bytes],
+        media_type: str,
+        written: Callable[[], None] | None = None,
+    ) -> None:
+        """Write the chunks as they come, flushing each, so a big result never sits in memory.
+        ``written`` runs once every chunk is out, before the answer ends (so a client that has
+        the whole answer sees its effects), and not at all if the client goes away first."""
         self.set_header("Content-Type", media_type)
         try:
             for chunk in chunks:
@@ -103,6 +203,8 @@ class _Results(Api40Handler):
                     await self.flush()
         except StreamClosedError:
             return  # the client went away mid-answer
+        if written is not None:
+            written()
         self.finish()
 
     def send_generated_sql(self, body: dict[str, Any], limit: str | None) -> None:
@@ -141,6 +243,25 @@ class _Results(Api40Handler):
         return dict(created)
 
 
+def _keeping(chunks: Iterator[str], kept: list[bytes]) -> Iterator[bytes]:
+    """The chunks encoded, each also appended to ``kept``."""
+    for chunk in chunks:
+        data = chunk.encode()
+        kept.append(data)
+        yield data
+
+
+class ExploreHandler(Api40Handler):
+    """``GET /api/4.0/lookml_models/{model}/explores/{explore}`` (``lookml_model_explore``):
+    ``demo::orders``, and ``demo::events`` while ``big_rows`` is above 0."""
+
+    def get(self, model: str, explore: str) -> None:
+        explores = ("orders", "events") if self.ctx.config.big_rows > 0 else ("orders",)
+        if model != MODEL or explore not in explores:
+            self.not_found()
+        self.send_model(explore_json(explore), "LookmlModelExplore")
+
+
 class LooksHandler(Api40Handler):
     """``GET /api/4.0/looks``."""
 
@@ -170,10 +291,24 @@ class QueryHandler(_Results):
     """``GET /api/4.0/queries/{query_id}``."""
 
     def get(self, query_id: str) -> None:
+        self.send_query(query_id)
+
+    def send_query(self, query_id: str) -> None:
         if query_id in QUERIES:
             self.send_model(query_json(query_id), "Query")
             return
         self.send_model(created_query_json(query_id, self.saved_query(query_id)), "Query")
+
+
+class QueryBySlugHandler(QueryHandler):
+    """``GET /api/4.0/queries/slug/{slug}``: a query by its slug (404 when none has it)."""
+
+    def get(self, slug: str) -> None:
+        for query_id in [*QUERIES, *self.ctx.data.queries]:
+            if query_slug(query_id) == slug:
+                self.send_query(query_id)
+                return
+        self.not_found()
 
 
 class QueriesHandler(_Results):

@@ -4,7 +4,8 @@ A task runs a saved query (built in, or created with ``POST /api/4.0/queries``) 
 ``FakeLookerConfig.query_task_seconds`` on the stand-in's clock. Its results are 202 while it
 runs; a killed, unknown or someone else's task is 404. A task whose SQL fails has the status
 ``error``; its results say so in-band for json_detail (200, ``errors``) and as a 400 otherwise,
-as the spec describes.
+as the spec describes. Results on ``demo::events`` go through the result cache, as synchronous
+runs do; a pivoted query's task must ask for json or json_detail.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._api_data import _Results, execute, query_error_body
+from ._api_data import _Results, execute, query_error_body, run_meta
 from ._data import QUERIES, QueryError, QueryNotFound, SqlError
 from ._formats import RESULT_FORMATS, ResultMeta, content_type, render
+from ._pivots import PivotColumns
 from ._shapes import created_query_json, error_json, json_detail_error, query_json
 from ._sql import query_sql
 from ._tasks import QueryTask
@@ -80,13 +82,13 @@ class _Tasks(_Results):
         """A finished task's (status, media type, body); for multi_results and small answers."""
         body = self.saved_query(task.query_id)
         try:
-            fields, rows = execute(self.ctx, body, task.limit)
+            fields, rows, pivot = execute(self.ctx, body, task.limit)
         except SqlError as error:
             if task.result_format == "json_detail":
                 detail = json_detail_error(error.message, query_sql(body, task.limit))
                 return 200, content_type("json"), json.dumps(detail)
             return 400, content_type("json"), json.dumps(error_json(error.message))
-        meta = _meta(task, body)
+        meta = _meta(task, body, pivot)
         text = "".join(render(task.result_format, fields, rows, meta))
         return 200, content_type(task.result_format), text
 
@@ -119,12 +121,17 @@ class QueryTasksHandler(_Tasks):
             self.abort(422, error_json("Validation Failed", errors=details))
         assert isinstance(query_id, str) and isinstance(result_format, str)
         limit = self.limit_argument()
+        query = self.saved_query(query_id)
         try:
-            execute(self.ctx, self.saved_query(query_id), limit, fail=False)
-        except (QueryNotFound, SqlError):
+            execute(self.ctx, query, limit, fail=False)
+        except QueryNotFound:
             pass  # the task fails when it runs
+        except SqlError:
+            self.check_pivot_format(query, result_format)  # the task fails when it runs
         except QueryError as error:
             self.abort(400, query_error_body(error))
+        else:
+            self.check_pivot_format(query, result_format)
         task = QueryTask(
             id=self.ctx.data.new_task_id(),
             query_id=query_id,
@@ -160,17 +167,21 @@ class QueryTaskResultsHandler(_Tasks):
             self.finish()
             return
         body = self.saved_query(task.query_id)
+        key = self.result_key(body, task.result_format, task.limit)
+        cached = self.cached(key)
+        if cached is not None:
+            meta = run_meta(body, task.limit, cached.ran_at, id=task.id, from_cache=True)
+            await self.send_cached(cached, task.result_format, meta)
+            return
         try:
-            fields, rows = execute(self.ctx, body, task.limit)
+            fields, rows, pivot = execute(self.ctx, body, task.limit)
         except SqlError:
             status, media_type, text = self.result_text(task)
             self.set_status(status)
             self.set_header("Content-Type", media_type)
             self.finish(text)
             return
-        meta = _meta(task, body)
-        chunks = render(task.result_format, fields, rows, meta)
-        await self.stream(chunks, content_type(task.result_format))
+        await self.send_rendered(key, task.result_format, fields, rows, _meta(task, body, pivot))
 
 
 class QueryTaskMultiResultsHandler(_Tasks):
@@ -213,12 +224,6 @@ class KillQueryHandler(_Tasks):
         self.finish()
 
 
-def _meta(task: QueryTask, body: dict[str, Any]) -> ResultMeta:
+def _meta(task: QueryTask, body: dict[str, Any], pivot: PivotColumns | None) -> ResultMeta:
     """What a finished task's result says about its run: its SQL, filters, sorts, when."""
-    return ResultMeta(
-        sql=query_sql(body, task.limit),
-        filters=dict(body.get("filters") or {}),
-        sorts=[str(s) for s in body.get("sorts") or []],
-        ran_at=task.created_at + task.seconds,
-        id=task.id,
-    )
+    return run_meta(body, task.limit, task.created_at + task.seconds, id=task.id, pivot=pivot)

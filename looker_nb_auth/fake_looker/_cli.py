@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="how long an async query task runs before it is complete",
     )
+    knobs.add_argument(
+        "--no-result-cache",
+        action="store_true",
+        help="render every demo::events run again instead of serving repeats from the cache",
+    )
     knobs.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         retry_after=args.retry_after,
         big_rows=args.big_rows,
         query_task_seconds=args.query_task_seconds,
+        result_cache=not args.no_result_cache,
     )
     looker = FakeLooker(config)
     if args.redirect_uri:

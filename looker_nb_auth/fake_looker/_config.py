@@ -143,6 +143,10 @@ class FakeLookerConfig:
     #: How long an async query task (``POST /api/4.0/query_tasks``) runs on the stand-in's
     #: clock before it is ``complete``; 0: complete at once.
     query_task_seconds: float = 0.0
+    #: Keep the rendered answers of the last two distinct runs on ``demo::events`` and serve
+    #: a repeat run from them, as Looker serves cached results (``from_cache``). False: every
+    #: run renders its rows again.
+    result_cache: bool = True
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")

@@ -177,7 +177,8 @@ def run_query(
     """Check a WriteQuery body and run it: filtered, grouped by its dimensions, sorted, limited.
 
     With ``fail_with`` the checked query fails in the database with that message (`SqlError`).
-    ``limit`` (the run endpoints' ``?limit=``) overrides the body's ``limit``.
+    ``limit`` (the run endpoints' ``?limit=``) overrides the body's ``limit``. A body with
+    ``pivots`` is refused here; ``_pivots.run_orders`` runs it.
     """
     if not isinstance(body, dict):
         raise QueryError("body", "The request body must be a JSON object (a WriteQuery).")

@@ -7,6 +7,11 @@
 ``{"value": ...}`` cells (plus ``"rendered"`` where the field has a value format), and the
 response's bookkeeping (``null_sort_treatment``, ``ran_at``, ``sql``...).
 ``csv``: a header of field labels, then the rows; empty cells for nulls.
+
+A pivoted query (`PivotColumns` in ``ResultMeta.pivot``) comes in json_detail and json only.
+json_detail lists the columns in ``pivots`` and the pivot fields in ``fields.pivots``; each
+measure cell is an object by pivot key. json nests each measure by pivot field name(s), then by
+pivot key.
 """
 
 from __future__ import annotations
@@ -17,12 +22,24 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from ._fields import FIELDS, bi_field, detail_field
+from ._pivots import PIVOT_SEPARATOR, PivotColumns
 
-__all__ = ["CHUNK_ROWS", "RESULT_FORMATS", "ResultMeta", "content_type", "render"]
+__all__ = [
+    "CHUNK_ROWS",
+    "PIVOT_FORMATS",
+    "RESULT_FORMATS",
+    "ResultMeta",
+    "content_type",
+    "render",
+    "render_head",
+    "render_parts",
+]
 
 RESULT_FORMATS = ("json", "json_bi", "json_detail", "csv")
+PIVOT_FORMATS = ("json", "json_detail")  # the formats the stand-in pivots
 CHUNK_ROWS = 2000  # rows per written chunk
 
 
@@ -35,6 +52,8 @@ class ResultMeta:
     sorts: list[str] = field(default_factory=list)
     ran_at: float = 0.0
     id: str = ""
+    from_cache: bool = False
+    pivot: PivotColumns | None = None
 
 
 def content_type(result_format: str) -> str:
@@ -43,8 +62,8 @@ def content_type(result_format: str) -> str:
     return "application/json; charset=utf-8"
 
 
-def _chunks(rows: Iterable[str], head: str, tail: str) -> Iterator[str]:
-    yield head
+def _chunks(rows: Iterable[str], tail: str) -> Iterator[str]:
+    """The rows, comma-separated, `CHUNK_ROWS` to a chunk, then ``tail``."""
     buffer: list[str] = []
     first = True
     for row in rows:
@@ -70,6 +89,15 @@ def _rendered(value: object, value_format: str | None) -> dict[str, object]:
     return cell
 
 
+def _pivoted_cells(values: object, value_format: str | None) -> dict[str, object]:
+    """A pivoted measure's cells by pivot key; a column without rows is ``{"value": null}``."""
+    assert isinstance(values, dict)
+    return {
+        key: {"value": None} if value is None else _rendered(value, value_format)
+        for key, value in values.items()
+    }
+
+
 def _sort_positions(sorts: list[str]) -> dict[str, tuple[int, bool]]:
     positions = {}
     for index, spec in enumerate(sorts):
@@ -85,12 +113,13 @@ def _detail_head(fields: list[str], meta: ResultMeta) -> dict[str, object]:
         index, desc = positions.get(name, (None, False))
         return detail_field(name, index, desc)
 
-    dimensions = [described(f) for f in fields if not FIELDS[f].measure]
+    pivot_fields = meta.pivot.fields if meta.pivot else ()
+    dimensions = [described(f) for f in fields if not FIELDS[f].measure and f not in pivot_fields]
     measures = [described(f) for f in fields if FIELDS[f].measure]
     ran_at = datetime.datetime.fromtimestamp(meta.ran_at, tz=datetime.timezone.utc)
     return {
         "id": meta.id,
-        "from_cache": False,
+        "from_cache": meta.from_cache,
         "expired": False,
         "ran_at": ran_at.isoformat(timespec="seconds"),
         "runtime": "0.012",
@@ -100,7 +129,7 @@ def _detail_head(fields: list[str], meta: ResultMeta) -> dict[str, object]:
             "measures": measures,
             "dimensions": dimensions,
             "table_calculations": [],
-            "pivots": [],
+            "pivots": [described(f) for f in pivot_fields],
             "measure_like": measures,
             "dimension_like": dimensions,
         },
@@ -113,10 +142,22 @@ def _detail_head(fields: list[str], meta: ResultMeta) -> dict[str, object]:
         "applied_filter_expression": None,
         "null_sort_treatment": "low",
         "number_format": "1,234.56",
-        "pivots": [],
+        "pivots": _pivot_entries(meta.pivot),
         "timezone": "UTC",
         "supports_pivot_in_db": True,
     }
+
+
+def _pivot_entries(pivot: PivotColumns | None) -> list[dict[str, object]]:
+    """json_detail's ``pivots``: one entry per pivot column, in column order."""
+    if pivot is None:
+        return []
+    entries: list[dict[str, object]] = []
+    for key, values in zip(pivot.keys, pivot.values, strict=True):
+        data = dict(zip(pivot.fields, values, strict=True))
+        entry = {"key": key, "is_total": False, "data": data, "sort_values": dict(data)}
+        entries.append({**entry, "labels": {}})
+    return entries
 
 
 def _bi_metadata(fields: list[str], meta: ResultMeta) -> dict[str, object]:
@@ -138,10 +179,15 @@ def _bi_metadata(fields: list[str], meta: ResultMeta) -> dict[str, object]:
     }
 
 
+def _csv_header(fields: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow([FIELDS[f].label for f in fields])
+    return out.getvalue()
+
+
 def _csv_chunks(fields: list[str], rows: Iterable[dict[str, object]]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([FIELDS[f].label for f in fields])
     for count, row in enumerate(rows, 1):
         writer.writerow(["" if row[f] is None else row[f] for f in fields])
         if count % CHUNK_ROWS == 0:
@@ -151,6 +197,67 @@ def _csv_chunks(fields: list[str], rows: Iterable[dict[str, object]]) -> Iterato
     yield out.getvalue()
 
 
+def _json_rows(rows: Iterable[dict[str, object]], pivot: PivotColumns | None) -> Iterator[str]:
+    if pivot is None:
+        return (_dumps(row) for row in rows)
+    names = PIVOT_SEPARATOR.join(pivot.fields)  # measure -> pivot field name(s) -> key -> value
+    return (
+        _dumps({f: {names: v} if isinstance(v, dict) else v for f, v in row.items()})
+        for row in rows
+    )
+
+
+def _detail_rows(
+    fields: list[str], rows: Iterable[dict[str, object]], pivot: PivotColumns | None
+) -> Iterator[str]:
+    formats = {f: FIELDS[f].value_format for f in fields}
+    if pivot is None:
+        return (_dumps({f: _rendered(row[f], formats[f]) for f in fields}) for row in rows)
+    shown = [f for f in fields if f not in pivot.fields]
+    measures = {f for f in shown if FIELDS[f].measure}
+    return (
+        _dumps(
+            {
+                f: _pivoted_cells(row[f], formats[f])
+                if f in measures
+                else _rendered(row[f], formats[f])
+                for f in shown
+            }
+        )
+        for row in rows
+    )
+
+
+def render_parts(
+    result_format: str,
+    fields: list[str],
+    rows: Iterable[dict[str, object]],
+    meta: ResultMeta | None = None,
+) -> tuple[str, Iterator[str]]:
+    """The result as its head (the text before the first row: metadata, csv header) and the
+    chunks that follow it; rows are read lazily, one chunk at a time. Only the head depends on
+    ``meta`` beyond the query itself (``ran_at``, ``id``, ``from_cache``)."""
+    meta = meta or ResultMeta()
+    if meta.pivot is not None and result_format not in PIVOT_FORMATS:
+        raise ValueError(f"the stand-in does not pivot {result_format!r} results")
+    if result_format == "csv":
+        return _csv_header(fields), _csv_chunks(fields, rows)
+    if result_format == "json":
+        return "[", _chunks(_json_rows(rows, meta.pivot), "]")
+    if result_format == "json_bi":
+        head = '{"metadata":' + _dumps(_bi_metadata(fields, meta)) + ',"rows":['
+        return head, _chunks((_dumps(row) for row in rows), "]}")
+    if result_format == "json_detail":
+        head = _dumps(_detail_head(fields, meta))[:-1] + ',"data":['
+        return head, _chunks(_detail_rows(fields, rows, meta.pivot), "]}")
+    raise ValueError(f"unsupported result format {result_format!r}")
+
+
+def render_head(result_format: str, fields: list[str], meta: ResultMeta | None = None) -> str:
+    """What `render_parts` puts before the rows, alone (no rows are read)."""
+    return render_parts(result_format, fields, (), meta)[0]
+
+
 def render(
     result_format: str,
     fields: list[str],
@@ -158,17 +265,5 @@ def render(
     meta: ResultMeta | None = None,
 ) -> Iterator[str]:
     """The result as text chunks; rows are read lazily, one chunk at a time."""
-    meta = meta or ResultMeta()
-    if result_format == "csv":
-        return _csv_chunks(fields, rows)
-    if result_format == "json":
-        return _chunks((_dumps(row) for row in rows), "[", "]")
-    if result_format == "json_bi":
-        head = '{"metadata":' + _dumps(_bi_metadata(fields, meta)) + ',"rows":['
-        return _chunks((_dumps(row) for row in rows), head, "]}")
-    if result_format == "json_detail":
-        formats = {f: FIELDS[f].value_format for f in fields}
-        head = _dumps(_detail_head(fields, meta))[:-1] + ',"data":['
-        cells = (_dumps({f: _rendered(row[f], formats[f]) for f in fields}) for row in rows)
-        return _chunks(cells, head, "]}")
-    raise ValueError(f"unsupported result format {result_format!r}")
+    head, rest = render_parts(result_format, fields, rows, meta)
+    return chain((head,), rest)

@@ -16,11 +16,13 @@ from ._api import (
 )
 from ._api_apps import AppHandler, AppsHandler, AppTokensHandler, AppUserHandler
 from ._api_data import (
+    ExploreHandler,
     InlineQueryRunHandler,
     LookHandler,
     LookRunHandler,
     LooksHandler,
     QueriesHandler,
+    QueryBySlugHandler,
     QueryHandler,
     QueryRunHandler,
 )
@@ -52,11 +54,13 @@ _API: list[tuple[str, type[web.RequestHandler]]] = [
     (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}", AppHandler),
     (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}/tokens", AppTokensHandler),
     (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}/users/{_SEGMENT}", AppUserHandler),
+    (rf"/api/4\.0/lookml_models/{_SEGMENT}/explores/{_SEGMENT}", ExploreHandler),
     (r"/api/4\.0/looks", LooksHandler),
     (rf"/api/4\.0/looks/{_SEGMENT}", LookHandler),
     (rf"/api/4\.0/looks/{_SEGMENT}/run/{_SEGMENT}", LookRunHandler),
     (r"/api/4\.0/queries", QueriesHandler),
     (rf"/api/4\.0/queries/run/{_SEGMENT}", InlineQueryRunHandler),
+    (rf"/api/4\.0/queries/slug/{_SEGMENT}", QueryBySlugHandler),
     (rf"/api/4\.0/queries/{_SEGMENT}", QueryHandler),
     (rf"/api/4\.0/queries/{_SEGMENT}/run/{_SEGMENT}", QueryRunHandler),
     (r"/api/4\.0/query_tasks", QueryTasksHandler),

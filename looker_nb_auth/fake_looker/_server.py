@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from tornado.httpserver import HTTPServer
 from tornado.routing import AnyMatches, PathMatches, Rule, RuleRouter
 
+from ._cache import ResultCacheStats
 from ._config import FakeLookerConfig, FaultTarget, OAuthApp, checked_target
 from ._routes import API_PATHS, api_application, ui_application
 from ._state import Store
@@ -271,6 +272,12 @@ class FakeLooker:
     def requests(self) -> list[tuple[str, str]]:
         """``(method, path)`` of every request so far, in arrival order (a snapshot)."""
         return self._traffic.snapshot()[0]
+
+    @property
+    def result_cache(self) -> ResultCacheStats:
+        """The events explore's result cache (a snapshot): answers rendered from rows, answers
+        served from the cache, and the entries it holds (``FakeLookerConfig.result_cache``)."""
+        return self._ctx.data.results.stats()
 
     def reset_counters(self) -> None:
         self._traffic.reset_counters()

@@ -1,12 +1,16 @@
-"""JSON bodies in the shapes of Looker's API 4.0 models (User, OauthClientApp, Look, ApiVersion)."""
+"""JSON bodies in the shapes of Looker's API 4.0 models (User, OauthClientApp, Look, ApiVersion,
+Query, LookmlModelExplore)."""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import re
 
 from ._config import ALL_USERS_GROUP, DemoUser, OAuthApp
 from ._data import LOOKS, MODEL, QUERIES
+from ._fields import FIELDS, detail_field
 
 __all__ = [
     "DOCS_URL",
@@ -15,6 +19,7 @@ __all__ = [
     "app_json",
     "created_query_json",
     "error_json",
+    "explore_json",
     "json_detail_error",
     "look_json",
     "query_json",
@@ -212,24 +217,93 @@ def look_json(look_id: str, web_url: str) -> dict[str, object]:
     }
 
 
+def query_slug(query_id: str) -> str:
+    """A query's ``slug``: opaque and short like Looker's (``aogBp1k``), the same every run."""
+    digest = hashlib.sha256(f"looker-query-{query_id}".encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:7]
+
+
 def query_json(query_id: str) -> dict[str, object]:
-    return {"can": {"run": True}, "id": query_id, **QUERIES[query_id].body(), "url": None}
+    return {
+        "can": {"run": True},
+        "id": query_id,
+        "slug": query_slug(query_id),
+        **QUERIES[query_id].body(),
+        "url": None,
+    }
 
 
 def created_query_json(query_id: str, body: dict[str, object]) -> dict[str, object]:
     """A query created with ``POST /api/4.0/queries``, in the shape of the built-in ones."""
     sorts = body.get("sorts")
     fields = body.get("fields")
+    pivots = body.get("pivots")
     return {
         "can": {"run": True},
         "id": query_id,
+        "slug": query_slug(query_id),
         "model": body["model"],
         "view": body["view"],
         "fields": list(fields) if isinstance(fields, list) else None,
+        "pivots": list(pivots) if isinstance(pivots, list) and pivots else None,
         "filters": body.get("filters") or None,
         "sorts": list(sorts) if isinstance(sorts, list) else [],
         "limit": body.get("limit"),
+        "column_limit": body.get("column_limit"),
         "url": None,
+    }
+
+
+def explore_json(explore: str) -> dict[str, object]:
+    """``LookmlModelExplore`` of ``demo::orders`` or ``demo::events``: its fields as
+    `detail_field` describes them in query results (the spec's ``LookmlModelExploreField``)."""
+    names = [name for name, info in FIELDS.items() if info.view == explore]
+    label = explore.replace("_", " ").title()
+    return {
+        "id": f"{MODEL}::{explore}",
+        "name": explore,
+        "description": "",
+        "label": label,
+        "title": label,
+        "scopes": [explore],
+        "can_total": False,  # the stand-in computes no totals
+        "can_develop": False,
+        "can_see_lookml": False,
+        "lookml_link": None,
+        "can_save": True,
+        "can_explain": False,
+        "can_pivot_in_db": explore == "orders",
+        "can_subtotal": False,
+        "has_timezone_support": False,
+        "supports_cost_estimate": False,
+        "connection_name": "demo",
+        "dialect_name": "sqlite",
+        "null_sort_treatment": "low",
+        "files": [f"{MODEL}.model.lkml", f"{explore}.view.lkml"],
+        "source_file": f"{MODEL}.model.lkml",
+        "project_name": MODEL,
+        "model_name": MODEL,
+        "view_name": explore,
+        "hidden": False,
+        "sql_table_name": explore,
+        "access_filters": [],
+        "aliases": [],
+        "always_filter": [],
+        "conditionally_filter": [],
+        "index_fields": [],
+        "sets": [],
+        "tags": [],
+        "errors": [],
+        "fields": {
+            "dimensions": [detail_field(n) for n in names if not FIELDS[n].measure],
+            "measures": [detail_field(n) for n in names if FIELDS[n].measure],
+            "filters": [],
+            "parameters": [],
+        },
+        "joins": [],
+        "group_label": "Demo",
+        "supported_measure_types": [],
+        "always_join": [],
     }
 
 

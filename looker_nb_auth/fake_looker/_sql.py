@@ -2,6 +2,9 @@
 
 The generated SQL is what the stand-in's query engine computes, written for the built-in
 ``orders`` table, so SQL Runner (an in-memory sqlite database holding ``orders``) can run it.
+A pivoted query groups by every dimension, pivot ones included, and limits the rows it returns
+to the first ``limit`` pivoted rows with a window function, as Looker's pivot SQL does: its rows
+are the cells of the pivoted answer, by pivoted row, then by pivot column.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 from ._data import DEFAULT_LIMIT, ORDERS, SqlError
 from ._fields import FIELDS
+from ._pivots import PivotPlan, pivot_plan
 
 __all__ = ["CONNECTION", "MAX_SQL_STEPS", "query_sql", "run_sql"]
 
@@ -22,11 +26,10 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def query_sql(body: dict[str, Any], limit: str | None = None) -> str:
-    """A plausible SELECT for a checked WriteQuery (`run_query` has accepted it)."""
+def _grouped(body: dict[str, Any], fields: list[str], extra: list[str]) -> list[str]:
+    """SELECT ... FROM ... WHERE ... GROUP BY the dimensions, with ``extra`` select items."""
     view = str(body["view"])
-    fields: list[str] = list(body["fields"])
-    select = [f'    {FIELDS[f].sql} AS "{f}"' for f in fields]
+    select = [f'    {FIELDS[f].sql} AS "{f}"' for f in fields] + extra
     lines = ["SELECT", ",\n".join(select), f"FROM {view} AS {view}"]
     filters = body.get("filters") or {}
     conditions = []
@@ -38,6 +41,30 @@ def query_sql(body: dict[str, Any], limit: str | None = None) -> str:
     dimensions = [i + 1 for i, f in enumerate(fields) if not FIELDS[f].measure]
     if dimensions:
         lines.append("GROUP BY " + ", ".join(str(i) for i in dimensions))
+    return lines
+
+
+def _pivoted_sql(body: dict[str, Any], fields: list[str], plan: PivotPlan) -> str:
+    """Every cell of the first ``row_limit`` pivoted rows, by pivoted row, then pivot column."""
+    rows = ", ".join(FIELDS[f].sql + (" DESC" if desc else "") for f, desc in plan.rows)
+    window = f"ORDER BY {rows}" if rows else ""
+    rank = f"    DENSE_RANK() OVER ({window}) AS z___pivot_row_rank"
+    outer = ",\n".join(f'    "{f}"' for f in fields)
+    lines = ["SELECT", outer, "FROM (", *_grouped(body, fields, [rank]), ") AS pivoted"]
+    if plan.row_limit is not None:
+        lines.append(f"WHERE z___pivot_row_rank <= {plan.row_limit}")
+    columns = [f'"{f}"' + (" DESC" if desc else "") for f, desc in plan.columns]
+    lines.append("ORDER BY " + ", ".join(["z___pivot_row_rank", *columns]))
+    return "\n".join(lines)
+
+
+def query_sql(body: dict[str, Any], limit: str | None = None) -> str:
+    """A plausible SELECT for a checked WriteQuery (`run_query` has accepted it)."""
+    fields: list[str] = list(body["fields"])
+    plan = pivot_plan(body, fields, limit)
+    if plan is not None:
+        return _pivoted_sql(body, fields, plan)
+    lines = _grouped(body, fields, [])
     order = []
     for spec in body.get("sorts") or []:
         name, _, direction = str(spec).strip().partition(" ")

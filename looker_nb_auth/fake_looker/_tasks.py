@@ -1,4 +1,5 @@
-"""Per-server data state: queries created through the API, async query tasks, SQL Runner queries.
+"""Per-server data state: queries created through the API, async query tasks, SQL Runner queries
+and the result cache of the events explore.
 
 A query task runs for ``FakeLookerConfig.query_task_seconds`` on the stand-in's clock: it is
 ``running`` until then and ``complete`` (or ``error``, when its SQL fails) after; a killed task
@@ -12,6 +13,8 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._cache import ResultCache
 
 __all__ = ["DataState", "QueryTask", "SqlRunnerQuery"]
 
@@ -59,6 +62,7 @@ class DataState:
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     tasks: dict[str, QueryTask] = field(default_factory=dict)
     sql_queries: dict[str, SqlRunnerQuery] = field(default_factory=dict)
+    results: ResultCache = field(default_factory=ResultCache)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def create_query(self, body: dict[str, Any]) -> str:

@@ -1,0 +1,198 @@
+"""Pivots on ``demo::orders``: the values of a query's ``pivots`` dimensions become columns.
+
+Looker groups by every dimension, pivot ones included, then turns each distinct combination of
+the pivot dimensions' values into a pivot column (its ``key``: the values joined by ``|FIELD|``).
+The other dimensions make the rows; each measure holds one value per pivot column, null where
+the combination has no rows. The row limit counts pivoted rows; ``column_limit`` (at most 200)
+counts columns. Looker cuts the columns at that limit; the stand-in refuses the query instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._data import QueryError, SqlError, _limit, _sort, _sort_keys, run_query
+from ._fields import FIELDS
+
+__all__ = [
+    "MAX_COLUMNS",
+    "PIVOT_SEPARATOR",
+    "PivotColumns",
+    "PivotPlan",
+    "pivot_key",
+    "pivot_plan",
+    "pivot_table",
+    "run_orders",
+]
+
+MAX_COLUMNS = 200  # Looker's largest column limit
+PIVOT_SEPARATOR = "|FIELD|"  # joins the values of several pivot dimensions into one key
+
+
+@dataclass(frozen=True)
+class PivotPlan:
+    """How a checked pivoted query is laid out.
+
+    ``rows`` and ``columns`` are (dimension, descending) orders, each a total order of its
+    rows or columns: the query's sorts first, then the remaining dimensions ascending.
+    """
+
+    pivots: tuple[str, ...]
+    rows: tuple[tuple[str, bool], ...]
+    columns: tuple[tuple[str, bool], ...]
+    row_limit: int | None
+    column_limit: int
+
+
+@dataclass(frozen=True)
+class PivotColumns:
+    """The pivot columns of a run, in order: each one's values of the pivot dimensions."""
+
+    fields: tuple[str, ...]
+    values: tuple[tuple[object, ...], ...]
+
+    @property
+    def keys(self) -> list[str]:
+        return [pivot_key(values) for values in self.values]
+
+
+def pivot_key(values: Sequence[object]) -> str:
+    """A pivot column's key: ``"Books"``, or ``"Books|FIELD|North"`` for two pivot fields."""
+    return PIVOT_SEPARATOR.join("" if value is None else str(value) for value in values)
+
+
+def _pivot_fields(value: object, fields: list[str]) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise QueryError("pivots", "pivots must be a list of dimension names.")
+    for name in value:
+        if name not in fields:
+            raise QueryError("pivots", f"Pivot field {name[:100]!r} must also be in fields.")
+        if FIELDS[name].measure:
+            raise QueryError("pivots", f"Cannot pivot on the measure {name!r}; pivot a dimension.")
+    if len(set(value)) != len(value):
+        raise QueryError("pivots", "A pivot field is listed twice.")
+    if not any(FIELDS[name].measure for name in fields):
+        raise QueryError("pivots", "A pivoted query needs a measure to fill its pivot columns.")
+    return list(value)
+
+
+def _column_limit(value: object) -> int:
+    """``column_limit``: `MAX_COLUMNS` when none is given."""
+    if value is None or value == "":
+        return MAX_COLUMNS
+    try:
+        limit = int(str(value))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_COLUMNS:
+        sentence = f"column_limit must be a whole number from 1 to {MAX_COLUMNS}."
+        raise QueryError("column_limit", sentence)
+    return limit
+
+
+def _order(sorts: list[tuple[str, bool]], dimensions: list[str]) -> tuple[tuple[str, bool], ...]:
+    """The sorts on ``dimensions``, then the other ``dimensions`` ascending: a total order."""
+    order: dict[str, bool] = {}
+    for name, descending in sorts:
+        if name in dimensions:
+            order.setdefault(name, descending)
+    for name in dimensions:
+        order.setdefault(name, False)
+    return tuple(order.items())
+
+
+def _plan(body: dict[str, Any], fields: list[str], limit: str | None) -> PivotPlan:
+    pivots = _pivot_fields(body.get("pivots"), fields)
+    explicit = body.get("sorts") not in (None, [])
+    sorts = _sort_keys(fields, body.get("sorts")) if explicit else []
+    for name, _ in sorts:
+        if FIELDS[name].measure:
+            sentence = (
+                "The stand-in does not sort a pivoted query by a measure; sort by a dimension."
+            )
+            raise QueryError("sorts", sentence)
+    row_dimensions = [f for f in fields if not FIELDS[f].measure and f not in pivots]
+    if not explicit:  # Looker's default: the first time dimension, newest first
+        times = [f for f in row_dimensions if FIELDS[f].is_timeframe]
+        sorts = [(times[0], True)] if times else []
+    return PivotPlan(
+        pivots=tuple(pivots),
+        rows=_order(sorts, row_dimensions),
+        columns=_order(sorts, pivots),
+        row_limit=_limit(body.get("limit") if limit is None else limit),
+        column_limit=_column_limit(body.get("column_limit")),
+    )
+
+
+def pivot_plan(
+    body: dict[str, Any], fields: list[str], limit: str | None = None
+) -> PivotPlan | None:
+    """Check a query's ``pivots`` and what they constrain (sorts, ``column_limit``); None for
+    a query without pivots. ``fields`` are the query's checked fields; ``limit`` as for
+    `run_query`."""
+    if body.get("pivots") in (None, []):
+        return None
+    return _plan(body, fields, limit)
+
+
+def _columns(rows: list[dict[str, object]], plan: PivotPlan) -> PivotColumns:
+    found: dict[tuple[object, ...], dict[str, object]] = {}
+    for row in rows:
+        found.setdefault(tuple(row[p] for p in plan.pivots), {p: row[p] for p in plan.pivots})
+    ordered = list(found.values())
+    _sort(ordered, list(plan.columns))
+    if len(ordered) > plan.column_limit:
+        raise QueryError(
+            "pivots",
+            f"The query has {len(ordered)} pivot columns, more than its column limit of "
+            f"{plan.column_limit} (the stand-in refuses rather than cuts columns).",
+        )
+    values = tuple(tuple(column[p] for p in plan.pivots) for column in ordered)
+    return PivotColumns(plan.pivots, values)
+
+
+def pivot_table(
+    fields: list[str], rows: list[dict[str, object]], plan: PivotPlan
+) -> tuple[list[dict[str, object]], PivotColumns]:
+    """Flat rows (grouped by every dimension) as pivoted rows: the non-pivot dimensions' values
+    and, for each measure, ``{pivot key: value}`` with every key (None: no rows there)."""
+    columns = _columns(rows, plan)
+    keyed = list(zip(columns.keys, columns.values, strict=True))
+    row_dimensions = [name for name, _ in plan.rows]
+    cells: dict[tuple[object, ...], dict[tuple[object, ...], dict[str, object]]] = {}
+    for row in rows:
+        at = tuple(row[d] for d in row_dimensions)
+        cells.setdefault(at, {})[tuple(row[p] for p in plan.pivots)] = row
+    pivoted = []
+    for by_column in cells.values():
+        first = next(iter(by_column.values()))
+        out: dict[str, object] = {}
+        for name in fields:
+            if FIELDS[name].measure:
+                found = {key: by_column.get(values) for key, values in keyed}
+                out[name] = {k: None if cell is None else cell[name] for k, cell in found.items()}
+            elif name not in plan.pivots:
+                out[name] = first[name]
+        pivoted.append(out)
+    _sort(pivoted, list(plan.rows))
+    return pivoted[: plan.row_limit], columns
+
+
+def run_orders(
+    body: object, *, fail_with: str | None = None, limit: str | None = None
+) -> tuple[list[str], list[dict[str, object]], PivotColumns | None]:
+    """`run_query`, pivoted when the body has ``pivots`` (then the rows are `pivot_table`'s)."""
+    if not isinstance(body, dict) or body.get("pivots") in (None, []):
+        fields, rows = run_query(body, fail_with=fail_with, limit=limit)
+        return fields, rows, None
+    flat = {**body, "pivots": None, "sorts": None, "limit": "-1"}  # every group, any order
+    try:
+        fields, rows = run_query(flat, fail_with=fail_with)
+    except SqlError:
+        _plan(body, list(body["fields"]), limit)  # a query Looker cannot build is a 400 first
+        raise
+    plan = _plan(body, fields, limit)
+    pivoted, columns = pivot_table(fields, rows, plan)
+    return fields, pivoted, columns

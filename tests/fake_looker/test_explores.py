@@ -1,0 +1,149 @@
+"""Explore metadata: ``GET /api/4.0/lookml_models/{model}/explores/{explore}``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from looker_sdk.rtl import serialize
+from looker_sdk.sdk.api40 import models as models40
+
+from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker._events import event_row
+
+from .helpers import GRACE, bearer, new_client, tokens_for
+
+NOT_FOUND = {
+    "message": "Not found",
+    "documentation_url": "https://cloud.google.com/looker/docs/r/api/support",
+}
+ORDERS_DIMENSIONS = [
+    "orders.id",
+    "orders.created_date",
+    "orders.created_month",
+    "orders.region",
+    "orders.category",
+    "orders.sale_price",
+    "orders.sql_error",
+]
+ORDERS_MEASURES = ["orders.count", "orders.total_sale_price", "orders.average_sale_price"]
+
+
+@pytest.fixture
+def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+    headers = bearer(tokens_for(looker, GRACE)["access_token"])
+    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
+        yield client
+
+
+def _explore(client: httpx.Client, explore: str) -> models40.LookmlModelExplore:
+    response = client.get(f"lookml_models/demo/explores/{explore}")
+    assert response.status_code == 200, response.text
+    parsed = serialize.deserialize40(data=response.text, structure=models40.LookmlModelExplore)
+    assert isinstance(parsed, models40.LookmlModelExplore)
+    return parsed
+
+
+def test_orders_explore_deserializes_into_the_sdks_model(grace: httpx.Client) -> None:
+    explore = _explore(grace, "orders")
+    assert explore.id == "demo::orders" and explore.name == "orders"
+    assert explore.model_name == "demo" and explore.view_name == "orders"
+    assert explore.label == "Orders" and explore.sql_table_name == "orders"
+    fields = explore.fields
+    assert fields is not None and fields.dimensions is not None and fields.measures is not None
+    assert [d.name for d in fields.dimensions] == ORDERS_DIMENSIONS
+    assert [m.name for m in fields.measures] == ORDERS_MEASURES
+    assert fields.filters == [] and fields.parameters == []
+    assert {d.category for d in fields.dimensions} == {models40.Category.dimension}
+    assert {m.category for m in fields.measures} == {models40.Category.measure}
+    month = next(d for d in fields.dimensions if d.name == "orders.created_month")
+    assert month.type == "date_month" and month.is_timeframe and month.label_short
+    price = next(m for m in fields.measures if m.name == "orders.total_sale_price")
+    assert price.type == "sum" and price.is_numeric and price.value_format == "$#,##0.00"
+
+
+def test_explore_fields_are_described_as_query_results_describe_them(
+    grace: httpx.Client,
+) -> None:
+    """The metadata of each field is exactly what a json_detail answer carries for it."""
+    body = grace.get("lookml_models/demo/explores/orders").json()
+    runnable = [name for name in ORDERS_DIMENSIONS if name != "orders.sql_error"]
+    query = {"model": "demo", "view": "orders", "fields": runnable + ORDERS_MEASURES}
+    detail = grace.post("queries/run/json_detail", json=query, params={"limit": 1}).json()
+    dimensions = [f for f in body["fields"]["dimensions"] if f["name"] != "orders.sql_error"]
+    assert dimensions == detail["fields"]["dimensions"]
+    assert body["fields"]["measures"] == detail["fields"]["measures"]
+
+
+def test_every_listed_field_can_be_queried_and_the_broken_one_fails_in_band(
+    grace: httpx.Client,
+) -> None:
+    body = grace.get("lookml_models/demo/explores/orders").json()
+    for field in body["fields"]["dimensions"] + body["fields"]["measures"]:
+        query = {"model": "demo", "view": "orders", "fields": [field["name"]], "limit": "1"}
+        response = grace.post("queries/run/json", json=query)
+        assert response.status_code == 200, (field["name"], response.text)
+        [row] = response.json()
+        expected = {"looker_error"} if field["name"] == "orders.sql_error" else {field["name"]}
+        assert set(row) == expected
+
+
+def test_events_explore_exists_only_with_big_rows(grace: httpx.Client, looker: FakeLooker) -> None:
+    assert grace.get("lookml_models/demo/explores/events").json() == NOT_FOUND
+    looker.config.big_rows = 3
+    explore = _explore(grace, "events")
+    assert explore.id == "demo::events" and explore.view_name == "events"
+    assert explore.fields is not None and explore.fields.dimensions is not None
+    assert explore.fields.measures is not None
+    assert [d.name for d in explore.fields.dimensions] == list(event_row(0))
+    assert [m.name for m in explore.fields.measures] == ["events.count"]
+    looker.config.big_rows = 0
+    assert grace.get("lookml_models/demo/explores/events").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "thelook/explores/orders",
+        "Demo/explores/orders",
+        "demo/explores/users",
+        "demo/explores/Orders",
+    ],
+)
+def test_unknown_model_or_explore_is_lookers_404(grace: httpx.Client, path: str) -> None:
+    response = grace.get(f"lookml_models/{path}")
+    assert response.status_code == 404 and response.json() == NOT_FOUND
+
+
+def test_fields_parameter_trims_the_explore_and_its_nested_fields(grace: httpx.Client) -> None:
+    spec = "id,fields(measures(name,type))"
+    trimmed = grace.get("lookml_models/demo/explores/orders", params={"fields": spec}).json()
+    assert trimmed == {
+        "id": "demo::orders",
+        "fields": {
+            "measures": [
+                {"name": "orders.count", "type": "count"},
+                {"name": "orders.total_sale_price", "type": "sum"},
+                {"name": "orders.average_sale_price", "type": "average"},
+            ]
+        },
+    }
+    unknown = grace.get("lookml_models/demo/explores/orders", params={"fields": "id,nope"})
+    assert unknown.status_code == 400 and "nope" in unknown.json()["message"]
+
+
+def test_explore_metadata_needs_a_login(api: httpx.Client) -> None:
+    assert api.get("/api/4.0/lookml_models/demo/explores/orders").status_code == 401
+
+
+def test_a_query_is_found_by_its_slug_as_on_looker(grace: httpx.Client) -> None:
+    created = grace.post(
+        "queries", json={"model": "demo", "view": "orders", "fields": ["orders.id"]}
+    )
+    query = created.raise_for_status().json()
+    built_in = grace.get("queries/101").json()
+    assert grace.get(f"queries/slug/{query['slug']}").json()["id"] == query["id"]
+    assert grace.get(f"queries/slug/{built_in['slug']}").json()["id"] == "101"
+    assert grace.get("queries/slug/nosuchq").status_code == 404
+    assert query["slug"] != built_in["slug"]
