@@ -5,6 +5,7 @@
     LookerAuthError
     ├── ConfigurationError          a setting is missing or invalid
     │   ├── SdkNotInstalled         the official looker_sdk is needed but not installed
+    │   ├── BackendNotInstalled     pandas, polars or pyarrow is needed for DataFrames
     │   └── CacheError              a requested token cache cannot be used at all
     ├── CallbackError               what came back to the redirect URI is not a usable answer
     │   ├── MalformedCallback       repeated, oversized, not UTF-8, neither code nor error
@@ -23,6 +24,10 @@
     ├── LookerServerError           Looker answered 5xx
     │   └── RateLimited             Looker answered 429: its rate limit or API quota is used up
     ├── UnexpectedResponse          Looker answered something no Looker API sends
+    ├── QueryError                  Looker refused a query, or its SQL failed in the database
+    │   └── QueryNotFound           no such Look, query, model, explore or connection
+    ├── QueryCancelled              Ctrl-C or Kernel > Interrupt stopped a running query
+    │   └── QueryTimeout            the query ran longer than its ``timeout``
     ├── ReceiverUnavailable         the Jupyter server or loopback port cannot take this login
     │   └── JupyterServerUnreachable  this kernel cannot reach its Jupyter server
     └── AdminError                  ``looker-nb-auth register`` / ``doctor``: exit code 1
@@ -30,6 +35,7 @@
         └── MissingCredentials      no admin API3 client id and secret
 
     CacheWarning (a UserWarning)    a token cache was ignored or not written; login works
+    ResultTruncated (a UserWarning) a result has as many rows as its row limit: there may be more
 
 Every message is one sentence saying what happened and what to do. Messages carry Looker's own
 ``error`` / ``error_description`` / ``message`` when it sent them, never a token, code or verifier.
@@ -51,6 +57,7 @@ __all__ = [
     "AdminError",
     "AdminUsageError",
     "AuthorizationFailed",
+    "BackendNotInstalled",
     "CacheError",
     "CacheWarning",
     "CallbackError",
@@ -66,9 +73,14 @@ __all__ = [
     "LookerUnreachable",
     "MalformedCallback",
     "MissingCredentials",
+    "QueryCancelled",
+    "QueryError",
+    "QueryNotFound",
+    "QueryTimeout",
     "RateLimited",
     "ReceiverUnavailable",
     "RedirectUriMismatch",
+    "ResultTruncated",
     "RevokeFailed",
     "SdkNotInstalled",
     "ServerRestarted",
@@ -129,12 +141,21 @@ class SdkNotInstalled(ConfigurationError):
     """``session.sdk`` or an admin command needs the official Looker SDK, which is missing."""
 
 
+class BackendNotInstalled(ConfigurationError):
+    """A DataFrame needs pandas (or polars, with pyarrow), which is not installed."""
+
+
 class CacheError(ConfigurationError):
     """A requested cache cannot be used at all: ``KeyringCache()`` with no usable keyring."""
 
 
 class CacheWarning(UserWarning):
     """A token cache was ignored or not written (unsafe, corrupt, unreachable); login works."""
+
+
+class ResultTruncated(UserWarning):
+    """A query returned exactly as many rows as its row limit, so Looker may have more;
+    ``limit=-1`` asks for every row."""
 
 
 class CallbackError(LookerAuthError):
@@ -216,6 +237,29 @@ class RateLimited(LookerServerError):
 
 class UnexpectedResponse(LookerAuthError):
     """Looker answered, but not with anything a Looker API sends (wrong host, a proxy's page)."""
+
+
+class QueryError(LookerAuthError):
+    """Looker refused to build a query (an unknown field, a bad filter) or ran it and the
+    database failed (Looker's in-band ``looker_error``); ``looker_message`` is Looker's text."""
+
+    def __init__(self, message: str, *, looker_message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.looker_message = looker_message
+
+
+class QueryNotFound(QueryError):
+    """Looker has no such Look, query, model, explore or SQL Runner connection (or this user may
+    not see it); the message names it."""
+
+
+class QueryCancelled(LookerAuthError):
+    """Ctrl-C (Kernel > Interrupt) stopped a query: a running one was also stopped at Looker,
+    and nothing of its result was kept."""
+
+
+class QueryTimeout(QueryCancelled):
+    """A query ran longer than the ``timeout`` it was given; it was stopped at Looker."""
 
 
 class ReceiverUnavailable(LookerAuthError):

@@ -1,0 +1,138 @@
+"""A query's progress where the user looks: a status line under the cell, or on a terminal.
+
+In a notebook (an IPython kernel) the line is a display that updates in place
+(``display(..., display_id=True)``): it works in JupyterLab, Notebook 7, Voila, VS Code and
+Colab without widgets. On a terminal it is one ``\\r``-rewritten line on stderr. Elsewhere (a
+script whose stderr is a file, a cron job) nothing is shown. A query done within
+`SHOW_AFTER` seconds shows nothing at all; one that shows says at the end what it brought back.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["SHOW_AFTER", "Progress"]
+
+SHOW_AFTER = 0.5  # seconds before a status line appears
+_EVERY = 0.25  # seconds between updates
+
+
+def _seconds(elapsed: float) -> str:
+    if elapsed < 60:
+        return f"{elapsed:.1f} s"
+    minutes, seconds = divmod(int(elapsed), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
+        count = count / 1000  # type: ignore[assignment]
+    return ""  # pragma: no cover
+
+
+def _notebook_display() -> Callable[[str, bool], None] | None:
+    """An updatable display in an IPython kernel, or None outside one."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    from IPython.display import display
+
+    handle: Any = None
+
+    def show(line: str, final: bool) -> None:
+        nonlocal handle
+        html = (
+            '<div class="looker-nb-auth-progress" style="font-family: var(--jp-ui-font-family,'
+            f' sans-serif)">{_escape(line)}</div>'
+        )
+        html_bundle = {"text/html": html, "text/plain": line}
+        if handle is None:
+            handle = display(html_bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
+        else:
+            handle.update(html_bundle, raw=True)
+
+    return show
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _terminal_display() -> Callable[[str, bool], None] | None:
+    stream = sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    width = 0
+
+    def show(line: str, final: bool) -> None:
+        nonlocal width
+        stream.write("\r" + line.ljust(width) + ("\n" if final else ""))
+        stream.flush()
+        width = 0 if final else len(line)
+
+    return show
+
+
+class Progress:
+    """``running`` while Looker runs the query, ``receiving`` while the result arrives, then
+    ``finished``/``failed``: each turns into a status line once `SHOW_AFTER` has passed."""
+
+    def __init__(
+        self, what: str, *, enabled: bool = True, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._what = what
+        self._clock = clock
+        self._started = clock()
+        self._last = 0.0
+        self._shown = False
+        self._show: Callable[[str, bool], None] | None = None
+        if enabled:
+            self._show = _notebook_display() or _terminal_display()
+        self.rows = 0
+        self.received = 0
+
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self._started
+
+    def _line(self, line: str, *, final: bool = False) -> None:
+        if self._show is None:
+            return
+        now = self._clock()
+        if not self._shown and (final or now - self._started < SHOW_AFTER):
+            return  # quick queries show nothing; a quiet final line stays quiet
+        if not final and now - self._last < _EVERY:
+            return
+        self._last = now
+        self._shown = True
+        self._show(line, final)
+
+    def running(self) -> None:
+        self._line(f"⏳ {self._what}: Looker is running the query… {_seconds(self.elapsed)}")
+
+    def receiving(self, received: int) -> None:
+        self.received = received
+        rows = f"{self.rows:,} rows, " if self.rows else ""
+        self._line(
+            f"⬇ {self._what}: receiving the result… {rows}{_size(received)}, "
+            f"{_seconds(self.elapsed)}"
+        )
+
+    def counted(self, rows: int) -> None:
+        self.rows = rows
+        self.receiving(self.received)
+
+    def finished(self, rows: int) -> None:
+        self._line(f"✔ {self._what}: {rows:,} rows in {_seconds(self.elapsed)}", final=True)
+
+    def failed(self, sentence: str) -> None:
+        self._line(f"✖ {self._what}: {sentence}", final=True)
