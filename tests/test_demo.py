@@ -87,8 +87,8 @@ def test_notebook_demo_serves_jupyterlab_with_the_extension_and_stops_on_ctrl_c(
 ) -> None:
     assert httpx.get(demo.url, trust_env=False).status_code == 200
     contents = httpx.get(f"{demo.base}/api/contents", headers=demo.headers, trust_env=False)
-    names = [item["name"] for item in contents.json()["content"]]
-    assert names == ["01-getting-started.ipynb"]  # no log file among the notebooks
+    names = sorted(item["name"] for item in contents.json()["content"])
+    assert names == ["01-getting-started.ipynb", "02-dataframes.ipynb"]  # and no log file
     callback = httpx.get(
         f"{demo.base}/looker-nb-auth/callback?state=x&code=y", headers=demo.headers
     )

@@ -41,8 +41,6 @@ def run_demo(out: Callable[[str], None] = print) -> int:
     if problem := missing("scripted"):
         out(problem)
         return 1
-    import pandas as pd
-
     from ..fake_looker import FakeLooker, authorize_in_browser
 
     with FakeLooker() as looker:
@@ -66,9 +64,8 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             out(f"4. session.sdk.me(): id={me.id} display_name={me.display_name!r}")
             looks = session.client.get("looks").raise_for_status().json()
             out(f"5. session.client.get('looks'): {[look['title'] for look in looks]}")
-            rows = session.client.get(f"looks/{looks[0]['id']}/run/json").raise_for_status().json()
-            frame = pd.DataFrame(rows)
-            out(f"6. Ran look {looks[0]['id']}: {len(rows)} rows, as a pandas DataFrame:")
+            frame = session.run_look(looks[0]["id"])
+            out(f"6. Ran look {looks[0]['id']}: {len(frame)} rows, as a pandas DataFrame:")
             out(frame.to_string(index=False))
             count = asyncio.run(_count_users_async(session))
             out(f"7. session.async_client: GET user answered {count}")
@@ -91,9 +88,10 @@ def _notebooks() -> Path:
 
 #: What each demo needs, as (module, what to call it); all of it comes with the [demo] extra.
 NEEDS = {
-    "notebook": [("jupyterlab", "JupyterLab"), ("pandas", "pandas"),
-                 ("matplotlib", "matplotlib"), ("looker_sdk", "the Looker SDK")],
-    "scripted": [("pandas", "pandas"), ("looker_sdk", "the Looker SDK")],
+    "notebook": [("jupyterlab", "JupyterLab"), ("pandas", "pandas"), ("pyarrow", "pyarrow"),
+                 ("polars", "polars"), ("matplotlib", "matplotlib"),
+                 ("looker_sdk", "the Looker SDK")],
+    "scripted": [("pandas", "pandas"), ("pyarrow", "pyarrow"), ("looker_sdk", "the Looker SDK")],
 }  # fmt: skip
 
 
@@ -132,7 +130,7 @@ _OVERRIDES = {
 def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
     """Start the stand-in and JupyterLab (extension configured for it) until Ctrl-C, SIGTERM or
     SIGHUP; then stop JupyterLab and its kernels and remove the demo's temporary folder."""
-    from ..fake_looker import FakeLooker
+    from ..fake_looker import FakeLooker, FakeLookerConfig
 
     if problem := missing("notebook"):
         print(problem)
@@ -140,14 +138,14 @@ def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
     _stop_on_signals()
     base = Path(tempfile.mkdtemp(prefix="looker-nb-auth-demo-"))
     try:
-        return _serve(base, port, looker_port, FakeLooker)
+        return _serve(base, port, looker_port, lambda: FakeLooker(FakeLookerConfig.for_tutorials()))
     except (KeyboardInterrupt, _Stopped):
         return 0
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _serve(base: Path, port: int, looker_port: int, fake: type[FakeLooker]) -> int:
+def _serve(base: Path, port: int, looker_port: int, fake: Callable[[], FakeLooker]) -> int:
     redirect_uri = f"http://127.0.0.1:{port}/looker-nb-auth/callback"
     workdir, settings = base / "notebooks", base / "lab-settings"
     workdir.mkdir()

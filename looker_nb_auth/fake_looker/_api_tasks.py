@@ -101,6 +101,15 @@ def _optional_string(body: dict[str, Any], name: str) -> str | None:
 class QueryTasksHandler(_Tasks):
     """``POST /api/4.0/query_tasks`` (``CreateQueryTask``: ``query_id``, ``result_format``)."""
 
+    def task_seconds(self, query: dict[str, Any]) -> float:
+        """How long the task runs: ``query_task_seconds``, plus ``big_query_seconds`` on the big
+        explore."""
+        config = self.ctx.config
+        seconds = config.query_task_seconds
+        if query.get("model") == "demo" and query.get("view") == "events":
+            seconds += config.big_query_seconds
+        return max(0.0, seconds)
+
     def post(self) -> None:
         body = self.json_body()
         if not isinstance(body, dict):
@@ -138,7 +147,7 @@ class QueryTasksHandler(_Tasks):
             result_format=result_format,
             user_id=self.user.id,
             created_at=self.ctx.store.clock(),
-            seconds=max(0.0, self.ctx.config.query_task_seconds),
+            seconds=self.task_seconds(query),
             limit=limit,
             source=_optional_string(body, "source"),
             look_id=_optional_string(body, "look_id"),

@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="how long an async query task runs before it is complete",
     )
+    parser.add_argument(
+        "--big-query-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="extra seconds a query task on demo::events runs",
+    )
     knobs.add_argument(
         "--no-result-cache",
         action="store_true",
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         retry_after=args.retry_after,
         big_rows=args.big_rows,
         query_task_seconds=args.query_task_seconds,
+        big_query_seconds=args.big_query_seconds,
         result_cache=not args.no_result_cache,
     )
     looker = FakeLooker(config)

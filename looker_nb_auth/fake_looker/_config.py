@@ -143,6 +143,9 @@ class FakeLookerConfig:
     #: How long an async query task (``POST /api/4.0/query_tasks``) runs on the stand-in's
     #: clock before it is ``complete``; 0: complete at once.
     query_task_seconds: float = 0.0
+    #: Seconds a query task on ``demo::events`` runs on top of ``query_task_seconds``, as a
+    #: big table takes the database longer (the tutorials show progress and cancelling on it).
+    big_query_seconds: float = 0.0
     #: Keep the rendered answers of the last two distinct runs on ``demo::events`` and serve
     #: a repeat run from them, as Looker serves cached results (``from_cache``). False: every
     #: run renders its rows again.
@@ -150,3 +153,9 @@ class FakeLookerConfig:
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")
+
+    @classmethod
+    def for_tutorials(cls) -> FakeLookerConfig:
+        """What the demo and the tutorial notebooks use: a 200,000-row ``demo::events`` whose
+        query tasks take 2 s, so progress shows and a ``timeout`` can stop one."""
+        return cls(big_rows=200_000, big_query_seconds=2.0)

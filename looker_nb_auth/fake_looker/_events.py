@@ -100,6 +100,17 @@ def run_events(
     row_limit = _limit(body.get("limit") if limit is None else limit)
     if fail_with is not None:
         raise SqlError(fail_with)
+    return fields, islice(_computed(fields, checks, sorts, big_rows), row_limit)
+
+
+def _computed(
+    fields: list[str],
+    checks: list[tuple[str, set[str]]],
+    sorts: list[tuple[str, bool]],
+    big_rows: int,
+) -> Iterator[dict[str, object]]:
+    """The checked query's rows, computed only when read: creating a task or a query, or
+    generating its SQL, costs nothing."""
     rows: Iterator[dict[str, Any]] = event_rows(big_rows)
     if checks:
         rows = (r for r in rows if all(str(r[f]) in wanted for f, wanted in checks))
@@ -124,4 +135,4 @@ def run_events(
         materialized = list(result)
         _sort(materialized, sorts)
         result = iter(materialized)
-    return fields, islice(result, row_limit)
+    yield from result

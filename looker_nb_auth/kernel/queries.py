@@ -383,9 +383,13 @@ class QueryRunner:
                         yield response
                         return
                 progress.running()
-                if deadline is not None and time.monotonic() + wait > deadline:
-                    self._stop(task_id, run, progress, timed_out=True)
-                if run.cancel.wait(wait):
+                pause = wait
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        self._stop(task_id, run, progress, timed_out=True)
+                    pause = min(wait, left)
+                if run.cancel.wait(pause):
                     self._stop(task_id, run, progress, timed_out=False)
                 wait = min(wait * 2, _MAX_POLL)
         except KeyboardInterrupt:

@@ -27,7 +27,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig
 
 from .helpers import (
     CHROMIUM,
@@ -84,7 +84,7 @@ def _start_stack(ui: UI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     server.root_dir.mkdir(parents=True)
     for tutorial in sorted(TUTORIALS.glob("*.ipynb")):
         shutil.copy2(tutorial, server.root_dir / tutorial.name)
-    with FakeLooker() as looker:
+    with FakeLooker(FakeLookerConfig.for_tutorials()) as looker:
         looker.register_app(
             CLIENT_GUID,
             server.redirect_uri,

@@ -48,6 +48,21 @@ def test_task_runs_for_the_configured_time_then_completes(
     assert done.status_code == 200 and done.json() == grace.get("queries/102/run/json").json()
 
 
+def test_tasks_on_the_big_explore_run_longer_by_big_query_seconds(
+    grace: httpx.Client, looker: FakeLooker, clock: ManualClock
+) -> None:
+    looker.config.big_rows = 10
+    looker.config.big_query_seconds = 3.0
+    events = {"model": "demo", "view": "events", "fields": ["events.id"]}
+    big = grace.post("queries", json=events).json()["id"]
+    big_task = _task(grace, big)
+    small_task = _task(grace)
+    assert grace.get(f"query_tasks/{small_task}").json()["status"] == "complete"
+    assert grace.get(f"query_tasks/{big_task}/results").status_code == 202
+    clock.advance(3.0)
+    assert grace.get(f"query_tasks/{big_task}/results").status_code == 200
+
+
 def test_task_with_zero_seconds_is_complete_at_once(grace: httpx.Client) -> None:
     task_id = _task(grace, fmt="json_bi", limit=2)
     assert grace.get(f"query_tasks/{task_id}").json()["status"] == "complete"

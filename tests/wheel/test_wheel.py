@@ -76,7 +76,7 @@ def test_the_notebook_demo_from_the_wheel_serves_the_tutorial_and_stops(venv: Pa
         )
         assert notebook.status_code == 200
         # what the tutorial's cells import, in the kernel's Python (the venv's)
-        check = "import pandas, matplotlib, looker_sdk, looker_nb_auth"
+        check = "import pandas, pyarrow, polars, matplotlib, looker_sdk, looker_nb_auth"
         subprocess.run([str(venv / "bin" / "python"), "-c", check], check=True)
         demo.process.send_signal(signal.SIGINT)
         assert demo.process.wait(timeout=60) == 0
