@@ -28,6 +28,7 @@ from looker_nb_auth import (
     LookerSession,
     LookerUnreachable,
     MalformedCallback,
+    QueryError,
     RateLimited,
     RevokeFailed,
     StateMismatch,
@@ -139,6 +140,29 @@ def logout_dropped(session: LookerSession, looker: FakeLooker, clock: ManualCloc
     return None
 
 
+def query_fails_in_the_database(
+    session: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> object:
+    looker.config.fail_queries_with = "SQL Error: warehouse is suspended"
+    return session.run_look(1)
+
+
+def query_after_revocation(
+    session: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> object:
+    looker.revoke_user_tokens(session.user.id)
+    expired(session, clock)
+    return session.run_query(model="demo", view="orders", fields=["orders.count"])
+
+
+def query_download_dropped(
+    session: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> object:
+    looker.config.big_rows = 5000
+    looker.drop_next(3, target="api")
+    return session.run_query(model="demo", view="events", fields=["events.id"], limit=-1)
+
+
 LOGGED_IN_CASES = {
     "refresh answered 503": Case(refresh_fails(503), LookerServerError),
     "refresh answered 429": Case(refresh_fails(429), RateLimited),
@@ -151,6 +175,9 @@ LOGGED_IN_CASES = {
     "sdk call after revocation": Case(sdk_after_revocation, LoginRequired),
     "logout answered 503": Case(logout_fails, RevokeFailed),
     "logout dropped": Case(logout_dropped, LookerUnreachable),
+    "query failed in the database": Case(query_fails_in_the_database, QueryError),
+    "query after revocation": Case(query_after_revocation, LoginRequired),
+    "query's requests dropped": Case(query_download_dropped, LookerUnreachable),
 }
 
 
