@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_login.py
 	$(BIN)/python benchmarks/bench_sdk.py
+	$(BIN)/python benchmarks/bench_frames.py
 	$(BIN)/python benchmarks/bench_faults.py
 
 clean:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
@@ -40,9 +40,11 @@ def per_call(fn: Callable[[], object], n: int) -> float:
     return (time.perf_counter() - start) / n
 
 
-def start_stand_in() -> tuple[subprocess.Popen[str], str]:
+def start_stand_in(extra: Sequence[str] = ()) -> tuple[subprocess.Popen[str], str]:
+    """The stand-in in its own process, and its API URL; ``extra``: more ``fake-looker`` flags
+    (``--big-rows N``, ...)."""
     command = [sys.executable, "-m", "looker_nb_auth", "fake-looker", "--port", "0"]
-    command += ["--client-guid", GUID, "--redirect-uri", REDIRECT]
+    command += ["--client-guid", GUID, "--redirect-uri", REDIRECT, *extra]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
