@@ -240,6 +240,14 @@ def test_every_query_failing_in_the_database_raises(
         logged_in.run_look(1)
 
 
+def test_a_pivoted_query_failing_in_the_database_raises_too(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    looker.config.fail_queries_with = "SQL Error: division by zero"
+    with pytest.raises(QueryError, match="division by zero"):
+        logged_in.run_query(PIVOTED)
+
+
 def test_an_unknown_explore_raises_not_found_naming_it(logged_in: LookerSession) -> None:
     with pytest.raises(QueryNotFound, match="demo::nope"):
         logged_in.run_query(model="demo", view="nope", fields=["nope.id"])

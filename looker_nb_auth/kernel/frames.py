@@ -349,29 +349,32 @@ def _pandas_csv(
         keep_default_na=False,
         na_values=[""],
         chunksize=100_000,
+        dtype_backend="numpy_nullable",  # whole numbers with nulls stay whole (Int64)
     )
     for chunk in reader:
         chunks.append(chunk)
         rows += len(chunk)
         on_rows(rows)
-    frame = (
-        pd.concat(chunks, ignore_index=True)
-        if chunks
-        else pd.DataFrame({n: pd.Series(dtype=object) for n in names})
-    )
+    frame = pd.concat(chunks, ignore_index=True) if chunks else _empty(names, "pandas")
+    for name in frame.columns:  # as pyarrow's path gives them: float64 (NaN), str
+        if isinstance(frame[name].dtype, pd.Float64Dtype):
+            frame[name] = frame[name].astype("float64")
+        elif isinstance(frame[name].dtype, pd.StringDtype):
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None).astype(str)
     return _pandas_types(frame, columns)
 
 
 def csv_frame(
-    stream: io.BufferedIOBase,
+    stream: io.BufferedReader[Any],
     *,
     columns: Mapping[str, Column],
     fields: list[str],
     backend: Backend,
     on_rows: RowCount,
+    engine: Literal["pyarrow", "pandas"] | None = None,
 ) -> Any:
     """Parse Looker's CSV (a header of labels, then rows) from ``stream`` into a DataFrame whose
-    columns are the field names."""
+    columns are the field names; ``engine``: the parser (pyarrow when installed)."""
     first = stream.readline()
     if not first.strip():
         names = list(fields)
@@ -383,7 +386,11 @@ def csv_frame(
                 "Looker's CSV result does not start with a header row; run the query again."
             ) from None
         names = _header_names(header, columns, fields)
-    if has_pyarrow():
+    if engine is None:
+        engine = "pyarrow" if has_pyarrow() else "pandas"
+    if not stream.peek(1):  # a header and no rows (pyarrow refuses an empty CSV)
+        return _empty(names, backend)
+    if engine == "pyarrow":
         table = _arrow_table(stream, names, columns, on_rows)
         if backend == "polars":
             import polars as pl
@@ -391,6 +398,16 @@ def csv_frame(
             return pl.from_arrow(table)
         return _arrow_to_pandas(table)
     return _pandas_csv(stream, names, columns, on_rows)
+
+
+def _empty(names: list[str], backend: Backend) -> Any:
+    if backend == "polars":
+        import polars as pl
+
+        return pl.DataFrame({n: [] for n in names})
+    import pandas as pd
+
+    return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
 
 
 def records_frame(rows: list[dict[str, Any]], backend: Backend) -> Any:
