@@ -325,6 +325,20 @@ def test_ctrl_c_stops_the_query_at_looker(logged_in: LookerSession, looker: Fake
     assert status == "killed"
 
 
+def test_a_task_killed_elsewhere_says_its_results_are_gone(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    looker.config.query_task_seconds = 600
+
+    def kill_it() -> None:
+        task_id = next(p for m, p in looker.requests if p.endswith("/results")).split("/")[-2]
+        logged_in.client.delete(f"running_queries/{task_id}")  # e.g. an admin, in Looker
+
+    _when(lambda: _polls(looker) >= 1, kill_it)
+    with pytest.raises(QueryNotFound, match="no longer has the results of query task"):
+        logged_in.run_look(1)
+
+
 def test_a_timeout_stops_the_query_at_looker(logged_in: LookerSession, looker: FakeLooker) -> None:
     looker.config.query_task_seconds = 600
     with pytest.raises(QueryTimeout, match=r"timeout of 0\.2 s"):

@@ -378,6 +378,13 @@ class QueryRunner:
                         if response.status_code in (400, 422):
                             response.read()
                             raise _failed(_said(response) or "the query failed")
+                        if response.status_code == 404:
+                            raise QueryNotFound(
+                                f"Looker no longer has the results of query task {task_id} "
+                                "(they expired, or the task was stopped at Looker); run the "
+                                "query again.",
+                                status_code=404,
+                            )
                         check(response, "the query's results", missing=f"query task {task_id}")
                         progress.receiving(0)
                         yield response
