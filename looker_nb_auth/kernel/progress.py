@@ -4,20 +4,31 @@ In a notebook (an IPython kernel) the line is a display that updates in place
 (``display(..., display_id=True)``): it works in JupyterLab, Notebook 7, Voila, VS Code and
 Colab without widgets. On a terminal it is one ``\\r``-rewritten line on stderr. Elsewhere (a
 script whose stderr is a file, a cron job) nothing is shown. A query done within
-`SHOW_AFTER` seconds shows nothing at all; one that shows says at the end what it brought back.
+`SHOW_AFTER` seconds (``LOOKER_NB_AUTH_PROGRESS_AFTER`` in the environment, if set) shows
+nothing at all; one that shows says at the end what it brought back.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["SHOW_AFTER", "Progress"]
 
-SHOW_AFTER = 0.5  # seconds before a status line appears
+SHOW_AFTER = 0.5  # seconds before a status line appears (LOOKER_NB_AUTH_PROGRESS_AFTER)
 _EVERY = 0.25  # seconds between updates
+
+
+def _show_after() -> float:
+    value = os.environ.get("LOOKER_NB_AUTH_PROGRESS_AFTER", "")
+    try:
+        return max(float(value), 0.0) if value else SHOW_AFTER
+    except ValueError:
+        return SHOW_AFTER
 
 
 def _seconds(elapsed: float) -> str:
@@ -33,6 +44,11 @@ def _size(count: int) -> str:
             return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
         count = count / 1000  # type: ignore[assignment]
     return ""  # pragma: no cover
+
+
+def _columns(text: str) -> int:
+    """The terminal columns ``text`` takes: wide characters (``⏳``) take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _notebook_display() -> Callable[[str, bool], None] | None:
@@ -75,9 +91,11 @@ def _terminal_display() -> Callable[[str, bool], None] | None:
 
     def show(line: str, final: bool) -> None:
         nonlocal width
-        stream.write("\r" + line.ljust(width) + ("\n" if final else ""))
+        # pad to the columns the last line took, so none of it stays on the screen
+        padding = " " * max(width - _columns(line), 0)
+        stream.write("\r" + line + padding + ("\n" if final else ""))
         stream.flush()
-        width = 0 if final else len(line)
+        width = 0 if final else _columns(line)
 
     return show
 
@@ -87,11 +105,17 @@ class Progress:
     ``finished``/``failed``: each turns into a status line once `SHOW_AFTER` has passed."""
 
     def __init__(
-        self, what: str, *, enabled: bool = True, clock: Callable[[], float] = time.monotonic
+        self,
+        what: str,
+        *,
+        enabled: bool = True,
+        started: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._what = what
         self._clock = clock
-        self._started = clock()
+        self._started = clock() if started is None else started
+        self._after = _show_after()
         self._last = 0.0
         self._shown = False
         self._show: Callable[[str, bool], None] | None = None
@@ -108,7 +132,7 @@ class Progress:
         if self._show is None:
             return
         now = self._clock()
-        if not self._shown and (final or now - self._started < SHOW_AFTER):
+        if not self._shown and (final or now - self._started < self._after):
             return  # quick queries show nothing; a quiet final line stays quiet
         if not final and now - self._last < _EVERY:
             return
@@ -122,10 +146,8 @@ class Progress:
     def receiving(self, received: int) -> None:
         self.received = received
         rows = f"{self.rows:,} rows, " if self.rows else ""
-        self._line(
-            f"⬇ {self._what}: receiving the result… {rows}{_size(received)}, "
-            f"{_seconds(self.elapsed)}"
-        )
+        size = f"{_size(received)}, " if received else ""
+        self._line(f"⬇ {self._what}: receiving the result… {rows}{size}{_seconds(self.elapsed)}")
 
     def counted(self, rows: int) -> None:
         self.rows = rows

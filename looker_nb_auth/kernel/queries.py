@@ -85,6 +85,7 @@ class Run:
     progress: bool = True
     cancel: threading.Event = field(default_factory=threading.Event)
     look_id: str | None = None
+    started: float = field(default_factory=time.monotonic)  # when the call began
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ class QueryRunner:
         columns = self.columns(query)
         result_format = "json_detail" if query.pivots and run.to is None else "csv"
         limit = run.limit if run.limit is not None else query.limit
-        progress = Progress(run.what, enabled=run.progress)
+        progress = Progress(run.what, enabled=run.progress, started=run.started)
         task_id = self._create_task(query, result_format, run)
         try:
             with self._results(task_id, run, progress) as response:
@@ -468,7 +469,7 @@ class QueryRunner:
         slug = response.json().get("slug")
         if not isinstance(slug, str) or not slug:
             raise UnexpectedResponse("Looker's SQL Runner query has no slug; run it again.")
-        progress = Progress(run.what, enabled=run.progress)
+        progress = Progress(run.what, enabled=run.progress, started=run.started)
         try:
             response = self._client().post(f"sql_queries/{slug}/run/json")
         except KeyboardInterrupt:

@@ -412,19 +412,18 @@ class LookerSession:
         returns the path. ``timeout`` stops the query at Looker after that many seconds
         (`QueryTimeout`); Ctrl-C or Kernel > Interrupt stops it too (`QueryCancelled`).
         """
+        run = self._run(
+            f"Look {look_id}",
+            limit=limit,
+            labels=labels,
+            backend=backend,
+            to=to,
+            timeout=timeout,
+            progress=progress,
+            look_id=str(look_id),
+        )
         with self._queries.reachable():
-            query = self._queries.look_query(look_id)
-            run = self._run(
-                f"Look {look_id}",
-                limit=limit,
-                labels=labels,
-                backend=backend,
-                to=to,
-                timeout=timeout,
-                progress=progress,
-                look_id=str(look_id),
-            )
-            return self._queries.run(query, run)
+            return self._queries.run(self._queries.look_query(look_id), run)
 
     def run_query(
         self,
@@ -457,17 +456,17 @@ class LookerSession:
             "sorts": sorts,
             "pivots": pivots,
         }
+        run = self._run(
+            "query",
+            limit=limit,
+            labels=labels,
+            backend=backend,
+            to=to,
+            timeout=timeout,
+            progress=progress,
+        )
         with self._queries.reachable():
-            saved, what = self._queries.resolve(query, keywords)
-            run = self._run(
-                what,
-                limit=limit,
-                labels=labels,
-                backend=backend,
-                to=to,
-                timeout=timeout,
-                progress=progress,
-            )
+            saved, run.what = self._queries.resolve(query, keywords)
             return self._queries.run(saved, run)
 
     def run_sql(

@@ -1,0 +1,455 @@
+"""A query's progress line, where the user looks: on a real terminal, and in a real IPython kernel.
+
+The terminal rows run a script on a pseudo-terminal (its stderr the pty's slave end, as in a
+terminal window); the script starts its own Looker stand-in on the real clock, logs in through
+Looker's pages and runs ``session.run_look(1)``. The test reads the terminal as it fills up.
+
+The kernel rows start a real ipykernel with ``jupyter_client`` (no Jupyter server) and read its
+iopub channel as a notebook front end does: the ``display_data`` that opens the status line and
+the ``update_display_data`` messages that rewrite it. The stand-in runs in this process, so the
+test sets how long the query task runs and sees the requests the kernel makes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import pty
+import queue
+import re
+import select
+import subprocess
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from looker_nb_auth.fake_looker import FakeLooker
+
+TIMEOUT = 60.0  # a bound for every wait, never reached when things work
+GUID = "progress-tests"
+REDIRECT = "http://127.0.0.1:8888/looker-nb-auth/callback"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+#: Logs in to a stand-in of its own (real clock), then runs Look 1, whose task runs argv[1]
+#: seconds, with ``progress=`` argv[2]; prints the rows and how long run_look took.
+SCRIPT = f"""\
+import sys, time
+from looker_nb_auth import LookerSession
+from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+
+seconds, progress = float(sys.argv[1]), sys.argv[2] == "on"
+with FakeLooker() as looker:
+    looker.register_app({GUID!r}, {REDIRECT!r}, display_name="progress", description="Tests.")
+    session = LookerSession(
+        base_url=looker.api_url, client_guid={GUID!r}, redirect_uri={REDIRECT!r}
+    )
+    session.complete_login(authorize_in_browser(session.start_login().url))
+    looker.config.query_task_seconds = seconds
+    started = time.monotonic()
+    frame = session.run_look(1, progress=progress)
+    print(f"rows: {{len(frame)}} in {{time.monotonic() - started:.2f}} s", flush=True)
+"""
+DONE = re.compile(r"rows: 4 in (\d+\.\d\d) s\n")
+
+
+def _environment() -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("LOOKERSDK_", "LOOKER_NB"))},
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _screen(raw: str) -> list[str]:
+    """The rows a terminal shows after ``raw``: ``\r`` goes back to the row's start and later
+    text overwrites it, a wide character (``⏳``) takes two columns (half of one overwritten
+    erases it). Trailing blanks are dropped."""
+    rows: list[str] = []
+    row: list[str] = []  # one entry per column; "" is the right half of a wide character
+    column = 0
+    for char in raw:
+        if char == "\r":
+            column = 0
+        elif char == "\n":
+            rows.append("".join(row).rstrip())
+            row, column = [], 0
+        else:
+            width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            row += [" "] * (column + width - len(row))
+            if row[column] == "" and column > 0:
+                row[column - 1] = " "
+            end = column + width - 1
+            if end + 1 < len(row) and row[end + 1] == "" and row[end] != "":
+                row[end + 1] = " "
+            row[column : column + width] = [char] + [""] * (width - 1)
+            column += width
+    rows.append("".join(row).rstrip())
+    return rows
+
+
+class Terminal:
+    """A script on a pseudo-terminal (stdin, stdout and, unless ``stderr`` is given, stderr)."""
+
+    def __init__(
+        self,
+        args: list[str],
+        cwd: Path,
+        *,
+        stderr: int | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        master, slave = pty.openpty()
+        try:
+            self.process = subprocess.Popen(
+                args,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave if stderr is None else stderr,
+                env={**_environment(), **(environment or {})},
+                cwd=cwd,
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        self._master = master
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.raw = ""  # what the terminal got, \r and all (its \n arrive as \r\n)
+        self._ended = False
+
+    @property
+    def output(self) -> str:
+        return self.raw.replace("\r\n", "\n")
+
+    def _read(self, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        if self._ended or remaining <= 0:
+            return False
+        ready, _, _ = select.select([self._master], [], [], remaining)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self._master, 4096)
+        except OSError:  # EIO: the script and its children closed the terminal
+            chunk = b""
+        if not chunk:
+            self._ended = True
+            return False
+        self.raw += self._decoder.decode(chunk)
+        return True
+
+    def read_until(self, text: str | re.Pattern[str]) -> str:
+        """The output up to now, once it holds ``text`` (or a match of the pattern)."""
+        deadline = time.monotonic() + TIMEOUT
+        pattern = text if isinstance(text, re.Pattern) else re.compile(re.escape(text))
+        while not pattern.search(self.output):
+            if not self._read(deadline):
+                raise AssertionError(f"no {text!r} on the terminal; it shows: {self.raw!r}")
+        return self.output
+
+    def finish(self) -> int:
+        deadline = time.monotonic() + TIMEOUT
+        while self._read(deadline):
+            pass
+        return self.process.wait(max(deadline - time.monotonic(), 1.0))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(TIMEOUT)
+        os.close(self._master)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+    script = tmp_path / "look.py"
+    script.write_text(SCRIPT)
+    started: list[Terminal] = []
+
+    def start(
+        seconds: float,
+        progress: str = "on",
+        *,
+        stderr: int | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> Terminal:
+        term = Terminal(
+            [sys.executable, str(script), str(seconds), progress],
+            tmp_path,
+            stderr=stderr,
+            environment=environment,
+        )
+        started.append(term)
+        return term
+
+    yield start
+    for term in started:
+        term.close()
+
+
+# -- on a terminal --------------------------------------------------------------------------------
+
+
+def test_a_long_query_shows_a_line_rewritten_in_place_then_what_came_back(
+    terminal: Callable[..., Terminal],
+) -> None:
+    term = terminal(1.5)
+    running = r"⏳ Look 1: Looker is running the query… \d+\.\d s"
+    shown = term.read_until(re.compile(running))
+    assert "rows:" not in shown  # run_look has not returned: the line shows while Looker runs
+    assert re.match("\r" + running, term.raw), term.raw  # at the start of the line
+    assert re.fullmatch(running, _screen(term.raw)[-1]), term.raw
+
+    term.read_until("rows: 4")
+    assert term.finish() == 0
+    raw = term.raw
+    final = re.search(r"\r✔ Look 1: 4 rows in (\d+\.\d) s *\r\n", raw)
+    assert final is not None, raw
+    assert float(final.group(1)) >= 1.5  # the task ran 1.5 s: the line says how long it took
+    status, after = raw[: final.start()], raw[final.end() :]
+    assert "\n" not in status  # every update rewrote the one line (\r), none added a line
+    assert status.count("\r") >= 1 and status.startswith("\r⏳")
+    assert DONE.fullmatch(after.replace("\r\n", "\n")), after  # the line ended with its newline
+    # What the terminal shows in the end: the final line, with nothing of the earlier ones left.
+    shows = _screen(raw)
+    assert shows[0] == f"✔ Look 1: 4 rows in {final.group(1)} s", repr(raw)
+    assert shows[1:] == [after.replace("\r\n", ""), ""], repr(raw)
+
+
+def test_progress_false_shows_nothing(terminal: Callable[..., Terminal]) -> None:
+    term = terminal(1.5, "off")
+    assert term.finish() == 0
+    done = DONE.fullmatch(term.output)
+    assert done is not None, term.raw  # the run's own print, and nothing else
+    assert float(done.group(1)) >= 1.5  # long enough that a line would have shown
+
+
+#: A query faster than this shows nothing; a generous threshold, so a busy machine cannot turn
+#: the quick query below into a slow one.
+QUICK = {"LOOKER_NB_AUTH_PROGRESS_AFTER": "20"}
+
+
+def test_a_quick_query_shows_nothing(terminal: Callable[..., Terminal]) -> None:
+    term = terminal(0, environment=QUICK)
+    assert term.finish() == 0
+    assert DONE.fullmatch(term.output), term.raw
+
+
+def test_nothing_is_written_to_a_stderr_that_is_not_a_terminal(
+    terminal: Callable[..., Terminal],
+) -> None:
+    """stdout is still the terminal; stderr is a pipe (a log file, a cron job's mail)."""
+    term = terminal(1.5, stderr=subprocess.PIPE)
+    assert term.finish() == 0
+    assert term.process.stderr is not None
+    errors = term.process.stderr.read()
+    term.process.stderr.close()
+    assert errors == b""
+    done = DONE.fullmatch(term.output)  # and nothing on stdout's terminal either
+    assert done is not None, term.raw
+    assert float(done.group(1)) >= 1.5
+
+
+# -- in an IPython kernel -------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    msg_id: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    idle: bool = False
+
+    def of(self, *kinds: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["msg_type"] in kinds]
+
+    @property
+    def displays(self) -> list[dict[str, Any]]:
+        """The status line's messages: its display_data, then its update_display_data."""
+        return [
+            m["content"]
+            for m in self.of("display_data", "update_display_data")
+            if "looker-nb-auth-progress" in m["content"]["data"].get("text/html", "")
+        ]
+
+
+class Kernel:
+    """A kernel as a front end drives it: cells on shell, their messages from iopub."""
+
+    def __init__(self, manager: KernelManager) -> None:
+        self.manager = manager
+        self.client = manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=TIMEOUT)
+        self.cells: dict[str, Cell] = {}
+        self.seen: list[str] = []
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+    def until(self, what: str, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                pytest.fail(f"no {what} within {TIMEOUT:g} s; iopub said {self.seen[-20:]}")
+            try:
+                msg = self.client.get_iopub_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(msg["msg_type"])
+            cell = self.cells.get(msg["parent_header"].get("msg_id", ""))
+            if cell is None:
+                continue
+            cell.messages.append(msg)
+            content = msg["content"]
+            if msg["msg_type"] == "status" and content["execution_state"] == "idle":
+                cell.idle = True
+
+    def execute(self, code: str) -> Cell:
+        msg_id = self.client.execute(code)
+        cell = self.cells[msg_id] = Cell(msg_id)
+        return cell
+
+    def finish(self, cell: Cell) -> dict[str, Any]:
+        """Wait for the end of the cell; its execute reply's content."""
+        self.until(f"end of cell {cell.msg_id}", lambda: cell.idle)
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # skip replies to others (wait_for_ready may have sent kernel_info twice)
+            reply = self.client.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.1))
+            if reply["parent_header"].get("msg_id") == cell.msg_id:
+                content: dict[str, Any] = reply["content"]
+                return content
+
+    def run(self, code: str) -> Cell:
+        cell = self.execute(code)
+        reply = self.finish(cell)
+        assert reply["status"] == "ok", (reply, cell.of("error", "stream"))
+        return cell
+
+
+@pytest.fixture
+def stand_in() -> Iterator[FakeLooker]:
+    with FakeLooker() as looker:
+        looker.register_app(GUID, REDIRECT, display_name="progress", description="Tests.")
+        yield looker
+
+
+@pytest.fixture
+def kernel(tmp_path: Path, stand_in: FakeLooker) -> Iterator[Kernel]:
+    """A kernel logged in to the stand-in (the login's pages walked from inside the kernel)."""
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(cwd=str(tmp_path), env=_environment())
+    try:
+        kernel = Kernel(manager)
+    except BaseException:
+        manager.shutdown_kernel(now=True)
+        raise
+    try:
+        kernel.run(
+            "from looker_nb_auth import LookerSession\n"
+            "from looker_nb_auth.fake_looker import authorize_in_browser\n"
+            f"session = LookerSession(base_url={stand_in.api_url!r}, client_guid={GUID!r}, "
+            f"redirect_uri={REDIRECT!r})\n"
+            "session.complete_login(authorize_in_browser(session.start_login().url))\n"
+        )
+        yield kernel
+    finally:
+        kernel.close()
+
+
+def _display_id(content: dict[str, Any]) -> str:
+    display_id = content.get("transient", {}).get("display_id")
+    assert isinstance(display_id, str) and display_id, content
+    return display_id
+
+
+def _check_bundle(content: dict[str, Any]) -> str:
+    """The status line's text/plain; its HTML is the same text in the package's div."""
+    data = content["data"]
+    text = data["text/plain"]
+    html = data["text/html"]
+    assert html.startswith('<div class="looker-nb-auth-progress"'), html
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert html.endswith(f">{escaped}</div>"), (html, text)
+    return str(text)
+
+
+def test_in_a_kernel_the_line_is_one_display_updated_in_place(
+    kernel: Kernel, stand_in: FakeLooker
+) -> None:
+    stand_in.config.query_task_seconds = 1.5
+    cell = kernel.run("frame = session.run_look(1)\nframe")
+
+    first, *updates = cell.displays
+    display_id = _display_id(first)
+    assert cell.of("display_data")[0]["content"] is first  # opened once, as a display_data
+    assert len(cell.of("display_data")) == 1  # ...and never a second line
+    assert updates, "the line was never updated"
+    assert all(_display_id(u) == display_id for u in updates)
+    assert [m["content"] for m in cell.of("update_display_data")] == updates
+    lines = [_check_bundle(content) for content in cell.displays]
+    assert lines[0].startswith("⏳ Look 1: Looker is running the query… "), lines
+    assert re.fullmatch(r"✔ Look 1: 4 rows in \d+\.\d s", lines[-1]), lines
+    assert not any(line.startswith(("✔", "✖")) for line in lines[:-1]), lines
+    # The DataFrame comes after the line's last word.
+    kinds = [m["msg_type"] for m in cell.messages]
+    assert kinds.index("execute_result") > len(kinds) - 1 - kinds[::-1].index("update_display_data")
+    (result,) = cell.of("execute_result")
+    assert "<table" in result["content"]["data"]["text/html"]
+
+
+def test_in_a_kernel_a_quick_query_shows_no_line(kernel: Kernel, stand_in: FakeLooker) -> None:
+    stand_in.config.query_task_seconds = 0
+    kernel.run(f"import os\nos.environ.update({QUICK!r})")
+    cell = kernel.run("frame = session.run_look(1)\nprint(len(frame))")
+    assert cell.of("display_data", "update_display_data") == []
+    (printed,) = cell.of("stream")
+    assert printed["content"]["text"] == "4\n"
+
+
+def test_an_interrupted_query_ends_its_line_with_the_cancel_and_stops_at_looker(
+    kernel: Kernel, stand_in: FakeLooker
+) -> None:
+    stand_in.config.query_task_seconds = 600
+    cell = kernel.execute("session.run_look(1)")
+    # The line shows once Looker has run the task for a while: the query is under way.
+    kernel.until("the status line", lambda: bool(cell.displays))
+    polled = [
+        p
+        for m, p in stand_in.requests
+        if m == "GET" and re.search(r"/query_tasks/[^/]+/results", p)
+    ]
+    assert polled, stand_in.requests
+    task_id = polled[-1].split("/")[-2]
+    kernel.manager.interrupt_kernel()
+    reply = kernel.finish(cell)
+
+    assert reply["status"] == "error"
+    assert reply["ename"] == "QueryCancelled"
+    assert [_ANSI.sub("", line) for line in reply["traceback"]] == [
+        f"QueryCancelled: {reply['evalue']}"
+    ]  # one sentence, no traceback
+    assert reply["evalue"].startswith("The query was cancelled after ")
+    assert reply["evalue"].endswith(" s and stopped at Looker; nothing of its result was kept.")
+    (error,) = cell.of("error")
+    assert error["content"]["ename"] == "QueryCancelled"
+
+    lines = [_check_bundle(content) for content in cell.displays]
+    assert {_display_id(content) for content in cell.displays} == {_display_id(cell.displays[0])}
+    assert lines[-1] == f"✖ Look 1: {reply['evalue']}", lines
+    assert sum(line.startswith("✖") for line in lines) == 1
+    # The line's last word came before the error.
+    kinds = [m["msg_type"] for m in cell.messages]
+    assert kinds.index("error") > len(kinds) - 1 - kinds[::-1].index("update_display_data")
+
+    assert ("DELETE", f"/api/4.0/running_queries/{task_id}") in stand_in.requests
+    status = kernel.run(f"print(session.client.get('query_tasks/{task_id}').json()['status'])")
+    assert [m["content"]["text"] for m in status.of("stream")] == ["killed\n"]
