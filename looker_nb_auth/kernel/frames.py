@@ -33,6 +33,7 @@ __all__ = [
     "columns_from_metadata",
     "csv_frame",
     "has_pyarrow",
+    "looker_json",
     "pivot_frame",
     "records_frame",
     "require_backend",

@@ -69,7 +69,9 @@ _RUNNING = (202, 204)  # a query task's results while it runs
 _FIRST_POLL = 0.05
 _MAX_POLL = 1.0
 _SOURCE = "looker-nb-auth"
-_FIELD_METADATA = "fields(dimensions(name,label,label_short,type,category,is_numeric,measure),measures(name,label,label_short,type,category,is_numeric,measure))"  # noqa: E501
+_FIELD = "name,label,label_short,type,category,is_numeric,measure"
+#: Only what typing the columns needs of the explore's (possibly large) metadata.
+_FIELD_METADATA = f"fields(dimensions({_FIELD}),measures({_FIELD}))"
 
 
 @dataclass
@@ -311,7 +313,7 @@ class QueryRunner:
         try:
             with self._results(task_id, run, progress) as response:
                 if run.to is not None:
-                    rows = self._write(response, run.to, progress)
+                    rows = self._write(self._body(response, run), run.to, progress)
                     result: Any = run.to
                 elif result_format == "json_detail":
                     body = looker_json(response.read())
@@ -403,7 +405,7 @@ class QueryRunner:
         except KeyboardInterrupt:
             self._stop(task_id, run, progress, timed_out=False)
 
-    def _body(self, response: httpx.Response, run: Run, progress: Progress) -> Iterator[bytes]:
+    def _body(self, response: httpx.Response, run: Run) -> Iterator[bytes]:
         for chunk in response.iter_bytes():
             if run.cancel.is_set():
                 raise QueryCancelled(
@@ -419,9 +421,7 @@ class QueryRunner:
         run: Run,
         progress: Progress,
     ) -> tuple[Any, int]:
-        stream = io.BufferedReader(
-            Stream(self._body(response, run, progress), progress.receiving), 1 << 20
-        )
+        stream = io.BufferedReader(Stream(self._body(response, run), progress.receiving), 1 << 20)
         try:
             frame = csv_frame(
                 stream,
@@ -436,14 +436,14 @@ class QueryRunner:
             ) from None
         return frame, len(frame)
 
-    def _write(self, response: httpx.Response, path: Path, progress: Progress) -> int:
+    def _write(self, body: Iterator[bytes], path: Path, progress: Progress) -> int:
         """Write the raw CSV to ``path`` as it arrives (a partial file is removed)."""
         lines = 0
         written = 0
         partial = path.with_name(path.name + ".part")
         try:
             with partial.open("wb") as out:
-                for chunk in response.iter_bytes():
+                for chunk in body:
                     out.write(chunk)
                     written += len(chunk)
                     lines += chunk.count(b"\n")
