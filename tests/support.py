@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import pty
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,6 +103,98 @@ class Terminal:
 
     def close(self) -> None:
         self._reader.close()
+
+
+PTY_TIMEOUT = 60.0  # a bound for waits on a terminal's output, never reached when things work
+
+
+class PtyCommand:
+    """A command running on a pseudo-terminal (stdin, stdout and, unless ``stderr`` is given,
+    stderr), as in a person's terminal window."""
+
+    def __init__(
+        self, args: list[str], env: dict[str, str], cwd: Path, *, stderr: int | None = None
+    ) -> None:
+        master, slave = pty.openpty()
+        try:
+            self.process = subprocess.Popen(
+                args,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave if stderr is None else stderr,
+                env=env,
+                cwd=cwd,
+                close_fds=True,
+            )
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        self._master = master
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.raw = ""  # what the terminal got, \r and all (its \n arrive as \r\n)
+        self._ended = False
+
+    @property
+    def output(self) -> str:
+        """Everything shown so far, with the terminal's \\r\\n as \\n."""
+        return self.raw.replace("\r\n", "\n")
+
+    def _read(self, deadline: float) -> bool:
+        """Take what the terminal shows next; False once the command closed it."""
+        remaining = deadline - time.monotonic()
+        if self._ended or remaining <= 0:
+            return False
+        ready, _, _ = select.select([self._master], [], [], remaining)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self._master, 4096)
+        except OSError:  # EIO: every end of the terminal's other side is closed
+            chunk = b""
+        if not chunk:
+            self._ended = True
+            return False
+        self.raw += self._decoder.decode(chunk)
+        return True
+
+    def read_until(self, text: str | re.Pattern[str], timeout: float = PTY_TIMEOUT) -> str:
+        """The output up to now, once it holds ``text`` (or a match of the pattern)."""
+        deadline = time.monotonic() + timeout
+        pattern = text if isinstance(text, re.Pattern) else re.compile(re.escape(text))
+        while not pattern.search(self.output):
+            if not self._read(deadline):
+                raise AssertionError(f"no {text!r} on the terminal; it shows: {self.raw!r}")
+        return self.output
+
+    def interrupt(self, timeout: float = PTY_TIMEOUT) -> None:
+        """Ctrl-C, as the terminal sends it: SIGINT (the pty is not the child's controlling
+        terminal, so typing ^C would not). First wait until the command's main thread sleeps
+        (in the read or wait that follows the text just read): a SIGINT that arrives before
+        the read starts stays pending until a line is typed, for any Python program."""
+        status = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/stat")
+        deadline = time.monotonic() + timeout
+        while status.read_text().rsplit(")", 1)[1].split()[0] != "S":
+            assert time.monotonic() < deadline, "the command never waited for its input"
+            time.sleep(0.005)  # polling the process's state, not guessing how long it takes
+        self.process.send_signal(signal.SIGINT)
+
+    def type(self, line: str) -> None:
+        os.write(self._master, (line + "\n").encode())
+
+    def finish(self, timeout: float = PTY_TIMEOUT) -> int:
+        """Read until the command closes the terminal; its exit code."""
+        deadline = time.monotonic() + timeout
+        while self._read(deadline):
+            pass
+        return self.process.wait(max(deadline - time.monotonic(), 1.0))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(PTY_TIMEOUT)
+        os.close(self._master)
 
 
 def free_port() -> int:

@@ -8,17 +8,12 @@ command's loopback listener. A script run like a cron job then resumes the kept 
 
 from __future__ import annotations
 
-import codecs
 import os
-import pty
-import select
-import signal
 import socket
 import stat
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from admin_helpers import console_script
+from support import PtyCommand
 
 from looker_nb_auth import LoginRequired, LookerSession
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
@@ -40,83 +36,8 @@ PROMPT = "Then paste the address of the page Looker sent you to: "
 TIMEOUT = 60.0  # a bound for waits on output, never reached when things work
 
 
-class Terminal:
-    """A command running on a pseudo-terminal, as in a person's terminal window."""
-
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        master, slave = pty.openpty()
-        try:
-            self.process = subprocess.Popen(
-                args, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True
-            )
-        except BaseException:
-            os.close(master)
-            raise
-        finally:
-            os.close(slave)
-        self._master = master
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._text = ""
-        self._ended = False
-
-    @property
-    def output(self) -> str:
-        """Everything shown so far, with the terminal's \\r\\n as \\n."""
-        return self._text.replace("\r\n", "\n")
-
-    def _read(self, deadline: float) -> bool:
-        """Take what the terminal shows next; False once the command closed it."""
-        remaining = deadline - time.monotonic()
-        if self._ended or remaining <= 0:
-            return False
-        ready, _, _ = select.select([self._master], [], [], remaining)
-        if not ready:
-            return True
-        try:
-            chunk = os.read(self._master, 4096)
-        except OSError:  # EIO: every end of the terminal's other side is closed
-            chunk = b""
-        if not chunk:
-            self._ended = True
-            return False
-        self._text += self._decoder.decode(chunk)
-        return True
-
-    def read_until(self, text: str, timeout: float = TIMEOUT) -> str:
-        """The output up to now, once ``text`` is in it."""
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            if not self._read(deadline):
-                raise AssertionError(f"no {text!r} on the terminal; it shows: {self.output!r}")
-        return self.output
-
-    def interrupt(self, timeout: float = TIMEOUT) -> None:
-        """Ctrl-C, as the terminal sends it: SIGINT (the pty is not the child's controlling
-        terminal, so typing ^C would not). First wait until the command's main thread sleeps
-        (in the read or wait that follows the text just read): a SIGINT that arrives before
-        the read starts stays pending until a line is typed, for any Python program."""
-        status = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/stat")
-        deadline = time.monotonic() + timeout
-        while status.read_text().rsplit(")", 1)[1].split()[0] != "S":
-            assert time.monotonic() < deadline, "the command never waited for its input"
-            time.sleep(0.005)  # polling the process's state, not guessing how long it takes
-        self.process.send_signal(signal.SIGINT)
-
-    def type(self, line: str) -> None:
-        os.write(self._master, (line + "\n").encode())
-
-    def finish(self, timeout: float = TIMEOUT) -> int:
-        """Read until the command closes the terminal; its exit code."""
-        deadline = time.monotonic() + timeout
-        while self._read(deadline):
-            pass
-        return self.process.wait(max(deadline - time.monotonic(), 1.0))
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(TIMEOUT)
-        os.close(self._master)
+class Terminal(PtyCommand):
+    """A ``looker-nb-auth`` command on a pseudo-terminal."""
 
 
 @pytest.fixture

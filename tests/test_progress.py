@@ -12,12 +12,9 @@ test sets how long the query task runs and sees the requests the kernel makes.
 
 from __future__ import annotations
 
-import codecs
 import os
-import pty
 import queue
 import re
-import select
 import subprocess
 import sys
 import time
@@ -29,6 +26,7 @@ from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
+from support import PtyCommand
 
 from looker_nb_auth.fake_looker import FakeLooker
 
@@ -93,8 +91,8 @@ def _screen(raw: str) -> list[str]:
     return rows
 
 
-class Terminal:
-    """A script on a pseudo-terminal (stdin, stdout and, unless ``stderr`` is given, stderr)."""
+class Terminal(PtyCommand):
+    """The script on a pseudo-terminal (stderr too, unless ``stderr`` is given)."""
 
     def __init__(
         self,
@@ -104,67 +102,7 @@ class Terminal:
         stderr: int | None = None,
         environment: dict[str, str] | None = None,
     ) -> None:
-        master, slave = pty.openpty()
-        try:
-            self.process = subprocess.Popen(
-                args,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave if stderr is None else stderr,
-                env={**_environment(), **(environment or {})},
-                cwd=cwd,
-            )
-        except BaseException:
-            os.close(master)
-            raise
-        finally:
-            os.close(slave)
-        self._master = master
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.raw = ""  # what the terminal got, \r and all (its \n arrive as \r\n)
-        self._ended = False
-
-    @property
-    def output(self) -> str:
-        return self.raw.replace("\r\n", "\n")
-
-    def _read(self, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
-        if self._ended or remaining <= 0:
-            return False
-        ready, _, _ = select.select([self._master], [], [], remaining)
-        if not ready:
-            return True
-        try:
-            chunk = os.read(self._master, 4096)
-        except OSError:  # EIO: the script and its children closed the terminal
-            chunk = b""
-        if not chunk:
-            self._ended = True
-            return False
-        self.raw += self._decoder.decode(chunk)
-        return True
-
-    def read_until(self, text: str | re.Pattern[str]) -> str:
-        """The output up to now, once it holds ``text`` (or a match of the pattern)."""
-        deadline = time.monotonic() + TIMEOUT
-        pattern = text if isinstance(text, re.Pattern) else re.compile(re.escape(text))
-        while not pattern.search(self.output):
-            if not self._read(deadline):
-                raise AssertionError(f"no {text!r} on the terminal; it shows: {self.raw!r}")
-        return self.output
-
-    def finish(self) -> int:
-        deadline = time.monotonic() + TIMEOUT
-        while self._read(deadline):
-            pass
-        return self.process.wait(max(deadline - time.monotonic(), 1.0))
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(TIMEOUT)
-        os.close(self._master)
+        super().__init__(args, {**_environment(), **(environment or {})}, cwd, stderr=stderr)
 
 
 @pytest.fixture
