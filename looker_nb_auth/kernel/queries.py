@@ -17,15 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import io
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
@@ -55,9 +56,11 @@ from .frames import (
 )
 from .progress import Progress
 
-__all__ = ["CANCEL", "DEFAULT_ROW_LIMIT", "QueryRunner", "Run", "in_thread"]
+__all__ = ["CANCEL", "DEFAULT_ROW_LIMIT", "QueryRunner", "Run", "async_twin", "in_thread"]
 
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 #: Set by `in_thread` for the run it starts: the asyncio side sets it to stop the run.
 CANCEL: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
     "looker_nb_auth_cancel", default=None
@@ -535,3 +538,22 @@ async def in_thread(call: Callable[[], T]) -> T:
         with contextlib.suppress(BaseException):
             await future  # it stops the task at Looker, then raises QueryCancelled
         raise
+
+
+def async_twin(
+    method: Callable[Concatenate[S, P], T],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """The ``a``-prefixed twin of a session method, with its signature: it runs the method in a
+    worker thread (`in_thread`), so the event loop goes on."""
+
+    @functools.wraps(method)
+    async def twin(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await in_thread(lambda: method(self, *args, **kwargs))
+
+    twin.__name__ = f"a{method.__name__}"
+    twin.__qualname__ = f"{method.__qualname__.rpartition('.')[0]}.a{method.__name__}".lstrip(".")
+    twin.__doc__ = (
+        f"`{method.__name__}` without blocking the event loop: the download and the parse run "
+        "in a worker thread, and cancelling the awaiting task stops the query at Looker."
+    )
+    return twin

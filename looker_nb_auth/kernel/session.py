@@ -46,7 +46,7 @@ from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
 from .cache import CachedLogin, CacheKey, TokenCache, exclusive, open_cache
 from .frames import Backend
-from .queries import CANCEL, QueryRunner, Run, in_thread
+from .queries import CANCEL, QueryRunner, Run, async_twin
 from .refresh import TokenState
 
 if TYPE_CHECKING:
@@ -511,20 +511,9 @@ class LookerSession:
             saved, _what = self._queries.resolve(query, keywords)
             return self._queries.generated_sql(saved)
 
-    async def arun_look(self, look_id: str | int, **options: Any) -> Any:
-        """`run_look` without blocking the event loop (the download and parse run in a worker
-        thread); cancelling the awaiting task stops the query at Looker."""
-        return await in_thread(lambda: self.run_look(look_id, **options))
-
-    async def arun_query(
-        self, query: Mapping[str, Any] | str | int | None = None, **options: Any
-    ) -> Any:
-        """`run_query` without blocking the event loop; cancelling stops the query at Looker."""
-        return await in_thread(lambda: self.run_query(query, **options))
-
-    async def arun_sql(self, sql: str, **options: Any) -> Any:
-        """`run_sql` without blocking the event loop."""
-        return await in_thread(lambda: self.run_sql(sql, **options))
+    arun_look = async_twin(run_look)
+    arun_query = async_twin(run_query)
+    arun_sql = async_twin(run_sql)
 
     def _run(self, what: str, **options: Any) -> Run:
         to = options.pop("to", None)
