@@ -52,21 +52,13 @@ from bench_core import GUID, REDIRECT, start_stand_in
 
 from looker_nb_auth import LookerSession, ResultTruncated
 from looker_nb_auth.fake_looker import authorize_in_browser
+from looker_nb_auth.fake_looker._events import EVENT_DIMENSIONS, EVENT_MEASURES
 
 if TYPE_CHECKING:
     import pandas as pd
     from looker_sdk.sdk.api40.methods import Looker40SDK
 
-EVENTS = [
-    "events.id",
-    "events.category",
-    "events.quantity",
-    "events.amount",
-    "events.event_date",
-    "events.event_time",
-    "events.is_weekend",
-    "events.count",
-]
+EVENTS = [*EVENT_DIMENSIONS, *EVENT_MEASURES]
 Kind = Literal["string", "integer", "float", "datetime", "boolean"]
 #: What each field's LookML type calls for in a DataFrame.
 EXPECTED: dict[str, Kind] = {

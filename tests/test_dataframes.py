@@ -27,16 +27,18 @@ from looker_nb_auth import (
 )
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
-EVENTS = [
-    "events.id",
-    "events.category",
-    "events.quantity",
-    "events.amount",
-    "events.event_date",
-    "events.event_time",
-    "events.is_weekend",
-    "events.count",
-]
+#: The big explore's fields, and the dtype each must have, whichever parser reads it.
+EVENT_DTYPES = {
+    "events.id": "str",
+    "events.category": "str",
+    "events.quantity": "Int64",
+    "events.amount": "float64",
+    "events.event_date": "datetime64[us]",
+    "events.event_time": "datetime64[us]",
+    "events.is_weekend": "boolean",
+    "events.count": "Int64",
+}
+EVENTS = list(EVENT_DTYPES)
 BY_REGION = {
     "model": "demo",
     "view": "orders",
@@ -94,16 +96,7 @@ def test_a_look_comes_back_as_a_typed_dataframe(logged_in: LookerSession) -> Non
 def test_every_lookml_type_gets_a_real_dtype(logged_in: LookerSession, big: FakeLooker) -> None:
     frame = logged_in.run_query(model="demo", view="events", fields=EVENTS, limit=-1)
     dtypes = {name: str(dtype) for name, dtype in frame.dtypes.items()}
-    assert dtypes == {
-        "events.id": "str",
-        "events.category": "str",
-        "events.quantity": "Int64",
-        "events.amount": "float64",
-        "events.event_date": "datetime64[us]",
-        "events.event_time": "datetime64[us]",
-        "events.is_weekend": "boolean",
-        "events.count": "Int64",
-    }
+    assert dtypes == EVENT_DTYPES
     assert len(frame) == 1200
     first = frame.iloc[0]
     assert first["events.id"] == "evt-0000001"
@@ -472,18 +465,7 @@ def _without(blocked: list[str], backend: str = "pandas") -> str:
 
 def test_without_pyarrow_pandas_parses_with_the_same_dtypes() -> None:
     printed = _without(["pyarrow"])
-    assert printed == str(
-        {
-            "events.id": "str",
-            "events.category": "str",
-            "events.quantity": "Int64",
-            "events.amount": "float64",
-            "events.event_date": "datetime64[us]",
-            "events.event_time": "datetime64[us]",
-            "events.is_weekend": "boolean",
-            "events.count": "Int64",
-        }
-    )
+    assert printed == str(EVENT_DTYPES)
 
 
 def test_without_pandas_the_sentence_says_what_to_install_before_asking_looker() -> None:

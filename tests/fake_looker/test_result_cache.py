@@ -16,19 +16,11 @@ import pytest
 
 import looker_nb_auth.fake_looker as fake_looker
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
+from looker_nb_auth.fake_looker._events import EVENT_DIMENSIONS, EVENT_MEASURES
 
 from .helpers import GRACE, HTTP, bearer, new_client, tokens_for
 
-ALL_FIELDS = [
-    "events.id",
-    "events.category",
-    "events.quantity",
-    "events.amount",
-    "events.event_date",
-    "events.event_time",
-    "events.is_weekend",
-    "events.count",
-]
+ALL_FIELDS = [*EVENT_DIMENSIONS, *EVENT_MEASURES]
 
 
 @pytest.fixture
