@@ -83,8 +83,11 @@ def _when(condition: Callable[[], bool], then: Callable[[], None]) -> threading.
 # -- typed columns ------------------------------------------------------------------------------
 
 
-def test_a_look_comes_back_as_a_typed_dataframe(logged_in: LookerSession) -> None:
+def test_a_look_comes_back_as_a_typed_dataframe(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
     frame = logged_in.run_look(1)
+    assert ("GET", "/api/4.0/queries/101") not in looker.requests  # the Look carried its query
     assert list(frame.columns) == ["orders.region", "orders.count", "orders.total_sale_price"]
     assert str(frame["orders.count"].dtype) == "Int64"
     assert frame["orders.total_sale_price"].dtype == "float64"

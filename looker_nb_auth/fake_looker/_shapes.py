@@ -209,6 +209,7 @@ def look_json(look_id: str, web_url: str) -> dict[str, object]:
         "is_run_on_load": True,
         "model": {"id": MODEL, "label": "Demo"},
         "query_id": look["query_id"],
+        "query": query_json(look["query_id"]),  # GET /looks/{id} answers a LookWithQuery
         "folder_id": "1",
         "short_url": f"/looks/{look_id}",
         "embed_url": f"{web_url}/embed/looks/{look_id}",

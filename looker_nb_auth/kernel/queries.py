@@ -240,11 +240,15 @@ class QueryRunner:
 
     def look_query(self, look_id: str | int) -> _Query:
         look = str(look_id).strip()
-        response = self._client().get(f"looks/{look}", params={"fields": "id,title,query_id"})
+        response = self._client().get(f"looks/{look}", params={"fields": "id,query_id,query"})
         check(response, f"Look {look}", missing=f"Look {look!r}")
-        query_id = response.json().get("query_id")
+        found = response.json()
+        query_id = found.get("query_id")
         if not query_id:
             raise QueryError(f"Look {look} has no query to run; open it in Looker to fix it.")
+        embedded = found.get("query")  # a LookWithQuery carries its query: one round trip less
+        if isinstance(embedded, Mapping) and embedded.get("id") and embedded.get("fields"):
+            return _Query.from_json(embedded)
         return self.saved_query(str(query_id))
 
     def columns(self, query: _Query) -> dict[str, Column]:
