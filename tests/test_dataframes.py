@@ -335,6 +335,20 @@ def test_a_task_killed_elsewhere_says_its_results_are_gone(
         logged_in.run_look(1)
 
 
+def test_a_connection_lost_while_polling_is_unreachable(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    looker.config.query_task_seconds = 30
+
+    def drop_the_next_poll() -> None:
+        looker.drop_next(1, target="api")  # every request from here on is a poll
+        clock.advance(31)
+
+    _when(lambda: _polls(looker) >= 1, drop_the_next_poll)
+    with pytest.raises(LookerUnreachable, match="connection to Looker"):
+        logged_in.run_look(1)
+
+
 def test_a_timeout_stops_the_query_at_looker(logged_in: LookerSession, looker: FakeLooker) -> None:
     looker.config.query_task_seconds = 600
     with pytest.raises(QueryTimeout, match=r"timeout of 0\.2 s"):

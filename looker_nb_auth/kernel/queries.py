@@ -330,12 +330,13 @@ class QueryRunner:
                     result, rows = pivot_frame(body, columns, run.backend)
                 else:
                     result, rows = self._parse_csv(response, query, columns, run, progress)
-        except QueryCancelled as cancelled:
-            progress.failed(str(cancelled))
-            raise
-        except LookerAuthError as error:
+        except LookerAuthError as error:  # the line ends with what went wrong
             progress.failed(str(error))
             raise
+        except httpx.TransportError as exc:
+            lost = unreachable(self._settings, exc)
+            progress.failed(str(lost))
+            raise lost from None
         progress.finished(rows)
         if run.to is None:
             _annotate(result, columns, query, run)
