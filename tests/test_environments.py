@@ -14,16 +14,13 @@ browser by ``tests/e2e`` (see README's environment table).
 
 from __future__ import annotations
 
-import os
-import queue
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import kernels
 import pytest
 from jupyter_client.manager import KernelManager
 from support import free_port, port_is_free
@@ -31,7 +28,6 @@ from support import free_port, port_is_free
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.kernel.widget import TEXTS
 
-TIMEOUT = 60.0  # a bound for each wait on the kernel, never reached when things work
 USER = "Ada Lovelace (ada@example.com)"
 PROMPT = "Then paste the address of the page Looker sent you to: "
 
@@ -46,93 +42,24 @@ def state_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["state"][0]
 
 
-@dataclass
-class Cell:
-    """What one execute request produced on iopub."""
-
-    msg_id: str
-    stdout: str = ""
-    displays: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    idle: bool = False
-
-
-class FrontEnd:
-    """A kernel driven as a notebook front end drives it, over jupyter_client's channels."""
+class FrontEnd(kernels.FrontEnd):
+    """A front end that renders widgets: it keeps each widget model's state as the kernel
+    opens and updates it, and can send the widget's own messages back."""
 
     def __init__(self, manager: KernelManager) -> None:
-        self.manager = manager
-        self.client = manager.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=TIMEOUT)
-        self.cells: dict[str, Cell] = {}
         #: The widget models the kernel opened, by comm id: their state as a front end holds it.
         self.widgets: dict[str, dict[str, Any]] = {}
-        self.seen: list[str] = []  # the iopub message types so far, for failure messages
+        super().__init__(manager)
 
-    def close(self) -> None:
-        self.client.stop_channels()
-        self.manager.shutdown_kernel(now=True)
-
-    # -- iopub ----------------------------------------------------------------------------------
-
-    def _take(self, msg: dict[str, Any]) -> None:
+    def take(self, msg: dict[str, Any]) -> None:
         kind, content = msg["msg_type"], msg["content"]
-        self.seen.append(kind)
         if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
             self.widgets[content["comm_id"]] = dict(content["data"]["state"])
         elif kind == "comm_msg" and content["comm_id"] in self.widgets:
             data = content["data"]
             if data.get("method") == "update":
                 self.widgets[content["comm_id"]].update(data["state"])
-        cell = self.cells.get(msg["parent_header"].get("msg_id", ""))
-        if cell is None:
-            return
-        if kind == "stream" and content["name"] == "stdout":
-            cell.stdout += content["text"]
-        elif kind == "display_data":
-            cell.displays.append(content["data"])
-        elif kind == "error":
-            cell.errors.append(f"{content['ename']}: {content['evalue']}")
-        elif kind == "status" and content["execution_state"] == "idle":
-            cell.idle = True
-
-    def until(self, what: str, done: Callable[[], bool]) -> None:
-        """Read iopub until ``done()`` holds; fail after ``TIMEOUT`` saying what was awaited."""
-        deadline = time.monotonic() + TIMEOUT
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                pytest.fail(f"no {what} within {TIMEOUT:g} s; iopub said {self.seen[-20:]}")
-            try:
-                msg = self.client.get_iopub_msg(timeout=remaining)
-            except queue.Empty:  # the deadline check above reports it
-                continue
-            self._take(msg)
-
-    # -- cells ----------------------------------------------------------------------------------
-
-    def execute(self, code: str, *, allow_stdin: bool = False) -> Cell:
-        """Send a cell; returns at once (``run`` waits for it)."""
-        msg_id = self.client.execute(code, allow_stdin=allow_stdin)
-        cell = self.cells[msg_id] = Cell(msg_id)
-        return cell
-
-    def finish(self, cell: Cell) -> Cell:
-        """Wait until the cell ran; it must have succeeded."""
-        self.until(f"end of cell {cell.msg_id}", lambda: cell.idle)
-        assert not cell.errors, cell.errors
-        return cell
-
-    def run(self, code: str) -> Cell:
-        return self.finish(self.execute(code))
-
-    def input_request(self) -> dict[str, Any]:
-        """The kernel's ``input()``, as it reaches a front end on the stdin channel."""
-        msg = self.client.get_stdin_msg(timeout=TIMEOUT)
-        assert msg["msg_type"] == "input_request", msg
-        content: dict[str, Any] = msg["content"]
-        return content
+        super().take(msg)
 
     # -- the widget -----------------------------------------------------------------------------
 
@@ -175,18 +102,9 @@ def start_kernel(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], FrontEnd
     started: list[FrontEnd] = []
 
     def start(settings: dict[str, str]) -> FrontEnd:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("LOOKERSDK_", "LOOKER_NB", "JUPYTERHUB_"))
-        }
-        manager = KernelManager(kernel_name="python3")
-        manager.start_kernel(cwd=str(tmp_path), env={**env, **settings})
-        try:
-            front_end = FrontEnd(manager)
-        except BaseException:
-            manager.shutdown_kernel(now=True)
-            raise
+        front_end = kernels.start_front_end(
+            tmp_path, {**kernels.clean_environment(), **settings}, FrontEnd
+        )
         started.append(front_end)
         return front_end
 
@@ -226,7 +144,7 @@ def test_vscode_local_kernel_logs_in_through_its_loopback_listener(
 
     cell = kernel.run("import looker_nb_auth\nsession = looker_nb_auth.login()")
     assert cell.stdout == ""  # a front end draws the widget: no text path
-    (shown,) = cell.displays
+    (shown,) = cell.shown
     assert "application/vnd.jupyter.widget-view+json" in shown
     comm_id, widget = kernel.login_widget()
     assert shown["application/vnd.jupyter.widget-view+json"]["model_id"] == comm_id
@@ -287,7 +205,7 @@ def test_colab_like_kernel_waits_for_the_pasted_address(
     intro, url = cell.stdout.splitlines()
     assert intro == "Open this URL, log in to Looker and allow access:"
     assert url.startswith(f"{stand_in.web_url}/auth?")
-    (shown,) = cell.displays  # the widget too, with the same URL behind its button
+    (shown,) = cell.shown  # the widget too, with the same URL behind its button
     assert "application/vnd.jupyter.widget-view+json" in shown
     assert kernel.login_widget()[1]["authorize_url"] == url
 

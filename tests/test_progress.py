@@ -12,20 +12,16 @@ test sets how long the query task runs and sees the requests the kernel makes.
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import subprocess
 import sys
-import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_client.manager import KernelManager
+from kernels import Cell, FrontEnd, clean_environment, start_front_end
 from support import PtyCommand
 
 from looker_nb_auth.fake_looker import FakeLooker
@@ -58,10 +54,7 @@ DONE = re.compile(r"rows: 4 in (\d+\.\d\d) s\n")
 
 
 def _environment() -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("LOOKERSDK_", "LOOKER_NB"))},
-        "PYTHONUNBUFFERED": "1",
-    }
+    return {**clean_environment(), "PYTHONUNBUFFERED": "1"}
 
 
 def _screen(raw: str) -> list[str]:
@@ -198,79 +191,13 @@ def test_nothing_is_written_to_a_stderr_that_is_not_a_terminal(
 # -- in an IPython kernel -------------------------------------------------------------------------
 
 
-@dataclass
-class Cell:
-    msg_id: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    idle: bool = False
-
-    def of(self, *kinds: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m["msg_type"] in kinds]
-
-    @property
-    def displays(self) -> list[dict[str, Any]]:
-        """The status line's messages: its display_data, then its update_display_data."""
-        return [
-            m["content"]
-            for m in self.of("display_data", "update_display_data")
-            if "looker-nb-auth-progress" in m["content"]["data"].get("text/html", "")
-        ]
-
-
-class Kernel:
-    """A kernel as a front end drives it: cells on shell, their messages from iopub."""
-
-    def __init__(self, manager: KernelManager) -> None:
-        self.manager = manager
-        self.client = manager.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=TIMEOUT)
-        self.cells: dict[str, Cell] = {}
-        self.seen: list[str] = []
-
-    def close(self) -> None:
-        self.client.stop_channels()
-        self.manager.shutdown_kernel(now=True)
-
-    def until(self, what: str, done: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while not done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                pytest.fail(f"no {what} within {TIMEOUT:g} s; iopub said {self.seen[-20:]}")
-            try:
-                msg = self.client.get_iopub_msg(timeout=remaining)
-            except queue.Empty:
-                continue
-            self.seen.append(msg["msg_type"])
-            cell = self.cells.get(msg["parent_header"].get("msg_id", ""))
-            if cell is None:
-                continue
-            cell.messages.append(msg)
-            content = msg["content"]
-            if msg["msg_type"] == "status" and content["execution_state"] == "idle":
-                cell.idle = True
-
-    def execute(self, code: str) -> Cell:
-        msg_id = self.client.execute(code)
-        cell = self.cells[msg_id] = Cell(msg_id)
-        return cell
-
-    def finish(self, cell: Cell) -> dict[str, Any]:
-        """Wait for the end of the cell; its execute reply's content."""
-        self.until(f"end of cell {cell.msg_id}", lambda: cell.idle)
-        deadline = time.monotonic() + TIMEOUT
-        while True:  # skip replies to others (wait_for_ready may have sent kernel_info twice)
-            reply = self.client.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.1))
-            if reply["parent_header"].get("msg_id") == cell.msg_id:
-                content: dict[str, Any] = reply["content"]
-                return content
-
-    def run(self, code: str) -> Cell:
-        cell = self.execute(code)
-        reply = self.finish(cell)
-        assert reply["status"] == "ok", (reply, cell.of("error", "stream"))
-        return cell
+def status_line(cell: Cell) -> list[dict[str, Any]]:
+    """The status line's messages in ``cell``: its display_data, then its update_display_data."""
+    return [
+        m["content"]
+        for m in cell.of("display_data", "update_display_data")
+        if "looker-nb-auth-progress" in m["content"]["data"].get("text/html", "")
+    ]
 
 
 @pytest.fixture
@@ -281,15 +208,9 @@ def stand_in() -> Iterator[FakeLooker]:
 
 
 @pytest.fixture
-def kernel(tmp_path: Path, stand_in: FakeLooker) -> Iterator[Kernel]:
+def kernel(tmp_path: Path, stand_in: FakeLooker) -> Iterator[FrontEnd]:
     """A kernel logged in to the stand-in (the login's pages walked from inside the kernel)."""
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(cwd=str(tmp_path), env=_environment())
-    try:
-        kernel = Kernel(manager)
-    except BaseException:
-        manager.shutdown_kernel(now=True)
-        raise
+    kernel = start_front_end(tmp_path, _environment(), FrontEnd)
     try:
         kernel.run(
             "from looker_nb_auth import LookerSession\n"
@@ -321,19 +242,19 @@ def _check_bundle(content: dict[str, Any]) -> str:
 
 
 def test_in_a_kernel_the_line_is_one_display_updated_in_place(
-    kernel: Kernel, stand_in: FakeLooker
+    kernel: FrontEnd, stand_in: FakeLooker
 ) -> None:
     stand_in.config.query_task_seconds = 1.5
     cell = kernel.run("frame = session.run_look(1)\nframe")
 
-    first, *updates = cell.displays
+    first, *updates = status_line(cell)
     display_id = _display_id(first)
     assert cell.of("display_data")[0]["content"] is first  # opened once, as a display_data
     assert len(cell.of("display_data")) == 1  # ...and never a second line
     assert updates, "the line was never updated"
     assert all(_display_id(u) == display_id for u in updates)
     assert [m["content"] for m in cell.of("update_display_data")] == updates
-    lines = [_check_bundle(content) for content in cell.displays]
+    lines = [_check_bundle(content) for content in status_line(cell)]
     assert lines[0].startswith("⏳ Look 1: Looker is running the query… "), lines
     assert re.fullmatch(r"✔ Look 1: 4 rows in \d+\.\d s", lines[-1]), lines
     assert not any(line.startswith(("✔", "✖")) for line in lines[:-1]), lines
@@ -344,7 +265,7 @@ def test_in_a_kernel_the_line_is_one_display_updated_in_place(
     assert "<table" in result["content"]["data"]["text/html"]
 
 
-def test_in_a_kernel_a_quick_query_shows_no_line(kernel: Kernel, stand_in: FakeLooker) -> None:
+def test_in_a_kernel_a_quick_query_shows_no_line(kernel: FrontEnd, stand_in: FakeLooker) -> None:
     stand_in.config.query_task_seconds = 0
     kernel.run(f"import os\nos.environ.update({QUICK!r})")
     cell = kernel.run("frame = session.run_look(1)\nprint(len(frame))")
@@ -354,12 +275,12 @@ def test_in_a_kernel_a_quick_query_shows_no_line(kernel: Kernel, stand_in: FakeL
 
 
 def test_an_interrupted_query_ends_its_line_with_the_cancel_and_stops_at_looker(
-    kernel: Kernel, stand_in: FakeLooker
+    kernel: FrontEnd, stand_in: FakeLooker
 ) -> None:
     stand_in.config.query_task_seconds = 600
     cell = kernel.execute("session.run_look(1)")
     # The line shows once Looker has run the task for a while: the query is under way.
-    kernel.until("the status line", lambda: bool(cell.displays))
+    kernel.until("the status line", lambda: bool(status_line(cell)))
     polled = [
         p
         for m, p in stand_in.requests
@@ -368,7 +289,7 @@ def test_an_interrupted_query_ends_its_line_with_the_cancel_and_stops_at_looker(
     assert polled, stand_in.requests
     task_id = polled[-1].split("/")[-2]
     kernel.manager.interrupt_kernel()
-    reply = kernel.finish(cell)
+    reply = kernel.reply(cell)
 
     assert reply["status"] == "error"
     assert reply["ename"] == "QueryCancelled"
@@ -380,8 +301,10 @@ def test_an_interrupted_query_ends_its_line_with_the_cancel_and_stops_at_looker(
     (error,) = cell.of("error")
     assert error["content"]["ename"] == "QueryCancelled"
 
-    lines = [_check_bundle(content) for content in cell.displays]
-    assert {_display_id(content) for content in cell.displays} == {_display_id(cell.displays[0])}
+    lines = [_check_bundle(content) for content in status_line(cell)]
+    assert {_display_id(content) for content in status_line(cell)} == {
+        _display_id(status_line(cell)[0])
+    }
     assert lines[-1] == f"✖ Look 1: {reply['evalue']}", lines
     assert sum(line.startswith("✖") for line in lines) == 1
     # The line's last word came before the error.
