@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,8 @@ __all__ = [
     "QueryNotFound",
     "SqlError",
     "StoredQuery",
+    "checked_fields",
+    "filter_checks",
     "run_query",
     "to_csv",
 ]
@@ -211,35 +213,53 @@ def run_query(
     return fields, result[:row_limit]
 
 
-def _fields(value: object) -> list[str]:
+def checked_fields(value: object, known: Collection[str], explore: str) -> list[str]:
+    """A WriteQuery's ``fields``: a non-empty list of the explore's fields, each once."""
     if not isinstance(value, list) or not value:
         raise QueryError("fields", "fields must be a non-empty list of field names.")
     for field in value:
-        known = isinstance(field, str) and (
-            field in DIMENSIONS or field in MEASURES or field == SQL_ERROR_FIELD
-        )
-        if not known:
-            raise QueryError("fields", f"Unknown field {str(field)[:100]!r} in explore '{VIEW}'.")
+        if not isinstance(field, str) or field not in known:
+            raise QueryError(
+                "fields", f"Unknown field {str(field)[:100]!r} in explore '{explore}'."
+            )
     if len(set(value)) != len(value):
         raise QueryError("fields", "A field is listed twice.")
     return list(value)
 
 
-def _filter(rows: list[dict[str, Any]], filters: object) -> list[dict[str, Any]]:
+def filter_checks(
+    filters: object,
+    dimensions: Collection[str],
+    measures: Collection[str],
+    *,
+    failing: Collection[str] = (),
+) -> list[tuple[str, set[str]]]:
+    """A WriteQuery's ``filters`` as (dimension, the values it keeps): ``"a,b"`` is "a or b".
+    A filter on a ``failing`` dimension is left to the database, which fails on it."""
     if filters is None:
-        return rows
+        return []
     if not isinstance(filters, dict):
         raise QueryError("filters", "filters must be an object of field name to filter value.")
+    checks = []
     for field, expression in filters.items():
-        if field == SQL_ERROR_FIELD and isinstance(expression, str):
+        if field in failing and isinstance(expression, str):
             continue  # the database fails on it (run_query)
-        if field in MEASURES:
+        if field in measures:
             raise QueryError("filters", "Filters on measures are not supported by the stand-in.")
-        if field not in DIMENSIONS:
+        if field not in dimensions:
             raise QueryError("filters", f"Unknown field {field[:100]!r} in filters.")
         if not isinstance(expression, str):
             raise QueryError("filters", "A filter value must be a string.")
-        wanted = {part.strip() for part in expression.split(",")}  # "a,b" is "a or b"
+        checks.append((field, {part.strip() for part in expression.split(",")}))
+    return checks
+
+
+def _fields(value: object) -> list[str]:
+    return checked_fields(value, {*DIMENSIONS, *MEASURES, SQL_ERROR_FIELD}, VIEW)
+
+
+def _filter(rows: list[dict[str, Any]], filters: object) -> list[dict[str, Any]]:
+    for field, wanted in filter_checks(filters, DIMENSIONS, MEASURES, failing={SQL_ERROR_FIELD}):
         rows = [row for row in rows if str(row[field]) in wanted]
     return rows
 

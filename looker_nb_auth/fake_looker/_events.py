@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from ._data import QueryError, QueryNotFound, SqlError, _limit, _sort, _sort_keys
+from ._data import (
+    QueryError,
+    QueryNotFound,
+    SqlError,
+    _limit,
+    _sort,
+    _sort_keys,
+    checked_fields,
+    filter_checks,
+)
 
 __all__ = ["EVENT_DIMENSIONS", "EVENT_MEASURES", "event_row", "event_rows", "run_events"]
 
@@ -51,35 +60,6 @@ def event_rows(count: int) -> Iterator[dict[str, Any]]:
     return (event_row(i) for i in range(count))
 
 
-def _fields(value: object) -> list[str]:
-    known = (*EVENT_DIMENSIONS, *EVENT_MEASURES)
-    if not isinstance(value, list) or not value:
-        raise QueryError("fields", "fields must be a non-empty list of field names.")
-    for field in value:
-        if not isinstance(field, str) or field not in known:
-            raise QueryError("fields", f"Unknown field {str(field)[:100]!r} in explore 'events'.")
-    if len(set(value)) != len(value):
-        raise QueryError("fields", "A field is listed twice.")
-    return list(value)
-
-
-def _filters(value: object) -> list[tuple[str, set[str]]]:
-    if value is None:
-        return []
-    if not isinstance(value, dict):
-        raise QueryError("filters", "filters must be an object of field name to filter value.")
-    checks = []
-    for field, expression in value.items():
-        if field in EVENT_MEASURES:
-            raise QueryError("filters", "Filters on measures are not supported by the stand-in.")
-        if field not in EVENT_DIMENSIONS:
-            raise QueryError("filters", f"Unknown field {field[:100]!r} in filters.")
-        if not isinstance(expression, str):
-            raise QueryError("filters", "A filter value must be a string.")
-        checks.append((field, {part.strip() for part in expression.split(",")}))
-    return checks
-
-
 def run_events(
     body: dict[str, Any], *, big_rows: int, fail_with: str | None = None, limit: str | None = None
 ) -> tuple[list[str], Iterator[dict[str, object]]]:
@@ -93,8 +73,8 @@ def run_events(
         raise QueryNotFound("demo::events")
     if body.get("pivots"):
         raise QueryError("pivots", "Pivots are not supported by the Looker stand-in.")
-    fields = _fields(body.get("fields"))
-    checks = _filters(body.get("filters"))
+    fields = checked_fields(body.get("fields"), {*EVENT_DIMENSIONS, *EVENT_MEASURES}, "events")
+    checks = filter_checks(body.get("filters"), EVENT_DIMENSIONS, EVENT_MEASURES)
     explicit_sorts = body.get("sorts") not in (None, [])
     sorts = _sort_keys(fields, body.get("sorts")) if explicit_sorts else []
     row_limit = _limit(body.get("limit") if limit is None else limit)
