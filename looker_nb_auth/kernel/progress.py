@@ -10,6 +10,7 @@ nothing at all; one that shows says at the end what it brought back.
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 import time
@@ -39,11 +40,14 @@ def _seconds(elapsed: float) -> str:
 
 
 def _size(count: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
-        count = count / 1000  # type: ignore[assignment]
-    return ""  # pragma: no cover
+    if count < 1000:
+        return f"{count:,} B"
+    size = count / 1000
+    for unit in ("kB", "MB"):
+        if size < 1000:
+            return f"{size:,.1f} {unit}"
+        size /= 1000
+    return f"{size:,.1f} GB"
 
 
 def _columns(text: str) -> int:
@@ -66,21 +70,17 @@ def _notebook_display() -> Callable[[str, bool], None] | None:
 
     def show(line: str, final: bool) -> None:
         nonlocal handle
-        html = (
+        markup = (
             '<div class="looker-nb-auth-progress" style="font-family: var(--jp-ui-font-family,'
-            f' sans-serif)">{_escape(line)}</div>'
+            f' sans-serif)">{html.escape(line, quote=False)}</div>'
         )
-        html_bundle = {"text/html": html, "text/plain": line}
+        html_bundle = {"text/html": markup, "text/plain": line}
         if handle is None:
             handle = display(html_bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
         else:
             handle.update(html_bundle, raw=True)
 
     return show
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _terminal_display() -> Callable[[str, bool], None] | None:
