@@ -28,8 +28,8 @@ import httpx
 from jupyter_server.serverapp import ServerApp
 
 from looker_nb_auth import LookerSession, Secret
+from looker_nb_auth.client.pickup import ExtensionClient
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.kernel.pickup import ExtensionClient
 from looker_nb_auth.oauth.token import parse_token_response, redeem_request
 
 GUID = "looker-nb-auth-bench"

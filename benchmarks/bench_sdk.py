@@ -24,9 +24,9 @@ from looker_sdk.rtl import auth_session, requests_transport, serialize, transpor
 from looker_sdk.sdk.api40.methods import Looker40SDK
 
 from looker_nb_auth import LookerSession
+from looker_nb_auth.client.auth import LookerAuth
+from looker_nb_auth.client.sdk import SessionSettings, make_sdk
 from looker_nb_auth.fake_looker import authorize_in_browser
-from looker_nb_auth.kernel.auth import LookerAuth
-from looker_nb_auth.kernel.sdk import SessionSettings, make_sdk
 
 
 class _FixedToken(auth_session.AuthSession):

@@ -24,29 +24,29 @@ from ._version import __version__ as __version__
 if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports them
     from ._secret import Secret as Secret
     from ._settings import Settings as Settings
-    from .kernel.cache import CachedLogin as CachedLogin
-    from .kernel.cache import CacheKey as CacheKey
-    from .kernel.cache import FileCache as FileCache
-    from .kernel.cache import KeyringCache as KeyringCache
-    from .kernel.cache import TokenCache as TokenCache
-    from .kernel.login import login as login
-    from .kernel.session import LookerSession as LookerSession
-    from .kernel.session import LookerUser as LookerUser
+    from .client.cache import CachedLogin as CachedLogin
+    from .client.cache import CacheKey as CacheKey
+    from .client.cache import FileCache as FileCache
+    from .client.cache import KeyringCache as KeyringCache
+    from .client.cache import TokenCache as TokenCache
+    from .client.session import LookerSession as LookerSession
+    from .client.session import LookerUser as LookerUser
+    from .notebook.login import login as login
     from .oauth.authorize import AuthorizationRequest as AuthorizationRequest
 
 #: Public name -> the module that defines it, imported when the name is first used.
 _LAZY = {
     "AuthorizationRequest": ".oauth.authorize",
-    "CachedLogin": ".kernel.cache",
-    "CacheKey": ".kernel.cache",
-    "FileCache": ".kernel.cache",
-    "KeyringCache": ".kernel.cache",
-    "LookerSession": ".kernel.session",
-    "LookerUser": ".kernel.session",
+    "CachedLogin": ".client.cache",
+    "CacheKey": ".client.cache",
+    "FileCache": ".client.cache",
+    "KeyringCache": ".client.cache",
+    "LookerSession": ".client.session",
+    "LookerUser": ".client.session",
     "Secret": "._secret",
     "Settings": "._settings",
-    "TokenCache": ".kernel.cache",
-    "login": ".kernel.login",
+    "TokenCache": ".client.cache",
+    "login": ".notebook.login",
 }
 
 __all__ = sorted([*_errors.__all__, *_LAZY, "__version__"])

@@ -2,7 +2,7 @@
 
 Shared by the two receivers of the redirect, which run in different processes: the server
 extension's ``GET callback`` (``server/handlers.py``, tornado, in the Jupyter server) and the
-kernel's loopback listener (``kernel/loopback.py``, no web framework). ``answer()`` parses the
+kernel's loopback listener (``client/loopback.py``, no web framework). ``answer()`` parses the
 query with the one parser (``oauth/callback.py``), hands ``{code}`` or ``{error,
 error_description}`` to a store and chooses the ``Page``; ``Page.headers()`` and ``Page.html()``
 are the response, security headers included.

@@ -8,11 +8,11 @@ The data path, and where each step lives:
 1. ``oauth/authorize.py``: the kernel makes the state, the PKCE verifier and the authorize URL.
 2. ``oauth/callback.py``: Looker redirects the popup to the redirect URI, which a server's
    callback page (``_callback_page.py``) answers: ``server/handlers.py`` in the Jupyter server,
-   or ``kernel/loopback.py`` when the kernel listens on a loopback redirect URI itself.
-3. ``server/pending.py`` keeps the answer under its state; ``kernel/pickup.py`` collects it.
-4. ``oauth/token.py``: the kernel redeems the code (``kernel/session.py``).
-5. ``kernel/refresh.py`` and ``kernel/auth.py``: the clients on ``session.client``,
-   ``session.async_client`` and ``session.sdk`` (``kernel/sdk.py``).
+   or ``client/loopback.py`` when the kernel listens on a loopback redirect URI itself.
+3. ``server/pending.py`` keeps the answer under its state; ``client/pickup.py`` collects it.
+4. ``oauth/token.py``: the kernel redeems the code (``client/session.py``).
+5. ``client/refresh.py`` and ``client/auth.py``: the clients on ``session.client``,
+   ``session.async_client`` and ``session.sdk`` (``client/sdk.py``).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from keyring.errors import KeyringError, PasswordDeleteError
 from support import lock_held_elsewhere
 
 from looker_nb_auth import CacheError, CacheWarning, ConfigurationError, Secret
-from looker_nb_auth.kernel.cache import (
+from looker_nb_auth.client.cache import (
     CachedLogin,
     CacheKey,
     FileCache,
@@ -310,7 +310,7 @@ def test_file_cache_keeps_every_save_from_many_threads(path: Path) -> None:
 
 CHILD = """
 import sys
-from looker_nb_auth.kernel.cache import CacheKey, CachedLogin, FileCache
+from looker_nb_auth.client.cache import CacheKey, CachedLogin, FileCache
 cache, who = FileCache(sys.argv[1]), sys.argv[2]
 print("ready", flush=True)
 sys.stdin.readline()
@@ -455,7 +455,7 @@ def test_a_lock_held_by_another_process_costs_a_warning_not_a_hang(
 ) -> None:
     """A frozen kernel (or a hung mount) holding tokens.json.lock must not hang the API call
     whose refresh is being saved."""
-    import looker_nb_auth.kernel.cache as cache_module
+    import looker_nb_auth.client.cache as cache_module
 
     monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.5)
     with lock_held_elsewhere(path):

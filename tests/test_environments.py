@@ -26,7 +26,7 @@ from jupyter_client.manager import KernelManager
 from support import free_port, port_is_free
 
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.kernel.widget import TEXTS
+from looker_nb_auth.notebook.widget import TEXTS
 
 USER = "Ada Lovelace (ada@example.com)"
 PROMPT = "Then paste the address of the page Looker sent you to: "

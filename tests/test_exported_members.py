@@ -83,16 +83,21 @@ def _imports_from(path: Path, folder: str) -> list[str]:
     return sorted(n for n in _imported_modules(path) if n == prefix or n.startswith(prefix + "."))
 
 
+_KERNEL = ("client", "notebook", "dataframes")  # what runs in the kernel (and in scripts)
+
+
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        ("server", "kernel"),  # the Jupyter server and the kernel are different processes
-        ("kernel", "server"),
-        ("oauth", "kernel"),  # pure protocol: no process of its own
-        ("oauth", "server"),
-        ("oauth", "cli"),
-        ("kernel", "cli"),
-        ("server", "cli"),
+        # the Jupyter server and the kernel are different processes
+        *[("server", folder) for folder in _KERNEL],
+        *[(folder, "server") for folder in _KERNEL],
+        # pure protocol: no process of its own
+        *[("oauth", folder) for folder in (*_KERNEL, "server", "cli")],
+        *[(folder, "cli") for folder in (*_KERNEL, "server")],
+        # the client every caller uses knows nothing of the notebook's UI
+        ("client", "notebook"),
+        ("notebook", "dataframes"),
     ],
 )
 def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> None:
@@ -102,7 +107,7 @@ def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> 
 
 def test_the_import_graph_check_sees_relative_imports() -> None:
     """The check above must be able to fail: the loopback rung does import the callback page."""
-    assert "looker_nb_auth._callback_page" in _imported_modules(PACKAGE / "kernel" / "loopback.py")
+    assert "looker_nb_auth._callback_page" in _imported_modules(PACKAGE / "client" / "loopback.py")
     assert _imports_from(PACKAGE / "server" / "extension.py", "server")
 
 

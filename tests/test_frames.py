@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from looker_nb_auth.kernel.frames import Column, Stream, columns_from_metadata, csv_frame
+from looker_nb_auth.dataframes.frames import Column, Stream, columns_from_metadata, csv_frame
 
 ENGINES = ["pyarrow", "pandas"]
 

@@ -18,8 +18,8 @@ from looker_nb_auth import (
     login,
 )
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.kernel import login as login_module
-from looker_nb_auth.kernel.widget import LoginWidget
+from looker_nb_auth.notebook import login as login_module
+from looker_nb_auth.notebook.widget import LoginWidget
 
 
 @pytest.fixture

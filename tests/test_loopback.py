@@ -16,8 +16,8 @@ import pytest
 from support import free_port, port_is_free
 
 from looker_nb_auth import LookerSession, Secret, login
+from looker_nb_auth.client.loopback import LoopbackReceiver, loopback_address
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.kernel.loopback import LoopbackReceiver, loopback_address
 from looker_nb_auth.oauth.pkce import new_state
 
 GUID = "loopback-tests"

@@ -11,8 +11,8 @@ import pytest
 from support import CLIENT_GUID, REDIRECT_URI, log_in, make_session
 
 from looker_nb_auth import LookerServerError, LookerSession, RateLimited
+from looker_nb_auth.client.auth import MAX_RATE_LIMIT_RETRIES
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
-from looker_nb_auth.kernel.auth import MAX_RATE_LIMIT_RETRIES
 
 
 def user_calls(looker: FakeLooker) -> int:

@@ -14,8 +14,8 @@ import pytest
 from support import ADA, CLIENT_GUID, REDIRECT_URI, lock_held_elsewhere, log_in, make_session
 
 from looker_nb_auth import CacheWarning, FileCache, LoginRequired, LookerSession
+from looker_nb_auth.client.cache import CachedLogin, CacheKey, MemoryCache
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
-from looker_nb_auth.kernel.cache import CachedLogin, CacheKey, MemoryCache
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_four_kernels_resuming_at_once_all_stay_logged_in(
 def test_a_cache_lock_held_elsewhere_costs_warnings_and_an_uncoordinated_refresh(
     looker: FakeLooker, clock: ManualClock, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import looker_nb_auth.kernel.cache as cache_module
+    import looker_nb_auth.client.cache as cache_module
 
     monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.5)
     with kernel(looker, clock, path) as first:

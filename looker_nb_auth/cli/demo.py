@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..kernel.session import LookerSession
+from ..client.session import LookerSession
 
 if TYPE_CHECKING:
     from ..fake_looker import FakeLooker

@@ -24,9 +24,9 @@ import httpx
 from .._errors import ConfigurationError, JupyterServerUnreachable, ReceiverUnavailable
 from .._protocol import CALLBACK_PATH, SECRET_ENV, SERVER_URL_ENV
 from .._settings import SETTING_NAMES, Settings, resolve_settings
-from ..kernel.cache import default_cache_path, keyring_usable, unsafe_reason
-from ..kernel.loopback import loopback_address
-from ..kernel.pickup import ExtensionClient
+from ..client.cache import default_cache_path, keyring_usable, unsafe_reason
+from ..client.loopback import loopback_address
+from ..client.pickup import ExtensionClient
 from ..oauth.versions import fetch_versions
 from .check import Check
 from .doctor_looker import check_app, check_clock, check_looker, clock_skew

@@ -2,7 +2,7 @@
 
 ``login`` runs the authorization code flow with the person at the terminal. When the redirect
 URI is a loopback URL, the browser's redirect comes back to this process's own listener
-(``kernel/loopback.py``); otherwise the person pastes the address Looker sent the browser to.
+(``client/loopback.py``); otherwise the person pastes the address Looker sent the browser to.
 The refresh token goes to the persistent token cache (``cache=True``: the OS keyring when one is
 usable, else the 0600 file), where ``whoami``, ``logout`` and ``LookerSession.from_cache()`` in
 a script or a cron job find it.
@@ -34,9 +34,9 @@ from .._errors import (
     LookerUnreachable,
     ReceiverUnavailable,
 )
-from ..kernel.cache import CacheKey
-from ..kernel.loopback import LoopbackReceiver
-from ..kernel.session import LookerSession
+from ..client.cache import CacheKey
+from ..client.loopback import LoopbackReceiver
+from ..client.session import LookerSession
 from ..oauth.callback import CallbackResult
 
 __all__ = ["Target", "run_login", "run_logout", "run_whoami"]

@@ -1,4 +1,4 @@
-"""The kernel side (``kernel/pickup.ExtensionClient``) against this extension, with nothing but
+"""The kernel side (``client/pickup.ExtensionClient``) against this extension, with nothing but
 the environment the extension's start exported: the HTTP contract holds."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 import pytest
 
 from looker_nb_auth import Secret
-from looker_nb_auth.kernel.pickup import ExtensionClient
+from looker_nb_auth.client.pickup import ExtensionClient
 
 from .helpers import ObservedStore, Routes, new_state
 

@@ -20,7 +20,7 @@ from looker_nb_auth._protocol import (
     SECRET_HEADER,
     SERVER_URL_ENV,
 )
-from looker_nb_auth.kernel.pickup import ExtensionClient
+from looker_nb_auth.client.pickup import ExtensionClient
 
 from .helpers import Routes, new_state
 

@@ -42,6 +42,7 @@ from .._errors import (
     UnexpectedResponse,
 )
 from .._settings import Settings
+from ..notebook.progress import Progress
 from ..oauth.token import looker_error, rate_limited, unreachable
 from .frames import (
     Backend,
@@ -54,7 +55,6 @@ from .frames import (
     records_frame,
     require_backend,
 )
-from .progress import Progress
 
 __all__ = ["CANCEL", "DEFAULT_ROW_LIMIT", "QueryRunner", "Run", "async_twin", "in_thread"]
 

@@ -26,12 +26,12 @@ from .._errors import (
 )
 from .._protocol import CANCELLED_ERROR, Event, Status
 from .._settings import SETTING_NAMES, Settings
+from ..client.cache import TokenCache
+from ..client.loopback import LoopbackReceiver
+from ..client.pickup import ExtensionClient
+from ..client.session import LookerSession
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
-from .cache import TokenCache
-from .loopback import LoopbackReceiver
-from .pickup import ExtensionClient
-from .session import LookerSession
 from .widget import TEXTS, LoginWidget
 
 __all__ = ["login"]

@@ -37,6 +37,8 @@ from .._errors import (
 from .._secret import Secret
 from .._settings import SETTING_NAMES, Settings, resolve_settings
 from .._version import __version__
+from ..dataframes.frames import Backend
+from ..dataframes.queries import CANCEL, QueryRunner, Run, async_twin
 from ..jupyterhub import with_server_name
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
@@ -45,8 +47,6 @@ from ..oauth.token import Token, looker_error, parse_token_response, redeem_requ
 from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
 from .cache import CachedLogin, CacheKey, TokenCache, exclusive, open_cache
-from .frames import Backend
-from .queries import CANCEL, QueryRunner, Run, async_twin
 from .refresh import TokenState
 
 if TYPE_CHECKING:
