@@ -42,9 +42,9 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --ignore=tests/e2e --ignore=tests/wheel
 	# The admin tools, doctor and the session again, on the oldest looker-sdk we allow.
-	PYTHONPATH=$(OLDEST_SDK_DIR) $(BIN)/python -m pytest tests/test_looker_sdk_version.py \
-	  tests/test_register.py tests/test_doctor.py tests/test_session.py tests/test_login.py \
-	  tests/test_sdk_transport.py
+	PYTHONPATH=$(OLDEST_SDK_DIR) $(BIN)/python -m pytest tests/client/test_looker_sdk_version.py \
+	  tests/cli/test_register.py tests/cli/test_doctor.py tests/client/test_session.py tests/notebook/test_login.py \
+	  tests/client/test_sdk_transport.py
 	# The browser tests (JupyterLab, Notebook 7, JupyterHub) in their own process: Playwright's
 	# sync API leaves an event loop marked running, which asyncio.run() in other tests refuses.
 	$(BIN)/python -m pytest tests/e2e

@@ -471,7 +471,7 @@ with FakeLooker(clock=clock.now) as fake:
 
 def _without(blocked: list[str], backend: str = "pandas") -> str:
     code = _WITHOUT.format(
-        tests=str(Path(__file__).parent), blocked=blocked, fields=EVENTS, backend=backend
+        tests=str(Path(__file__).parents[1]), blocked=blocked, fields=EVENTS, backend=backend
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False

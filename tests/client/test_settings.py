@@ -80,7 +80,7 @@ def test_missing_required_setting_names_it_and_where_to_put_it(missing: str) -> 
     assert missing in message and "LOOKERSDK_" in message and "looker.ini" in message
 
 
-HUB_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "jupyterhub.md"
+HUB_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "jupyterhub.md"
 MISSING_GUID = (
     "The Looker OAuth client guid (client_guid) is not set: pass client_guid= to login(), set "
     "LOOKERSDK_CLIENT_GUID, add it to looker.ini, or ask your Jupyter admin to set "

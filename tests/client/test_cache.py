@@ -31,7 +31,7 @@ from looker_nb_auth.client.cache import (
     open_cache,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LOOKER = "https://acme.looker.example:19999"
 APP = "nb-app"
 ADA = CachedLogin("ada-refresh-token", "7", display_name="Ada", email="ada@example.com")

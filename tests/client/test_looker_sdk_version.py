@@ -10,7 +10,7 @@ from pathlib import Path
 
 from looker_sdk.sdk import constants
 
-PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def test_the_looker_sdk_floor_is_the_one_make_test_checks() -> None:
