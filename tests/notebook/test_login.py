@@ -28,7 +28,7 @@ def no_extension(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOOKER_NB_AUTH_SECRET", raising=False)
 
 
-#: Not on loopback, so no rung but the pasted address applies (tests/client/test_loopback.py: the other).
+#: Not on loopback: only the pasted address applies (tests/client/test_loopback.py: the rest).
 PASTE_GUID = "paste-tests"
 PASTE_REDIRECT = "https://notebooks.example/looker-nb-auth/callback"
 
