@@ -98,11 +98,25 @@ _KERNEL = ("client", "notebook", "dataframes")  # what runs in the kernel (and i
         # the client every caller uses knows nothing of the notebook's UI
         ("client", "notebook"),
         ("notebook", "dataframes"),
+        # DataFrames run on the session's public surface (client, settings), nothing else of it
+        ("dataframes", "client"),
     ],
 )
 def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> None:
     offenders = {p.name: _imports_from(p, forbidden) for p in _sources(folder)}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_client_takes_from_dataframes_only_the_calls_the_session_offers() -> None:
+    offenders = {
+        p.name: names
+        for p in _sources("client")
+        if (names := [n for n in _imports_from(p, "dataframes") if not n.startswith(_CALLS)])
+    }
+    assert offenders == {}
+
+
+_CALLS = "looker_nb_auth.dataframes.calls"
 
 
 def test_the_import_graph_check_sees_relative_imports() -> None:
