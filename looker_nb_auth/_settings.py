@@ -17,11 +17,14 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 from ._protocol import DEFAULTS_ENV, DERIVED_KEY
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 __all__ = [
     "DEFAULT_INI",
@@ -29,6 +32,7 @@ __all__ = [
     "ENVIRONMENT",
     "SETTING_NAMES",
     "IniSection",
+    "SettingOptions",
     "Settings",
     "check_url",
     "read_ini",
@@ -66,6 +70,22 @@ class Settings:
     def api_url(self) -> str:
         """The versioned API root that ``session.client`` is based on."""
         return f"{self.base_url}/api/4.0/"
+
+
+class SettingOptions(TypedDict, total=False):
+    """The settings as a caller gives them (``None``: not given, so the next source decides):
+    the keyword arguments of ``LookerSession()``, ``LookerSession.from_cache()`` and ``login()``,
+    which spell them out so editors complete them, and pass them on as one of these."""
+
+    base_url: str | None
+    looker_url: str | None
+    client_guid: str | None
+    redirect_uri: str | None
+    verify_ssl: bool | None
+    timeout: float | None
+    #: A looker.ini file (default ``./looker.ini``) and its section (default ``[Looker]``).
+    config_file: str | os.PathLike[str] | None
+    section: str | None
 
 
 _FIELDS: tuple[Field[Any], ...] = tuple(f for f in fields(Settings) if "env" in f.metadata)
@@ -228,17 +248,17 @@ def server_defaults(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def resolve_settings(
-    *,
-    config_file: str | os.PathLike[str] | None = None,
-    section: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    **explicit: object,
+    *, environ: Mapping[str, str] | None = None, **options: Unpack[SettingOptions]
 ) -> Settings:
     """Resolve every setting, highest source first, and check the required ones.
 
-    ``explicit``: settings given as arguments (``base_url=...``; ``None`` means not given).
-    Raises ``ConfigurationError`` with one sentence naming the setting and where to put it.
+    ``options``: the settings a caller gave (``None`` means not given), and where its looker.ini
+    is. Raises ``ConfigurationError`` with one sentence naming the setting and where to put it.
     """
+    given: dict[str, object] = dict(options)
+    config_file = options.get("config_file")
+    section = options.get("section")
+    explicit = {k: v for k, v in given.items() if k not in ("config_file", "section")}
     unknown = sorted(set(explicit) - set(SETTING_NAMES))
     if unknown:
         raise TypeError(f"resolve_settings() got unknown settings {unknown}")

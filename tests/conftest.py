@@ -1,11 +1,15 @@
-"""Fixtures: a real Looker stand-in on loopback and sessions logged in through its real pages."""
+"""Fixtures: a real Looker stand-in on loopback, sessions logged in through its real pages, and a
+fake front end (``page``) that the widgets talk to through their comms."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import comm
 import pytest
 from support import CLIENT_GUID, REDIRECT_URI, log_in, make_session
+from widget_page import FakeComm, Page
 
 from looker_nb_auth import LookerSession
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
@@ -40,3 +44,20 @@ def logged_in(session: LookerSession, looker: FakeLooker) -> LookerSession:
     log_in(session)
     looker.reset_counters()
     return session
+
+
+# -- the browser's side of the widgets ------------------------------------------------------------
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Page:
+    """Widgets talk to this fake front end (a comm per widget, as ipywidgets opens them)."""
+    front = Page()
+
+    def create_comm(**kwargs: Any) -> FakeComm:
+        created = FakeComm(**kwargs)
+        front.comms.append(created)
+        return created
+
+    monkeypatch.setattr(comm, "create_comm", create_comm)
+    return front

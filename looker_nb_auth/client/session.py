@@ -34,7 +34,7 @@ from .._errors import (
     UnexpectedResponse,
 )
 from .._secret import Secret
-from .._settings import SETTING_NAMES, Settings, resolve_settings
+from .._settings import SettingOptions, Settings, resolve_settings
 from .._version import __version__
 from ..dataframes.calls import DataFrameCalls
 from ..jupyterhub import with_server_name
@@ -76,10 +76,13 @@ class LookerSession(DataFrameCalls):
     """A Looker login for the person at the keyboard, and the API clients that use it.
 
     Settings come from the arguments, then ``LOOKERSDK_*`` environment variables, then
-    ``looker.ini``. Log in with ``start_login()`` (open the URL it returns) and
-    ``complete_login(redirected_url)``; the widget in ``looker_nb_auth.login()`` does both for you.
+    ``looker.ini`` (or pass ``settings=``, a resolved `Settings`). Log in with
+    ``start_login()`` (open the URL it returns) and ``complete_login(redirected_url)``; the
+    widget in ``looker_nb_auth.login()`` does both for you.
     """
 
+    # The settings are spelled out (as in ``from_cache`` and ``login()``) so that editors and
+    # Jupyter complete them; each passes them on as one ``SettingOptions``.
     def __init__(
         self,
         base_url: str | None = None,
@@ -92,11 +95,24 @@ class LookerSession(DataFrameCalls):
         config_file: str | os.PathLike[str] | None = None,
         section: str | None = None,
         cache: TokenCache | bool | None = None,
+        settings: Settings | None = None,
     ) -> None:
-        given = {name: value for name, value in locals().items() if name in SETTING_NAMES}
-        self.settings: Settings = resolve_settings(
-            config_file=config_file, section=section, **given
+        options = SettingOptions(
+            base_url=base_url,
+            looker_url=looker_url,
+            client_guid=client_guid,
+            redirect_uri=redirect_uri,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            config_file=config_file,
+            section=section,
         )
+        if settings is None:
+            settings = resolve_settings(**options)
+        elif any(value is not None for value in options.values()):
+            raise TypeError("pass either settings= or the separate settings, not both")
+        #: Where each value came from is in ``settings.sources``.
+        self.settings: Settings = settings
         self.cache: TokenCache = open_cache(cache)
         self._tokens = TokenState(self.settings, on_refresh=self._persist)
         self._tokens.on_lost = self._lost
@@ -109,7 +125,6 @@ class LookerSession(DataFrameCalls):
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
         self._sdk: SessionSdk | None = None
-        self._ui: object | None = None  # the login widget's controller, kept alive with us
         self.on_login: list[Callable[[], None]] = []  # e.g. the widget shows "Logged in as"
         #: The login ended: ``None`` for a clean ``logout()``; else why (Looker refused to renew
         #: it, or did not confirm the revocation). Every widget showing the session listens.
@@ -307,6 +322,16 @@ class LookerSession(DataFrameCalls):
         raise LoginRequired(message)
 
     @property
+    def not_logged_in(self) -> str:
+        """What `LoginRequired` says when this session is used while not logged in (``login()``
+        points at its button)."""
+        return self._tokens.not_logged_in
+
+    @not_logged_in.setter
+    def not_logged_in(self, sentence: str) -> None:
+        self._tokens.not_logged_in = sentence
+
+    @property
     def is_logged_in(self) -> bool:
         """Whether the session holds a token (it may still be refused if revoked at Looker)."""
         return self._tokens.token is not None
@@ -468,7 +493,7 @@ class LookerSession(DataFrameCalls):
     def _forget(self, why: str, reason: LookerAuthError | None) -> None:
         user = self._user
         self._tokens.set(None)
-        self._tokens.not_logged_in = why
+        self.not_logged_in = why
         self._user = None
         with self._lock:
             self._pending.clear()

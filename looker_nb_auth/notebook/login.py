@@ -25,7 +25,7 @@ from .._errors import (
     ReceiverUnavailable,
 )
 from .._protocol import CANCELLED_ERROR, Event, Status
-from .._settings import SETTING_NAMES, Settings
+from .._settings import SettingOptions, Settings, resolve_settings
 from ..client.cache import TokenCache
 from ..client.loopback import LoopbackReceiver
 from ..client.pickup import ExtensionClient
@@ -290,12 +290,23 @@ class _Controller:
                 self.session.logout()
 
 
-#: The sessions ``login()`` made in this kernel, by their settings (and cache).
-_SESSIONS: dict[tuple[Settings, object], LookerSession] = {}
+#: The logins ``login()`` showed in this kernel, by their settings (and cache): running it again
+#: with the same ones shows the same widget and returns the same session.
+_CONTROLLERS: dict[tuple[Settings, object], _Controller] = {}
+
+
+def receiver_of(session: LookerSession) -> Receiver | None:
+    """Where Looker's answer reaches a login that ``login()`` showed for ``session``: the server
+    extension (`ExtensionClient`), the kernel's own listener (`LoopbackReceiver`), or ``None``
+    (the pasted address), as the current login's rung of the ladder says."""
+    for controller in _CONTROLLERS.values():
+        if controller.session is session:
+            return controller.extension
+    return None
 
 
 def _again(
-    session: LookerSession,
+    controller: _Controller,
     show: Callable[..., None],
     *,
     wait: bool,
@@ -303,8 +314,7 @@ def _again(
     message: str = "",
 ) -> LookerSession:
     """``login()`` run again: the same session and widget; a pending login is replaced."""
-    controller = session._ui
-    assert isinstance(controller, _Controller)
+    session = controller.session
     if not session.is_logged_in:
         controller.blocking = wait
         controller.prepare(message)
@@ -401,18 +411,27 @@ def login(
         else:
             _say_what_to_do(controller, wait=wait)
 
-    # The settings given as arguments (``timeout`` here is the wait's, not the HTTP timeout's).
-    given = {n: v for n, v in locals().items() if n in SETTING_NAMES and n != "timeout"}
     # In Voila a waiting cell holds back the whole page, the button too, until it times out.
     message = ""
     if wait and _in_voila():
         wait, message = False, _VOILA_NO_WAIT
-    session = LookerSession(config_file=config_file, section=section, cache=cache, **given)
-    key = (session.settings, cache if cache is None or isinstance(cache, bool) else id(cache))
-    if (existing := _SESSIONS.get(key)) is not None:
-        session.close()
+    # ``timeout`` here is the wait's; the HTTP timeout comes from the other sources.
+    settings = resolve_settings(
+        **SettingOptions(
+            base_url=base_url,
+            looker_url=looker_url,
+            client_guid=client_guid,
+            redirect_uri=redirect_uri,
+            verify_ssl=verify_ssl,
+            config_file=config_file,
+            section=section,
+        )
+    )
+    key = (settings, cache if cache is None or isinstance(cache, bool) else id(cache))
+    if (existing := _CONTROLLERS.get(key)) is not None:
         return _again(existing, show, wait=wait, timeout=timeout, message=message)
-    session._tokens.not_logged_in = NOT_YET
+    session = LookerSession(settings=settings, cache=cache)
+    session.not_logged_in = NOT_YET
     # The ladder: the server extension; else a loopback redirect URI this kernel can listen on;
     # else the pasted address.
     extension: Receiver | None = ExtensionClient.from_environment(os.environ)
@@ -420,8 +439,7 @@ def login(
         extension = LoopbackReceiver.for_redirect_uri(session.settings.redirect_uri)
     controller = _Controller(session, extension, blocking=wait)
     controller.quiet_after = quiet_after
-    session._ui = controller
-    _SESSIONS[key] = session
+    _CONTROLLERS[key] = controller
     session.on_login.append(controller.logged_in)
     session.on_login_failed.append(controller.login_failed)
     session.on_logout.append(controller.logged_out)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from support import free_port, port_is_free
+from widget_page import Page
 
 from looker_nb_auth import LookerSession, Secret, login
 from looker_nb_auth.client.loopback import LoopbackReceiver, loopback_address
@@ -35,7 +36,7 @@ def redirect_uri(looker: FakeLooker, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def session(looker: FakeLooker, redirect_uri: str) -> Iterator[LookerSession]:
+def session(page: Page, looker: FakeLooker, redirect_uri: str) -> Iterator[LookerSession]:
     session = login(looker.api_url, client_guid=GUID, redirect_uri=redirect_uri)
     yield session
     session.close()
@@ -69,11 +70,11 @@ def test_which_redirect_uris_the_kernel_can_listen_on(
 
 
 def test_login_completes_through_the_kernel_s_own_listener(
-    session: LookerSession, redirect_uri: str
+    page: Page, session: LookerSession, redirect_uri: str
 ) -> None:
     """Non-blocking ``login()``: the button, Looker's pages, the redirect to the loopback URI;
     the kernel's background thread redeems the code; the port is let go afterwards."""
-    widget = session._ui.widget  # type: ignore[attr-defined]
+    widget = page.login_widget
     assert widget.status == "ready"
     assert widget.message == ""  # nothing to paste: the kernel listens
     port = urlsplit(redirect_uri).port
@@ -186,14 +187,14 @@ def test_forget_wakes_a_waiting_login_with_cancelled(
 
 
 def test_a_taken_port_falls_back_to_the_pasted_address(
-    looker: FakeLooker, redirect_uri: str
+    page: Page, looker: FakeLooker, redirect_uri: str
 ) -> None:
     port = urlsplit(redirect_uri).port
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port or 80))
         taken.listen()
         session = login(looker.api_url, client_guid=GUID, redirect_uri=redirect_uri)
-        widget = session._ui.widget  # type: ignore[attr-defined]
+        widget = page.login_widget
         assert widget.status == "ready"
         assert widget.message == (
             f"This kernel cannot listen on 127.0.0.1:{port}, where the redirect URI points "
@@ -208,9 +209,12 @@ def test_a_taken_port_falls_back_to_the_pasted_address(
 
 
 def test_the_code_is_never_logged(
-    session: LookerSession, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    page: Page,
+    session: LookerSession,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    widget = session._ui.widget  # type: ignore[attr-defined]
+    widget = page.login_widget
     logged_in = threading.Event()
     session.on_login.append(logged_in.set)
     redirected = authorize_in_browser(widget.authorize_url)
@@ -261,10 +265,12 @@ def test_idle_connections_are_dropped_when_the_login_ends(
             connection.close()
 
 
-def test_a_pasted_address_also_ends_the_listener(session: LookerSession, redirect_uri: str) -> None:
+def test_a_pasted_address_also_ends_the_listener(
+    page: Page, session: LookerSession, redirect_uri: str
+) -> None:
     """The browser could not reach the port (a remote kernel): the user pastes the address; the
     listener and its waiting thread must not stay behind."""
-    widget = session._ui.widget  # type: ignore[attr-defined]
+    widget = page.login_widget
     port = urlsplit(redirect_uri).port
     assert port is not None and not port_is_free(port)
     waiting = [t for t in threading.enumerate() if t.name == "looker-nb-auth-pickup"]

@@ -126,7 +126,8 @@ WHO = (
     "import os\n"
     "assert session.is_logged_in\n"
     "print('user:', session.user)\n"
-    "print('receiver:', type(session._ui.receiver).__name__)\n"
+    "from looker_nb_auth.notebook.login import receiver_of\n"
+    "print('receiver:', type(receiver_of(session)).__name__)\n"
     "print('server url exported:', 'LOOKER_NB_AUTH_SERVER_URL' in os.environ)\n"
 )
 

@@ -1,4 +1,5 @@
-"""login() and its widget, Python side, without a browser (ipywidgets' comm is inert here)."""
+"""login() and its widget, Python side, without a browser: the widget talks to a fake front end
+(the ``page`` fixture) through its comm, as it would to the JS."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from widget_page import Page, WidgetView
 
 from looker_nb_auth import (
     AccessDenied,
@@ -19,7 +21,6 @@ from looker_nb_auth import (
 )
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 from looker_nb_auth.notebook import login as login_module
-from looker_nb_auth.notebook.widget import LoginWidget
 
 
 @pytest.fixture
@@ -39,25 +40,22 @@ def paste_app(looker: FakeLooker) -> None:
 
 
 @pytest.fixture
-def session(looker: FakeLooker, no_extension: None, paste_app: None) -> Iterator[LookerSession]:
+def session(
+    page: Page, looker: FakeLooker, no_extension: None, paste_app: None
+) -> Iterator[LookerSession]:
     session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     yield session
     session.close()
 
 
-def _widget(session: LookerSession) -> LoginWidget:
-    widget = session._ui.widget  # type: ignore[attr-defined]
-    assert isinstance(widget, LoginWidget)
-    return widget
-
-
-def _send(widget: LoginWidget, event: str) -> None:
+def _send(widget: WidgetView, event: str) -> None:
+    """What the JS sends for ``event`` about the login the widget shows."""
     state = parse_qs(urlsplit(widget.authorize_url).query).get("state", [""])[0]
-    widget._handle_custom_msg({"event": event, "state": state}, [])
+    widget.send({"event": event, "state": state})
 
 
-def test_login_returns_at_once_with_a_prepared_button(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_login_returns_at_once_with_a_prepared_button(page: Page, session: LookerSession) -> None:
+    widget = page.login_widget
     assert widget.status == "ready"
     assert widget.authorize_url.startswith(f"{session.looker_url}/auth?")
     assert "complete_login" in widget.message  # no server extension here: say what to do
@@ -72,42 +70,45 @@ def test_cells_before_the_login_raise_login_required_pointing_at_the_button(
         session.sdk.me()
 
 
-def test_no_secret_is_in_the_synced_widget_state(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_no_secret_is_in_the_synced_widget_state(page: Page, session: LookerSession) -> None:
+    widget = page.login_widget
     (pending,) = session._pending.values()
     redirected = authorize_in_browser(widget.authorize_url)
     session.complete_login(redirected)
     token = session._tokens.token
     assert token is not None
-    state = str(widget.get_state())
+    state = str(widget.sent)  # all the kernel ever sent to the page
+    assert pending.state in state and widget.status == "logged_in"  # it saw the whole login
     code = parse_qs(urlsplit(redirected).query)["code"][0]
     for secret in (pending.code_verifier, token.access_token, token.refresh_token):
         assert secret and secret.reveal() not in state
     assert code not in state
 
 
-def test_pasted_redirect_shows_logged_in_and_clears_the_url(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_pasted_redirect_shows_logged_in_and_clears_the_url(
+    page: Page, session: LookerSession
+) -> None:
+    widget = page.login_widget
     session.complete_login(authorize_in_browser(widget.authorize_url))
     assert widget.status == "logged_in"
     assert widget.message.startswith("Logged in as Ada Lovelace (ada@example.com) on 127.0.0.1:")
     assert widget.authorize_url == ""
 
 
-def test_opened_then_cancel_prepares_a_fresh_login(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_opened_then_cancel_prepares_a_fresh_login(page: Page, session: LookerSession) -> None:
+    widget = page.login_widget
     first = widget.authorize_url
     state = parse_qs(urlsplit(first).query)["state"][0]
     _send(widget, "opened")
     assert widget.status == "waiting"
-    widget._handle_custom_msg({"event": "cancel", "state": state}, [])
+    widget.send({"event": "cancel", "state": state})
     assert widget.status == "ready"
     assert widget.message == "Login cancelled."
     assert widget.authorize_url and widget.authorize_url != first
 
 
-def test_on_the_pasted_rung_waiting_says_what_to_paste(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_on_the_pasted_rung_waiting_says_what_to_paste(page: Page, session: LookerSession) -> None:
+    widget = page.login_widget
     _send(widget, "opened")
     assert widget.status == "waiting"
     assert widget.message == (
@@ -127,8 +128,8 @@ def test_wait_against_an_unreachable_looker_raises_looker_unreachable(
             login(closed, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, wait=True)
 
 
-def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_log_out_button_revokes_and_returns_to_ready(page: Page, session: LookerSession) -> None:
+    widget = page.login_widget
     session.complete_login(authorize_in_browser(widget.authorize_url))
     _send(widget, "logout")
     assert not session.is_logged_in
@@ -136,8 +137,10 @@ def test_log_out_button_revokes_and_returns_to_ready(session: LookerSession) -> 
     assert widget.authorize_url
 
 
-def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_denied_login_shows_the_error_and_try_again_recovers(
+    page: Page, session: LookerSession
+) -> None:
+    widget = page.login_widget
     used = widget.authorize_url
     redirected = authorize_in_browser(used, approve=False)
     with pytest.raises(AccessDenied, match="denied") as info:
@@ -151,27 +154,29 @@ def test_denied_login_shows_the_error_and_try_again_recovers(session: LookerSess
 
 
 def test_two_widgets_do_not_cross_results(
-    looker: FakeLooker, no_extension: None, paste_app: None
+    page: Page, looker: FakeLooker, no_extension: None, paste_app: None
 ) -> None:
     """Two logins in one kernel (two OAuth apps here; two Looker instances alike)."""
     other = "paste-tests-other"
     looker.register_app(other, PASTE_REDIRECT, display_name="other", description="Other.")
     first = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     second = login(looker.api_url, client_guid=other, redirect_uri=PASTE_REDIRECT)
-    redirected = authorize_in_browser(_widget(first).authorize_url, email="grace@example.com")
+    first_widget, second_widget = page.login_widgets
+    redirected = authorize_in_browser(first_widget.authorize_url, email="grace@example.com")
     with pytest.raises(StateMismatch, match="does not belong"):
         second.complete_login(redirected)
     assert first.complete_login(redirected).email == "grace@example.com"
-    assert _widget(second).status == "ready"
+    assert second_widget.status == "ready"
+    assert first_widget.status == "logged_in"
 
 
 def test_running_the_login_cell_again_reuses_the_session_and_its_widget(
-    session: LookerSession, looker: FakeLooker
+    page: Page, session: LookerSession, looker: FakeLooker
 ) -> None:
-    widget = _widget(session)
+    widget = page.login_widget
     first = widget.authorize_url
     again = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
-    assert again is session and _widget(again) is widget
+    assert again is session and page.login_widget == widget and len(page.login_widgets) == 1
     assert widget.authorize_url != first  # a pending login is replaced, not piled up
     assert len(session._pending) == 2  # (a pasted address of the older one still works)
     session.complete_login(authorize_in_browser(widget.authorize_url))
@@ -179,13 +184,13 @@ def test_running_the_login_cell_again_reuses_the_session_and_its_widget(
     assert widget.status == "logged_in"  # logged in stays logged in
 
 
-def test_a_late_message_about_an_older_login_is_ignored(session: LookerSession) -> None:
-    widget = _widget(session)
+def test_a_late_message_about_an_older_login_is_ignored(page: Page, session: LookerSession) -> None:
+    widget = page.login_widget
     old_state = parse_qs(urlsplit(widget.authorize_url).query)["state"][0]
     _send(widget, "retry")  # a new login replaces the old one
     current = widget.authorize_url
-    widget._handle_custom_msg({"event": "opened", "state": old_state}, [])
-    widget._handle_custom_msg({"event": "cancel", "state": old_state}, [])
+    widget.send({"event": "opened", "state": old_state})
+    widget.send({"event": "cancel", "state": old_state})
     assert (widget.status, widget.authorize_url) == ("ready", current)
     assert widget.message != "Login cancelled."
 
@@ -199,10 +204,10 @@ def test_the_wait_timeout_is_not_the_http_timeout(
 
 
 def test_a_refused_refresh_turns_the_widget_to_logged_out(
-    session: LookerSession, looker: FakeLooker
+    page: Page, session: LookerSession, looker: FakeLooker
 ) -> None:
     """Looker ends the login early (an admin revoked it): the widget stops saying "Logged in"."""
-    widget = _widget(session)
+    widget = page.login_widget
     session.complete_login(authorize_in_browser(widget.authorize_url))
     looker.revoke_user_tokens(session.user.id)
     with pytest.raises(LoginRequired):
@@ -213,9 +218,9 @@ def test_a_refused_refresh_turns_the_widget_to_logged_out(
 
 
 def test_a_logout_looker_does_not_confirm_says_so_in_the_widget(
-    session: LookerSession, looker: FakeLooker
+    page: Page, session: LookerSession, looker: FakeLooker
 ) -> None:
-    widget = _widget(session)
+    widget = page.login_widget
     session.complete_login(authorize_in_browser(widget.authorize_url))
     looker.fail_next(1, 503)
     _send(widget, "logout")
@@ -227,9 +232,9 @@ def test_a_logout_looker_does_not_confirm_says_so_in_the_widget(
 
 
 def test_on_the_pasted_rung_the_widget_says_where_to_paste_before_the_click(
-    session: LookerSession, looker: FakeLooker
+    page: Page, session: LookerSession, looker: FakeLooker
 ) -> None:
-    assert _widget(session).message == (
+    assert page.login_widget.message == (
         "No looker-nb-auth server extension is reachable from this kernel (it is not installed "
         "in this Jupyter server, or there is none), so log in with the button, then run "
         "session.complete_login('<the address Looker sent you to>') in the next cell."
@@ -237,13 +242,16 @@ def test_on_the_pasted_rung_the_widget_says_where_to_paste_before_the_click(
 
 
 def test_a_blocking_login_on_the_pasted_rung_points_at_the_input_box(
-    looker: FakeLooker, no_extension: None, paste_app: None, monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    looker: FakeLooker,
+    no_extension: None,
+    paste_app: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[str] = []
 
     def paste(prompt: str) -> str:  # the user at the input() box, reading the widget first
-        session = login_module._SESSIONS[next(reversed(login_module._SESSIONS))]
-        widget = _widget(session)
+        widget = page.login_widget
         seen.append(widget.message)
         return authorize_in_browser(widget.authorize_url)
 
@@ -265,11 +273,11 @@ def voila(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_in_voila_without_a_way_back_the_widget_says_to_serve_it_with_jupyter_server(
-    looker: FakeLooker, no_extension: None, paste_app: None, voila: None
+    page: Page, looker: FakeLooker, no_extension: None, paste_app: None, voila: None
 ) -> None:
     session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     try:
-        widget = _widget(session)
+        widget = page.login_widget
         assert widget.status == "error"
         assert widget.message.startswith("This Voila dashboard cannot take the login back")
         assert widget.authorize_url == ""  # no button that could only lead nowhere
@@ -278,7 +286,7 @@ def test_in_voila_without_a_way_back_the_widget_says_to_serve_it_with_jupyter_se
 
 
 def test_in_voila_wait_true_does_not_wait_and_says_so(
-    looker: FakeLooker, no_extension: None, voila: None, monkeypatch: pytest.MonkeyPatch
+    page: Page, looker: FakeLooker, no_extension: None, voila: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Voila shows nothing until every cell ran: a waiting cell would hide the button itself."""
     monkeypatch.setattr(login_module, "_front_end", lambda: True)
@@ -288,7 +296,7 @@ def test_in_voila_wait_true_does_not_wait_and_says_so(
     looker.register_app("voila-tests", redirect, display_name="voila", description="Voila.")
     session = login(looker.api_url, client_guid="voila-tests", redirect_uri=redirect, wait=True)
     try:
-        widget = _widget(session)
+        widget = page.login_widget
         assert not session.is_logged_in  # returned at once
         assert widget.status == "ready"
         assert widget.message.startswith("Voila runs every cell before it shows this page")
@@ -299,13 +307,13 @@ def test_in_voila_wait_true_does_not_wait_and_says_so(
 
 
 def test_a_failing_on_login_callback_does_not_make_the_widget_say_the_login_failed(
-    session: LookerSession, caplog: pytest.LogCaptureFixture
+    page: Page, session: LookerSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     def dashboard() -> None:
         raise KeyError("a bug in the dashboard's own cell")
 
     session.on_login.append(dashboard)
-    user = session.complete_login(authorize_in_browser(_widget(session).authorize_url))
+    user = session.complete_login(authorize_in_browser(page.login_widget.authorize_url))
     assert user.email == "ada@example.com"
-    assert _widget(session).status == "logged_in"
+    assert page.login_widget.status == "logged_in"
     assert "An on_login callback failed; the login to Looker succeeded." in caplog.text
