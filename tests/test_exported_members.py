@@ -38,6 +38,25 @@ def test_login_shows_its_real_signature() -> None:
     assert not any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters.values())
 
 
+@pytest.mark.parametrize(
+    ("entry", "own"),
+    [
+        (looker_nb_auth.LookerSession, {"cache", "settings"}),
+        (looker_nb_auth.LookerSession.from_cache, {"cache"}),
+        (looker_nb_auth.login, {"cache", "wait", "timeout", "quiet_after"}),
+    ],
+)
+def test_every_entry_point_takes_the_same_settings(entry: object, own: set[str]) -> None:
+    """They spell the settings out (for editors' completion): the same ones, all of them."""
+    from looker_nb_auth._settings import SettingOptions
+
+    parameters = set(inspect.signature(entry).parameters) - {"self", "cls"}
+    settings = set(SettingOptions.__annotations__)
+    if entry is looker_nb_auth.login:  # its timeout is the wait's, not an HTTP setting
+        settings.discard("timeout")
+    assert parameters - own == settings
+
+
 def test_test_knobs_are_not_in_the_public_session_signature() -> None:
     parameters = inspect.signature(looker_nb_auth.LookerSession).parameters
     assert not {"clock", "not_logged_in"} & set(parameters)
