@@ -38,6 +38,7 @@ __all__ = [
     "SERVER_URL_ENV",
     "STOPPED_PARAM",
     "Event",
+    "MessageKey",
     "Route",
     "Status",
     "route",
@@ -117,12 +118,20 @@ class Status(str, enum.Enum):
 
 
 class Event(str, enum.Enum):
-    """What the widget's JS tells the kernel (``model.send({event, state})``)."""
+    """What the widget's JS tells the kernel, under ``MessageKey.EVENT``."""
 
     OPENED = "opened"
     CANCEL = "cancel"
     RETRY = "retry"
     LOGOUT = "logout"
+
+
+class MessageKey(str, enum.Enum):
+    """The keys of a message the widget's JS sends the kernel."""
+
+    EVENT = "event"  # an ``Event``
+    STATE = "state"  # the login's OAuth state (OPENED, CANCEL): which login the event is about
+    BLOCKED = "blocked"  # OPENED: true when the browser refused to open the popup
 
 
 def widget_protocol() -> dict[str, object]:
@@ -132,4 +141,5 @@ def widget_protocol() -> dict[str, object]:
         "cancel_route": route(Route.CANCEL),
         "statuses": {status.name: status.value for status in Status},
         "events": {event.name: event.value for event in Event},
+        "keys": {key.name: key.value for key in MessageKey},
     }

@@ -24,7 +24,7 @@ from .._errors import (
     LookerAuthError,
     ReceiverUnavailable,
 )
-from .._protocol import CANCELLED_ERROR, Event, Status
+from .._protocol import CANCELLED_ERROR, Event, MessageKey, Status
 from .._settings import SettingOptions, Settings, resolve_settings
 from ..client.cache import TokenCache
 from ..client.loopback import LoopbackReceiver
@@ -266,14 +266,14 @@ class _Controller:
     # -- messages from the page --------------------------------------------------------------
 
     def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        event = content.get("event") if isinstance(content, dict) else None
+        event = content.get(MessageKey.EVENT) if isinstance(content, dict) else None
         request = self._request
         # Messages are queued while a cell runs login(wait=True): one about an older login
         # (already finished or cancelled) must not touch the current one.
-        current = request is not None and content.get("state") == request.state
+        current = request is not None and content.get(MessageKey.STATE) == request.state
         if event == Event.OPENED:
             if current and self.widget.status in (Status.READY, Status.LOGGED_OUT):
-                blocked = content.get("blocked") is True
+                blocked = content.get(MessageKey.BLOCKED) is True
                 text = TEXTS["blocked" if blocked else "waiting" if self.extension else "paste"]
                 self._show(Status.WAITING, text)
         elif event == Event.CANCEL:
