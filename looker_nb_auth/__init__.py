@@ -26,9 +26,9 @@ if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports
     from ._settings import Settings as Settings
     from .client.cache import CachedLogin as CachedLogin
     from .client.cache import CacheKey as CacheKey
-    from .client.cache import FileCache as FileCache
-    from .client.cache import KeyringCache as KeyringCache
     from .client.cache import TokenCache as TokenCache
+    from .client.file_cache import FileCache as FileCache
+    from .client.keyring_cache import KeyringCache as KeyringCache
     from .client.session import LookerSession as LookerSession
     from .client.session import LookerUser as LookerUser
     from .notebook.login import login as login
@@ -39,8 +39,8 @@ _LAZY = {
     "AuthorizationRequest": ".oauth.authorize",
     "CachedLogin": ".client.cache",
     "CacheKey": ".client.cache",
-    "FileCache": ".client.cache",
-    "KeyringCache": ".client.cache",
+    "FileCache": ".client.file_cache",
+    "KeyringCache": ".client.keyring_cache",
     "LookerSession": ".client.session",
     "LookerUser": ".client.session",
     "Secret": "._secret",

@@ -24,7 +24,8 @@ import httpx
 from .._errors import ConfigurationError, JupyterServerUnreachable, ReceiverUnavailable
 from .._protocol import CALLBACK_PATH, SECRET_ENV, SERVER_URL_ENV
 from .._settings import SETTING_NAMES, Settings, resolve_settings
-from ..client.cache import default_cache_path, keyring_usable, unsafe_reason
+from ..client.cache import keyring_usable
+from ..client.file_cache import default_cache_path, unsafe_reason
 from ..client.loopback import loopback_address
 from ..client.pickup import ExtensionClient
 from ..oauth.versions import fetch_versions

@@ -23,13 +23,13 @@ from looker_nb_auth import CacheError, CacheWarning, ConfigurationError, Secret
 from looker_nb_auth.client.cache import (
     CachedLogin,
     CacheKey,
-    FileCache,
-    KeyringCache,
     MemoryCache,
     TokenCache,
     keyring_usable,
     open_cache,
 )
+from looker_nb_auth.client.file_cache import FileCache
+from looker_nb_auth.client.keyring_cache import KeyringCache
 
 REPO = Path(__file__).resolve().parents[2]
 LOOKER = "https://acme.looker.example:19999"
@@ -310,7 +310,8 @@ def test_file_cache_keeps_every_save_from_many_threads(path: Path) -> None:
 
 CHILD = """
 import sys
-from looker_nb_auth.client.cache import CacheKey, CachedLogin, FileCache
+from looker_nb_auth.client.cache import CacheKey, CachedLogin
+from looker_nb_auth.client.file_cache import FileCache
 cache, who = FileCache(sys.argv[1]), sys.argv[2]
 print("ready", flush=True)
 sys.stdin.readline()
