@@ -1,4 +1,4 @@
-"""JupyterHub: the hub's URL layout and the state's server name, once; and the hub's hook.
+"""JupyterHub: the hub's URL layout, once, and the hub's hook.
 
 In ``jupyterhub_config.py`` (looker-nb-auth installed in the hub's environment too)::
 
@@ -16,70 +16,22 @@ URL-encoded in ``next`` (JupyterHub scrubs ``code=`` only as a parameter of its 
 
 Other ``user-redirect`` paths keep JupyterHub's behaviour (the hook returns ``None``).
 
-The state: 32-128 URL-safe random characters (``oauth/pkce.py``); a kernel on a named server
-appends ``.`` and the server's name (base64url), so the hub (or the default server) can send
-Looker's answer to the server that asked. The name is not a secret: it is in the server's URL.
+A login's state names the server that started it (``oauth/state.py`` makes and reads it).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from ._protocol import CALLBACK_PATH, STOPPED_PARAM
+from .oauth.state import state_server_name, with_server_name
 
-__all__ = [
-    "HubServer",
-    "hub_redirect_uri",
-    "is_valid_state",
-    "state_server_name",
-    "user_redirect_hook",
-    "with_server_name",
-]
-
-#: 32-128 URL-safe characters, then optionally ``.`` and a JupyterHub server name (base64url).
-_STATE = re.compile(r"[A-Za-z0-9_-]{32,128}(?:\.([A-Za-z0-9_-]{2,172}))?")
-_MAX_SERVER_NAME_BYTES = 128
-
-
-# -- the state's server name ----------------------------------------------------------------
-
-
-def with_server_name(state: str, server_name: str) -> str:
-    """``state`` for a kernel on the JupyterHub server ``server_name`` (``""``: the default)."""
-    name = server_name.encode("utf-8")
-    if not name:
-        return state
-    if len(name) > _MAX_SERVER_NAME_BYTES:
-        raise ValueError(f"A server name longer than {_MAX_SERVER_NAME_BYTES} bytes.")
-    return f"{state}.{base64.urlsafe_b64encode(name).rstrip(b'=').decode('ascii')}"
-
-
-def state_server_name(state: str) -> str | None:
-    """The JupyterHub server name a state names (``""``: the default server); ``None`` if
-    ``state`` is not one of ours."""
-    match = _STATE.fullmatch(state)
-    if match is None:
-        return None
-    encoded = match.group(1)
-    if encoded is None:
-        return ""
-    try:
-        name = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    return name or None
-
-
-def is_valid_state(value: object) -> bool:
-    """A state as this package makes them (the random part 32-128 characters)."""
-    return isinstance(value, str) and state_server_name(value) is not None
-
+# ``with_server_name``: until client/session.py (being rewritten) calls
+# ``oauth.state.new_state(server_name)``; then it leaves this import and ``__all__``.
+__all__ = ["HubServer", "hub_redirect_uri", "user_redirect_hook", "with_server_name"]
 
 # -- the hub's URL layout -------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .._secret import Secret
-from .pkce import code_challenge, new_code_verifier, new_state
+from .pkce import code_challenge, new_code_verifier
+from .state import new_state
 
 __all__ = ["AuthorizationRequest", "authorize_url"]
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from .._errors import MalformedCallback, ServerRestarted, StateMismatch
 from .._protocol import STOPPED_PARAM
 from .._secret import Secret
-from ..jupyterhub import is_valid_state
+from .state import is_valid_state
 
 __all__ = [
     "MAX_QUERY_CHARS",

@@ -33,8 +33,9 @@ from .. import _callback_page as callback_page
 from .._callback_page import UnknownState
 from .._errors import CallbackError
 from .._protocol import PICKUP_POLL, PICKUP_WAIT_MAX, SECRET_HEADER, Route, route
-from ..jupyterhub import HubServer, is_valid_state, state_server_name
+from ..jupyterhub import HubServer
 from ..oauth.callback import START_AGAIN, parse_callback
+from ..oauth.state import is_valid_state, state_server_name
 from .pending import AlreadyRegistered, ResultStore, StoreFull
 
 __all__ = [

@@ -19,7 +19,7 @@ from widget_page import Page
 from looker_nb_auth import LookerSession, Secret, login
 from looker_nb_auth.client.loopback import LoopbackReceiver, loopback_address
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.oauth.pkce import new_state
+from looker_nb_auth.oauth.state import new_state
 
 GUID = "loopback-tests"
 TIMEOUT = 30.0  # a bound for waits on events, never reached when things work

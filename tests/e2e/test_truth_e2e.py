@@ -228,7 +228,7 @@ def test_rerunning_the_login_cell_many_times_keeps_the_server_store_small(lab: J
         "    session = login()\n",
         # The store has room: a new login registers (no HTTP 429 for this server's kernels).
         "from looker_nb_auth.client.pickup import ExtensionClient\n"
-        "from looker_nb_auth.oauth.pkce import new_state\n"
+        "from looker_nb_auth.oauth.state import new_state\n"
         "print('ttl', ExtensionClient.from_environment().register(new_state()))",
     ]
     name = write_notebook(lab.notebook_path("rerun"), cells)

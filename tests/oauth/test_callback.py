@@ -3,7 +3,7 @@ import pytest
 from looker_nb_auth import MalformedCallback, ServerRestarted, StateMismatch
 from looker_nb_auth._secret import Secret
 from looker_nb_auth.oauth.callback import MAX_QUERY_CHARS, parse_callback
-from looker_nb_auth.oauth.pkce import new_state
+from looker_nb_auth.oauth.state import new_state
 
 STATE = new_state()
 

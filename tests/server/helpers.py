@@ -25,11 +25,6 @@ EXTENSION = "looker_nb_auth"
 Auth = Literal["kernel", "user", "browser", "anonymous"]
 
 
-def new_state() -> str:
-    """A state as the kernel makes it (43 URL-safe characters)."""
-    return secrets.token_urlsafe(32)
-
-
 class ManualClock:
     """The store's clock, moved by hand."""
 

@@ -9,16 +9,10 @@ import re
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from looker_nb_auth.jupyterhub import with_server_name
 from looker_nb_auth.oauth.callback import MAX_QUERY_CHARS, MAX_VALUE_CHARS
+from looker_nb_auth.oauth.state import new_state
 
-from .helpers import ObservedStore, Routes, body_json, new_state
-
-
-def _named_state(server_name: str) -> str:
-    """A state as a kernel on the JupyterHub server ``server_name`` makes it."""
-    return with_server_name(new_state(), server_name)
-
+from .helpers import ObservedStore, Routes, body_json
 
 LOGGED_IN = "You are logged in to Looker. You can close this window and return to your notebook."
 AGAIN = "go back to the notebook and click Log in to Looker again."
@@ -262,7 +256,7 @@ async def test_on_jupyterhub_a_named_server_s_login_is_sent_on_to_that_server(
 ) -> None:
     """Without the hub's user_redirect_hook, user-redirect brings every callback to the
     default server; one whose state names another of the user's servers is sent there."""
-    state = _named_state("second/§")
+    state = new_state("second/§")
     response = await hub_routes.callback({"state": state, "code": "c"})
     assert response.code == 302
     assert response.headers["Location"] == (
@@ -274,6 +268,6 @@ async def test_on_jupyterhub_a_named_server_s_login_is_sent_on_to_that_server(
 
 
 async def test_off_jupyterhub_a_state_naming_a_server_is_just_unknown(routes: Routes) -> None:
-    response = await routes.callback({"state": _named_state("second"), "code": "c"})
+    response = await routes.callback({"state": new_state("second"), "code": "c"})
     assert response.code == 400
     assert "This login link is unknown or has expired" in text(response)

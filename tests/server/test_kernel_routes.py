@@ -11,9 +11,10 @@ import pytest
 from tornado.tcpclient import TCPClient
 
 from looker_nb_auth._protocol import SECRET_HEADER
+from looker_nb_auth.oauth.state import new_state
 from looker_nb_auth.server.pending import ResultStore
 
-from .helpers import Auth, ManualClock, ObservedStore, Routes, body_json, new_state
+from .helpers import Auth, ManualClock, ObservedStore, Routes, body_json
 
 CANCELLED = {"error": "cancelled", "error_description": "The login was cancelled."}
 

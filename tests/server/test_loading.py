@@ -19,6 +19,7 @@ from looker_nb_auth import server
 from looker_nb_auth._errors import ConfigurationError
 from looker_nb_auth._protocol import DEFAULTS_ENV, SECRET_ENV, SECRET_HEADER, SERVER_URL_ENV
 from looker_nb_auth._settings import check_url, resolve_settings
+from looker_nb_auth.oauth.state import new_state
 from looker_nb_auth.server.extension import (
     SETTINGS_KEY,
     Extension,
@@ -31,7 +32,7 @@ from looker_nb_auth.server.extension import (
 from looker_nb_auth.server.handlers import kernel_only
 from looker_nb_auth.server.handlers import routes as route_table
 
-from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, new_state, start_extension
+from .helpers import LOOKER_API, LOOKER_CLIENT, Routes, start_extension
 
 
 def test_extension_is_enabled_and_loaded(jp_serverapp: Any) -> None:

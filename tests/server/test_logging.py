@@ -12,8 +12,9 @@ from tornado.httpclient import HTTPResponse
 from traitlets.config import Config
 
 from looker_nb_auth._protocol import SECRET_HEADER
+from looker_nb_auth.oauth.state import new_state
 
-from .helpers import Routes, body_json, new_state
+from .helpers import Routes, body_json
 
 CODE = f"SENTINEL-CODE-{secrets.token_hex(8)}"
 

@@ -7,7 +7,9 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 
-from .helpers import Auth, Routes, new_state
+from looker_nb_auth.oauth.state import new_state
+
+from .helpers import Auth, Routes
 
 ODD_QUERIES = [
     "state=%00%00&code=%00",

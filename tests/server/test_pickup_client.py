@@ -11,8 +11,9 @@ import pytest
 
 from looker_nb_auth import Secret
 from looker_nb_auth.client.pickup import ExtensionClient
+from looker_nb_auth.oauth.state import new_state
 
-from .helpers import ObservedStore, Routes, new_state
+from .helpers import ObservedStore, Routes
 
 
 async def test_the_kernel_client_registers_parks_and_gets_the_code(routes: Routes) -> None:

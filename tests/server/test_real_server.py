@@ -21,8 +21,9 @@ from looker_nb_auth._protocol import (
     SERVER_URL_ENV,
 )
 from looker_nb_auth.client.pickup import ExtensionClient
+from looker_nb_auth.oauth.state import new_state
 
-from .helpers import Routes, new_state
+from .helpers import Routes
 
 
 @pytest.fixture

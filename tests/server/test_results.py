@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from looker_nb_auth.oauth.state import new_state
 from looker_nb_auth.server.pending import (
     CANCELLED,
     AlreadyAnswered,
@@ -15,7 +16,7 @@ from looker_nb_auth.server.pending import (
     UnknownState,
 )
 
-from .helpers import ManualClock, ObservedStore, new_state
+from .helpers import ManualClock, ObservedStore
 
 CODE = {"code": "the-code"}
 
