@@ -30,7 +30,7 @@ if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports
     from .client.file_cache import FileCache as FileCache
     from .client.keyring_cache import KeyringCache as KeyringCache
     from .client.session import LookerSession as LookerSession
-    from .client.session import LookerUser as LookerUser
+    from .client.user import LookerUser as LookerUser
     from .notebook.login import login as login
     from .oauth.authorize import AuthorizationRequest as AuthorizationRequest
 
@@ -42,7 +42,7 @@ _LAZY = {
     "FileCache": ".client.file_cache",
     "KeyringCache": ".client.keyring_cache",
     "LookerSession": ".client.session",
-    "LookerUser": ".client.session",
+    "LookerUser": ".client.user",
     "Secret": "._secret",
     "Settings": "._settings",
     "TokenCache": ".client.cache",

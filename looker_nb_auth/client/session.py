@@ -13,9 +13,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -31,7 +29,6 @@ from .._errors import (
     RevokeFailed,
     SdkNotInstalled,
     StateMismatch,
-    UnexpectedResponse,
 )
 from .._secret import Secret
 from .._settings import SettingOptions, Settings, resolve_settings
@@ -44,8 +41,10 @@ from ..oauth.pkce import new_state
 from ..oauth.token import Token, looker_error, parse_token_response, redeem_request, revoke_request
 from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
-from .cache import CachedLogin, CacheKey, TokenCache, exclusive, open_cache
+from .cache import TokenCache, open_cache
 from .refresh import TokenState
+from .saved import SavedLogin
+from .user import LookerUser, fetch_user
 
 if TYPE_CHECKING:
     from .sdk import SessionSdk
@@ -58,18 +57,6 @@ _PENDING_TTL = 15 * 60.0
 _USER_AGENT = f"looker-nb-auth/{__version__}"
 LOGGED_OUT = "Logged out of Looker; log in again to use this session."
 _NONE = Secret("")  # the access token of a login resumed from the cache: none yet
-
-
-@dataclass(frozen=True)
-class LookerUser:
-    """Who is logged in, from ``GET /api/4.0/user``."""
-
-    id: str
-    display_name: str
-    email: str
-
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.email})" if self.email else self.display_name
 
 
 class LookerSession(DataFrameCalls):
@@ -114,9 +101,10 @@ class LookerSession(DataFrameCalls):
         #: Where each value came from is in ``settings.sources``.
         self.settings: Settings = settings
         self.cache: TokenCache = open_cache(cache)
+        self._saved = SavedLogin(self.cache, settings)
         self._tokens = TokenState(self.settings, on_refresh=self._persist)
         self._tokens.on_lost = self._lost
-        self._tokens.coordinate = self._coordinate
+        self._tokens.coordinate = lambda: self._saved.coordinate(self._user)
         self._auth = LookerAuth(self._tokens)
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, AuthorizationRequest] = OrderedDict()
@@ -247,8 +235,7 @@ class LookerSession(DataFrameCalls):
 
         A refresh token the cache holds but Looker refuses is deleted from the cache.
         """
-        key = self._cache_key(None)
-        cached = self.cache.load(key)
+        cached = self._saved.load()
         if cached is None:
             return False
         self._user = LookerUser(cached.user_id, cached.display_name, cached.email)
@@ -257,7 +244,7 @@ class LookerSession(DataFrameCalls):
             self._tokens.access_token(stale=_NONE)  # refreshes, and persists a rotated token
         except LoginRequired:
             self._user = None
-            self.cache.delete(self._cache_key(cached.user_id))
+            self._saved.delete(cached.user_id)
             return False
         return True
 
@@ -301,25 +288,14 @@ class LookerSession(DataFrameCalls):
             cache=cache,
         )
         try:
-            saved = session.cache.load(session._cache_key(None)) is not None
+            saved = session._saved.load() is not None
             if saved and session.resume():
                 return session
         except BaseException:
             session.close()
             raise
         session.close()
-        base, again = session.settings.base_url, "looker-nb-auth login (or login() in a notebook)"
-        if saved:
-            message = (
-                f"Looker refused the saved login for {base} (it expired or was revoked); run "
-                f"{again} to log in again."
-            )
-        else:
-            message = (
-                f"No Looker login for {base} is saved in {session.cache.description}; run "
-                f"{again} to log in."
-            )
-        raise LoginRequired(message)
+        raise session._saved.missing(refused=saved)
 
     @property
     def not_logged_in(self) -> str:
@@ -340,20 +316,7 @@ class LookerSession(DataFrameCalls):
     def user(self) -> LookerUser:
         """The logged-in Looker user (fetched once per login)."""
         if self._user is None:
-            response = self.client.get("user", params={"fields": "id,display_name,email"})
-            if response.status_code != 200:
-                _, said = looker_error(response)
-                raise UnexpectedResponse(
-                    f"Looker answered {response.status_code} to GET /api/4.0/user"
-                    f"{f' ({said})' if said else ''}; log in again.",
-                    status_code=response.status_code,
-                )
-            data: dict[str, Any] = response.json()
-            self._user = LookerUser(
-                id=str(data.get("id", "")),
-                display_name=str(data.get("display_name") or ""),
-                email=str(data.get("email") or ""),
-            )
+            self._user = fetch_user(self.client)
         return self._user
 
     # -- clients -------------------------------------------------------------------------------
@@ -408,40 +371,9 @@ class LookerSession(DataFrameCalls):
 
     # -- cache, logout -------------------------------------------------------------------------
 
-    def _cache_key(self, user_id: str | None) -> CacheKey:
-        return CacheKey(self.settings.base_url, self.settings.client_guid, user_id)
-
-    @contextmanager
-    def _coordinate(self) -> Iterator[Callable[[], Secret | None]]:
-        """Around each refresh: hold the cache's lock and read the refresh token it holds for
-        this user, so kernels sharing the cache take turns and adopt each other's rotations."""
-        user = self._user
-        if user is None:
-            yield lambda: None
-            return
-        key = self._cache_key(user.id)
-
-        def cached() -> Secret | None:
-            login = self.cache.load(key)
-            return login.refresh_token if login is not None else None
-
-        with exclusive(self.cache):
-            yield cached
-
     def _persist(self, token: Token) -> None:
-        user = self._user
-        if user is None or token.refresh_token is None:
-            return
-        self.cache.save(
-            self._cache_key(user.id),
-            CachedLogin(
-                refresh_token=token.refresh_token,
-                user_id=user.id,
-                display_name=user.display_name,
-                email=user.email,
-                saved_at=time.time(),
-            ),
-        )
+        if self._user is not None:
+            self._saved.save(self._user, token)
 
     def logout(self) -> None:
         """Revoke the tokens at Looker (``DELETE /api/logout``), then forget them here and in
@@ -498,7 +430,7 @@ class LookerSession(DataFrameCalls):
         with self._lock:
             self._pending.clear()
         if user is not None:
-            self.cache.delete(self._cache_key(user.id))
+            self._saved.delete(user.id)
         for listener in list(self.on_logout):
             listener(reason)
 

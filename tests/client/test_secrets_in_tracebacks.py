@@ -276,7 +276,7 @@ def test_a_resumed_session_keeps_no_plain_refresh_token_in_its_cache_record(
     log_in(session)
     token = session._tokens.token
     assert token is not None and token.refresh_token is not None
-    cached = session.cache.load(session._cache_key(None))
+    cached = session._saved.load()
     assert cached is not None
     for value in (token, cached, token.access_token, cached.refresh_token):
         assert token.refresh_token.reveal() not in f"{value!r} {value!s} {value}"
