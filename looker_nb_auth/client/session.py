@@ -38,10 +38,11 @@ from ..jupyterhub import with_server_name
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
 from ..oauth.pkce import new_state
-from ..oauth.token import Token, looker_error, parse_token_response, redeem_request, revoke_request
+from ..oauth.token import Token, parse_token_response, redeem_request
 from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
 from .cache import TokenCache, open_cache
+from .logout import revoke
 from .refresh import TokenState
 from .saved import SavedLogin
 from .user import LookerUser, fetch_user
@@ -386,37 +387,13 @@ class LookerSession(DataFrameCalls):
         """
         failure: LookerAuthError | None = None
         try:
-            self._revoke()
+            revoke(self._tokens, self.settings)
         except (RevokeFailed, LookerUnreachable, LookerServerError) as exc:
             failure = exc
         finally:
             self._forget(LOGGED_OUT, failure)
         if failure is not None:
             raise failure
-
-    def _revoke(self) -> None:
-        token = self._tokens.token
-        if token is None:
-            return
-        access = token.access_token if self._tokens.is_fresh() else None
-        try:
-            if access is None:
-                access = self._tokens.access_token(stale=token.access_token)
-            response = self._tokens.send(revoke_request(self.settings, access))
-            if response.status_code == 401:  # ended early at Looker: the refresh token may live
-                access = self._tokens.access_token(stale=access)
-                response = self._tokens.send(revoke_request(self.settings, access))
-        except LoginRequired:
-            return  # Looker refused to renew it: nothing left to revoke
-        if response.status_code >= 300:
-            _, said = looker_error(response)
-            detail = f"HTTP {response.status_code}" + (f", {said}" if said else "")
-            raise RevokeFailed(
-                f"Logged out here, but Looker did not revoke the login ({detail}), so it stays "
-                "valid at Looker until it expires.",
-                description=detail,
-                status_code=response.status_code,
-            )
 
     def _lost(self, reason: LoginRequired) -> None:
         """Looker ended the login (a refused refresh): forget it and tell the widgets."""
