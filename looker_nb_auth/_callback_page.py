@@ -8,10 +8,13 @@ error_description}`` to a store and chooses the ``Page``; ``Page.headers()`` and
 are the response, security headers included.
 
 The page is self-contained: one inline style and one inline script, both allowed by a
-per-response nonce in the Content-Security-Policy, nothing else. The script strips the query (the
-code) from the address bar and history, tells the notebook's widget on a ``BroadcastChannel``
-(only for a known state), and closes the window when the browser lets it. Every reflected value
-is html-escaped; the code is never part of the page.
+per-response nonce in the Content-Security-Policy, nothing else. Both are built from the top-level
+``js/`` (``js/callback.css``, ``js/callback.ts``) into ``static/`` and read once. The script
+strips the query (the code) from the address bar and history and, only for a known state, tells
+the notebook's widget on a ``BroadcastChannel`` and closes the window when the browser lets it:
+the channel and the message are data on the page's ``<main>`` (``data-channel``,
+``data-message``), which the script reads. Every reflected value is html-escaped; the code is never
+part of the page.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
-from ._errors import CallbackError
+from ._errors import AlreadyAnswered, CallbackError, UnknownState
 from ._protocol import CHANNEL
+from ._static import built_text
 from .oauth.callback import START_AGAIN, UNKNOWN, CallbackResult, looker_said, parse_callback
 
 __all__ = [
@@ -31,10 +35,8 @@ __all__ = [
     "DENIED",
     "LOGGED_IN",
     "PRIVATE",
-    "AlreadyAnswered",
     "Page",
     "Store",
-    "UnknownState",
     "answer",
     "bad_callback",
     "error_page",
@@ -46,62 +48,20 @@ ANSWERED = f"This login link has already been used; {START_AGAIN}"
 DENIED = "You did not allow access in Looker; click Log in to Looker in the notebook to try again."
 
 
-class UnknownState(LookupError):
-    """Raised by a store: no login is pending under this state (never registered, expired,
-    forgotten or already picked up). Never carries the state."""
-
-
-class AlreadyAnswered(LookupError):
-    """Raised by a store: the login under this state already has its answer."""
-
-
 #: On every response that may carry the code in its URL: not cached, no referrer.
 PRIVATE: Mapping[str, str] = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
-#: ``store(state, answer)``: keeps the answer for the kernel, or raises one of the two above.
+#: ``store(state, answer)``: keeps the answer for the kernel, or raises ``UnknownState`` or
+#: ``AlreadyAnswered``.
 Store = Callable[[str, Mapping[str, str]], None]
 
-_STYLE = """
-:root { color-scheme: light dark; --bg: #f4f5f7; --card: #fff; --fg: #1f2328; --muted: #59636e;
-  --ok: #1a7f37; --bad: #cf222e; --border: #d1d9e0; }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #0d1117; --card: #161b22; --fg: #e6edf3; --muted: #9198a1;
-    --ok: #3fb950; --bad: #f85149; --border: #30363d; }
-}
-* { box-sizing: border-box; }
-body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
-  background: var(--bg); color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI",
-  Roboto, "Helvetica Neue", Arial, sans-serif; padding: 1.5rem; }
-main { max-width: 28rem; width: 100%; background: var(--card); border: 1px solid var(--border);
-  border-radius: 12px; padding: 2rem 1.75rem; text-align: center;
-  box-shadow: 0 8px 24px rgb(0 0 0 / 8%); }
-.mark { font-size: 2.25rem; line-height: 1; margin: 0 0 .75rem; }
-.ok .mark { color: var(--ok); } .bad .mark { color: var(--bad); }
-h1 { font-size: 1.15rem; font-weight: 600; margin: 0 0 .5rem; }
-p { margin: .5rem 0 0; color: var(--muted); overflow-wrap: anywhere; }
-"""
 
-_SCRIPT = """
-(function () {
-  try { history.replaceState(null, "", location.pathname); } catch (e) {}
-})();
-"""
-# Only when the widget is told the outcome: otherwise this page is the only place that says it.
-_SCRIPT_TELL_AND_CLOSE = """
-(function () {
-  try { history.replaceState(null, "", location.pathname); } catch (e) {}
-  if ("BroadcastChannel" in window) {
-    try { var ch = new BroadcastChannel(%s); ch.postMessage(%s); ch.close(); } catch (e) {}
-  }
-  try { window.close(); } catch (e) {}
-})();
-"""
-
-
-def _script_json(value: object) -> str:
-    """JSON that is also safe inside a ``<script>`` element."""
-    text = json.dumps(value)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def _inline(name: str, tag: str) -> str:
+    """A built file's text, to go inside its ``<tag>`` element on the page."""
+    text = built_text(name)
+    if f"</{tag}" in text.lower():  # it would end the element early
+        raise ValueError(f"static/{name} contains </{tag}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -138,10 +98,10 @@ class Page:
         """The whole page. Given a ``state`` (already validated), the page posts the outcome to
         the widget and closes itself; without one, it stays open, the only place that says what
         happened."""
-        script = _SCRIPT
+        tell = ""  # read by the script: tell the widget, then close
         if self.state is not None:
-            message = {"type": CHANNEL, "state": self.state, "ok": self.ok}
-            script = _SCRIPT_TELL_AND_CLOSE % (_script_json(CHANNEL), _script_json(message))
+            message = json.dumps({"type": CHANNEL, "state": self.state, "ok": self.ok})
+            tell = f' data-channel="{escape(CHANNEL)}" data-message="{escape(message)}"'
         detail_html = f"\n<p>{escape(self.detail)}</p>" if self.detail else ""
         nonce = self.nonce
         return f"""<!doctype html>
@@ -152,14 +112,14 @@ class Page:
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
 <title>Looker login</title>
-<style nonce="{nonce}">{_STYLE}</style>
+<style nonce="{nonce}">{_inline("callback.css", "style")}</style>
 </head>
 <body>
-<main class="{"ok" if self.ok else "bad"}" role="status">
+<main class="{"ok" if self.ok else "bad"}" role="status"{tell}>
 <div class="mark" aria-hidden="true">{"&#10003;" if self.ok else "&#9888;"}</div>
 <h1>{escape(self.title)}</h1>{detail_html}
 </main>
-<script nonce="{nonce}">{script}</script>
+<script nonce="{nonce}">{_inline("callback.js", "script")}</script>
 </body>
 </html>
 """

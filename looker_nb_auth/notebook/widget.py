@@ -1,5 +1,8 @@
 """The "Log in to Looker" button: an anywidget whose ES module lives in ``static/``.
 
+The module and its style are built from the top-level ``js/`` (``js/widget.ts``,
+``js/widget.css``) by ``npm run build``; a wheel carries them built.
+
 Synced traits hold only what the page needs to draw: the status, one sentence, the prepared
 authorize URL (cleared once used), the Jupyter base path, and the names the JS shares with the
 kernel and the callback page (``protocol``, from ``_protocol.py``). Never a code, verifier or
@@ -9,21 +12,27 @@ token.
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
 from .._protocol import Status, widget_protocol
+from .._static import built
 
 __all__ = ["LoginWidget"]
 
-_STATIC = Path(__file__).parent.parent / "static"
-
-#: Sentences the JS shows on its own, while the kernel cannot speak (a cell runs
-#: ``login(wait=True)``, or the kernel is gone). ``{name}`` is filled in by the JS.
+#: Every sentence and label the JS shows (its only home: the JS holds none of its own). Most are
+#: what the JS says on its own, while the kernel cannot speak (a cell runs ``login(wait=True)``,
+#: or the kernel is gone). ``{name}`` is filled in by the JS.
 TEXTS = {
+    "label": "Looker login",  # the widget's accessible name
+    "login": "Log in to Looker",
+    "cancel": "Cancel",
+    "logout": "Log out",
+    "retry": "Try again",
+    "no_window": "No window? ",  # followed by the fallback link
+    "fallback_link": "open the Looker login page",
     "waiting": "Waiting for Looker: log in and allow access in the popup window.",
     "blocked": "Your browser blocked the popup window: open the Looker login page with the link.",
     "paste": "Log in and allow access in the popup, then copy the popup's address and run "
@@ -42,6 +51,9 @@ TEXTS = {
     "registered redirect URI), where this browser is not logged in to Jupyter: open Jupyter at "
     "{expected}{path}, or register a redirect URI on {page} in Looker.",
     "disconnected": "Disconnected from its kernel: run this cell again to log in.",
+    # the callback page told this widget (BroadcastChannel) that Looker answered the login
+    "answered": "Looker answered; finishing the login…",
+    "answered_error": "Looker answered with an error; finishing…",
 }
 
 #: What a saved notebook shows where the widget cannot be drawn (no kernel, nbviewer, GitHub).
@@ -54,8 +66,8 @@ FALLBACK = (
 class LoginWidget(anywidget.AnyWidget):
     """The login button and its status line; driven by ``looker_nb_auth.login()``."""
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    _esm = built("widget.js")
+    _css = built("widget.css")
 
     status = traitlets.Enum(
         [status.value for status in Status],
@@ -68,9 +80,7 @@ class LoginWidget(anywidget.AnyWidget):
     protocol = traitlets.Dict(
         widget_protocol(), help="the names the JS shares with the kernel and the callback page"
     ).tag(sync=True)
-    texts = traitlets.Dict(TEXTS, help="sentences the JS shows while the kernel cannot").tag(
-        sync=True
-    )
+    texts = traitlets.Dict(TEXTS, help="every sentence and label the JS shows").tag(sync=True)
     redirect_uri = traitlets.Unicode("", help="the registered redirect URI").tag(sync=True)
     redirect_origin = traitlets.Unicode(
         "", help="where this page must be open for the popup to reach Jupyter (empty: anywhere)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 
@@ -34,9 +35,10 @@ def text(response: HTTPResponse) -> str:
 
 
 def broadcast(response: HTTPResponse) -> object:
-    """What the page's script posts on the BroadcastChannel (``None``: nothing)."""
-    match = re.search(r"ch\.postMessage\((.*)\); ch\.close\(\)", text(response))
-    return None if match is None else json.loads(match.group(1))
+    """What the page's script posts on the BroadcastChannel (``None``: nothing): the page's
+    ``data-message``, which the script (js/callback.ts) reads."""
+    match = re.search(r' data-message="([^"]*)"', text(response))
+    return None if match is None else json.loads(html.unescape(match.group(1)))
 
 
 def assert_private_page(response: HTTPResponse) -> None:
@@ -55,8 +57,10 @@ def assert_private_page(response: HTTPResponse) -> None:
     scripts = re.findall(r"<script[^>]*>", text(response))
     assert scripts == [f'<script nonce="{nonce.group(1)}">']
     assert 'history.replaceState(null, "", location.pathname)' in text(response)
-    # It closes itself only when it told the widget; otherwise it is the only explanation.
-    assert ("window.close()" in text(response)) == (broadcast(response) is not None)
+    # It closes itself only when it told the widget (js/callback.ts: only with a data-channel);
+    # otherwise it is the only explanation.
+    told = 'data-channel="looker-nb-auth"' in text(response)
+    assert told == (broadcast(response) is not None)
 
 
 async def test_the_success_page(routes: Routes) -> None:
@@ -67,7 +71,7 @@ async def test_the_success_page(routes: Routes) -> None:
     assert LOGGED_IN in text(response)
     assert "SECRET-CODE-1" not in text(response)
     assert broadcast(response) == {"type": "looker-nb-auth", "state": state, "ok": True}
-    assert 'new BroadcastChannel("looker-nb-auth")' in text(response)
+    assert 'data-channel="looker-nb-auth"' in text(response)
     assert "window.close()" in text(response)
 
 
