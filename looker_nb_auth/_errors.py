@@ -37,6 +37,18 @@
     CacheWarning (a UserWarning)    a token cache was ignored or not written; login works
     ResultTruncated (a UserWarning) a result has as many rows as its row limit: there may be more
 
+Internal, never raised to a user (not in ``__all__``): the stores of pending logins
+(``oauth/pending.py`` and the stores built on it) refuse a request with a leaf of::
+
+    StoreError
+    ├── StoreFull                   as many logins as the store holds are already pending
+    ├── AlreadyRegistered           a login with this state is already pending
+    ├── UnknownState                no login is pending under this state
+    └── AlreadyAnswered             the login under this state already has its answer
+
+which their callers turn into an HTTP status (``server/handlers.py``) or a sentence on the
+callback page (``_callback_page.py``).
+
 Every message is one sentence saying what happened and what to do. Messages carry Looker's own
 ``error`` / ``error_description`` / ``message`` when it sent them, never a token, code or verifier.
 Code dispatches on these types, never on message text.
@@ -294,3 +306,28 @@ class AdminUsageError(AdminError):
 
 class MissingCredentials(AdminError):
     """No admin API3 client id and secret were found."""
+
+
+# -- internal: the stores of pending logins ----------------------------------------------------
+
+
+class StoreError(Exception):
+    """Base class: a store of pending logins refused a request. Messages never contain the
+    state."""
+
+
+class StoreFull(StoreError):
+    """Raised when registering a login while as many as the store holds are already pending."""
+
+
+class AlreadyRegistered(StoreError):
+    """Raised when registering a state that is already pending."""
+
+
+class UnknownState(StoreError):
+    """No login is pending under this state (never registered, expired, forgotten or already
+    picked up)."""
+
+
+class AlreadyAnswered(StoreError):
+    """The login under this state already has its answer."""

@@ -29,6 +29,7 @@ __all__ = [
     "CHANNEL",
     "DEFAULTS_ENV",
     "DERIVED_KEY",
+    "MAX_PENDING",
     "PENDING_TTL",
     "PICKUP_POLL",
     "PICKUP_WAIT_MAX",
@@ -91,6 +92,9 @@ SECRET_HEADER = "X-Looker-Nb-Auth-Secret"
 #: Default seconds a login may take from its start until its kernel picks up Looker's answer
 #: (``c.LookerNbAuth.pending_ttl``; the server tells each kernel the value in force).
 PENDING_TTL = 600.0
+#: Default most logins pending at once on a Jupyter server (``c.LookerNbAuth.max_pending``): a
+#: flood of registrations is refused beyond it. A kernel's session may keep fewer of its own.
+MAX_PENDING = 256
 #: Seconds one pickup request parks on the server before it answers 204 and is sent again.
 PICKUP_POLL = 25.0
 #: The longest a pickup may park (``c.LookerNbAuth.pickup_wait_max``).

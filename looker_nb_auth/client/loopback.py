@@ -18,14 +18,15 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from .. import _callback_page as callback_page
-from .._callback_page import AlreadyAnswered, UnknownState
-from .._errors import ReceiverUnavailable
-from .._protocol import CANCELLED, PENDING_TTL
+from .._errors import AlreadyAnswered, ReceiverUnavailable, UnknownState
+from .._protocol import CANCELLED
 from ..oauth.callback import CallbackResult
+from ..oauth.pending import Pending
 
 __all__ = ["LoopbackReceiver", "loopback_address"]
 
@@ -143,6 +144,13 @@ class _Server(http.server.ThreadingHTTPServer):
             connection.close()
 
 
+@dataclass(eq=False)
+class _Login:
+    """A login pending on the listener: Looker's answer, once it is here."""
+
+    answer: dict[str, str] | None = None
+
+
 class LoopbackReceiver:
     """Takes Looker's redirect on a loopback redirect URI, for the states registered with it.
 
@@ -164,7 +172,9 @@ class LoopbackReceiver:
         #: The Host headers a browser sends for the redirect URI (no port when it is 80).
         self.hosts = {netloc} | ({netloc.removesuffix(":80")} if self.port == 80 else set())
         self._changed = threading.Condition()
-        self._pending: dict[str, dict[str, str] | None] = {}  # state: its answer, once here
+        # Held as long as on a server extension, and as many; the newest login wins. A login
+        # dropped or expired wakes its waiter (under the lock: every call below holds it).
+        self._pending = Pending[_Login](when_full="drop_oldest", on_evict=self._dropped)
         self._waiting: set[str] = set()
         self._server: _Server | None = None
 
@@ -175,12 +185,16 @@ class LoopbackReceiver:
     def store(self, state: str, result: Mapping[str, str]) -> None:
         """The page's handler: keep the answer for the waiting login (``callback_page`` store)."""
         with self._changed:
-            if state not in self._pending:
-                raise UnknownState
-            if self._pending[state] is not None:
-                raise AlreadyAnswered
-            self._pending[state] = dict(result)
+            login = self._pending.get(state)
+            if login is None:
+                raise UnknownState("This login is unknown or has expired.")
+            if login.answer is not None:
+                raise AlreadyAnswered("This login was already answered.")
+            login.answer = dict(result)
             self._changed.notify_all()
+
+    def _dropped(self, login: _Login) -> None:
+        self._changed.notify_all()  # a wait parked on it ends (returning None)
 
     def register(self, state: str) -> float:
         """A login with this state starts: listen on the redirect URI's port if not yet.
@@ -203,17 +217,19 @@ class LoopbackReceiver:
                     name="looker-nb-auth-loopback",
                     daemon=True,
                 ).start()
-            self._pending[state] = None
-        return PENDING_TTL
+            self._pending.add(state, _Login())
+        return self._pending.ttl
 
     def forget(self, state: str) -> None:
         """Drop a pending login; a ``wait`` parked on it returns ``cancelled``."""
         with self._changed:
-            if state in self._waiting and self._pending.get(state) is None:
-                self._pending[state] = dict(CANCELLED)  # the waiter takes it and cleans up
-                self._changed.notify_all()
-            elif state not in self._waiting:
-                self._pending.pop(state, None)
+            login = self._pending.get(state)
+            if login is not None and state in self._waiting:
+                if login.answer is None:
+                    login.answer = dict(CANCELLED)  # the waiter takes it and cleans up
+                    self._changed.notify_all()
+            elif login is not None:
+                self._pending.pop(state)
             idle = self._idle_server()
         _stop(idle)
 
@@ -226,19 +242,19 @@ class LoopbackReceiver:
         with self._changed:
             self._waiting.add(state)
             try:
-                while state in self._pending and self._pending[state] is None:
+                while (login := self._pending.get(state)) is not None and login.answer is None:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or (stop is not None and stop.is_set()):
                         return None
                     self._changed.wait(remaining)  # store() and forget() notify
             finally:
                 self._waiting.discard(state)
-            answered = self._pending.pop(state, None)
+            login = self._pending.pop(state)
             idle = self._idle_server()
         _stop(idle)
-        if answered is None:
-            return None  # forgotten before this wait, or closed
-        return CallbackResult.from_answer(state, answered)
+        if login is None or login.answer is None:
+            return None  # forgotten before this wait, expired, or closed
+        return CallbackResult.from_answer(state, login.answer)
 
     def _idle_server(self) -> _Server | None:
         """With nothing pending, the server to stop (outside the lock): the port is let go."""

@@ -41,6 +41,7 @@ from .._protocol import (
     CERT_ENV,
     DEFAULTS_ENV,
     DERIVED_KEY,
+    MAX_PENDING,
     PENDING_TTL,
     PICKUP_WAIT_MAX,
     SECRET_ENV,
@@ -104,7 +105,9 @@ class LookerNbAuth(Configurable):
         help="Seconds a login may take from its start until the kernel picks up Looker's answer.",
     )
     max_pending = Int(
-        256, config=True, help="Most logins pending at once; more are refused with HTTP 429."
+        MAX_PENDING,
+        config=True,
+        help="Most logins pending at once; more are refused with HTTP 429.",
     )
     pickup_wait_max = Float(
         PICKUP_WAIT_MAX, config=True, help="Longest a kernel's pickup request may wait, in seconds."

@@ -30,13 +30,12 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .. import _callback_page as callback_page
-from .._callback_page import UnknownState
-from .._errors import CallbackError
+from .._errors import AlreadyRegistered, CallbackError, StoreFull, UnknownState
 from .._protocol import PICKUP_POLL, PICKUP_WAIT_MAX, SECRET_HEADER, Route, route
 from ..jupyterhub import HubServer
 from ..oauth.callback import START_AGAIN, parse_callback
 from ..oauth.state import is_valid_state, state_server_name
-from .pending import AlreadyRegistered, ResultStore, StoreFull
+from .pending import ResultStore
 
 __all__ = [
     "CallbackHandler",

@@ -1,9 +1,11 @@
 """Step 3, server side: the callback's result waits here, under its state, for its kernel.
 
 The kernel registers a ``state`` before the popup opens; the callback answers it once; the kernel's
-parked pickup is woken at once and takes the answer (single use). States expire after ``ttl``
-seconds and at most ``max_pending`` exist, so a flood of bogus callbacks stores nothing and a flood
-of registrations is refused. Pure asyncio: no tornado, no I/O, an injectable clock.
+parked pickup is woken at once and takes the answer (single use). Which states are pending, for how
+long and how many is ``oauth/pending.py``'s rule: states expire after ``ttl`` seconds and at most
+``max_pending`` exist, so a flood of bogus callbacks stores nothing and a flood of registrations is
+refused (``StoreFull``). This adds the answers and the asyncio wake-ups: no tornado, no I/O, an
+injectable clock.
 """
 
 from __future__ import annotations
@@ -14,27 +16,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .._callback_page import AlreadyAnswered, UnknownState
-from .._protocol import CANCELLED, PENDING_TTL
+from .._errors import AlreadyAnswered, UnknownState
+from .._protocol import CANCELLED, MAX_PENDING, PENDING_TTL
+from ..oauth.pending import Pending
 
-__all__ = ["AlreadyRegistered", "ResultStore", "StoreError", "StoreFull"]
-
-
-class StoreError(Exception):
-    """Base class: the store refused a request. Messages never contain the state."""
-
-
-class StoreFull(StoreError):
-    """Raised by ``register`` when ``max_pending`` logins are already pending."""
-
-
-class AlreadyRegistered(StoreError):
-    """Raised by ``register`` for a state that is already pending."""
+__all__ = ["ResultStore"]
 
 
 @dataclass(eq=False)
 class _Entry:
-    expires_at: float
     event: asyncio.Event = field(default_factory=asyncio.Event)
     result: dict[str, str] | None = None
     taken: bool = False  # a pickup has received the result
@@ -48,31 +38,34 @@ class ResultStore:
         self,
         *,
         ttl: float = PENDING_TTL,
-        max_pending: int = 256,
+        max_pending: int = MAX_PENDING,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl = ttl
-        self.max_pending = max_pending
-        self._clock = clock
-        self._entries: dict[str, _Entry] = {}
+        self._entries = Pending[_Entry](
+            ttl=ttl, cap=max_pending, clock=clock, on_evict=self._expired
+        )
+
+    @property
+    def ttl(self) -> float:
+        """Seconds a registered state stays pending."""
+        return self._entries.ttl
+
+    @property
+    def max_pending(self) -> int:
+        return self._entries.cap
 
     def __len__(self) -> int:
         """The number of live states (pending or answered, not yet picked up)."""
-        self._evict_expired()
         return len(self._entries)
 
     def __contains__(self, state: object) -> bool:
-        self._evict_expired()
         return state in self._entries
 
     def register(self, state: str) -> None:
-        """Start waiting for ``state``; it expires ``ttl`` seconds from now."""
-        self._evict_expired()
-        if state in self._entries:
-            raise AlreadyRegistered("This login is already pending.")
-        if len(self._entries) >= self.max_pending:
-            raise StoreFull("Too many logins are pending.")
-        self._entries[state] = _Entry(expires_at=self._clock() + self.ttl)
+        """Start waiting for ``state``; it expires ``ttl`` seconds from now.
+
+        Raises ``AlreadyRegistered`` or ``StoreFull``."""
+        self._entries.add(state, _Entry())
 
     def result(self, state: str, result: Mapping[str, str]) -> None:
         """Answer ``state`` with ``{code}`` or ``{error, error_description}``; wakes its pickup."""
@@ -87,8 +80,7 @@ class ResultStore:
 
     def forget(self, state: str) -> None:
         """Drop ``state`` if it exists; a pickup parked on it receives ``CANCELLED``."""
-        self._evict_expired()
-        entry = self._entries.pop(state, None)
+        entry = self._entries.pop(state)
         if entry is not None:
             entry.closed = True
             self._answer(entry, CANCELLED)
@@ -103,7 +95,7 @@ class ResultStore:
         if entry.result is None and timeout > 0:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(entry.event.wait(), timeout)
-            self._evict_expired()
+            self._entries.evict_expired()
         if entry.result is not None and not entry.taken:
             entry.taken = True
             self._close(state, entry)
@@ -113,7 +105,6 @@ class ResultStore:
         return None
 
     def _live(self, state: str) -> _Entry:
-        self._evict_expired()
         entry = self._entries.get(state)
         if entry is None:
             raise UnknownState("This login is unknown or has expired.")
@@ -127,12 +118,10 @@ class ResultStore:
     def _close(self, state: str, entry: _Entry) -> None:
         entry.closed = True
         if self._entries.get(state) is entry:
-            del self._entries[state]
+            self._entries.pop(state)
 
-    def _evict_expired(self) -> None:
-        now = self._clock()
-        for state in [s for s, e in self._entries.items() if e.expires_at <= now]:
-            entry = self._entries.pop(state)
-            entry.closed = True
-            entry.result = None  # an unpicked code dies with its state
-            entry.event.set()  # a parked pickup learns at once that the state expired
+    @staticmethod
+    def _expired(entry: _Entry) -> None:
+        entry.closed = True
+        entry.result = None  # an unpicked code dies with its state
+        entry.event.set()  # a parked pickup learns at once that the state expired
