@@ -1,6 +1,7 @@
 # Two commands on a fresh machine: `make demo` runs the demo, `make test` installs everything and
 # runs every check (lint, types, tests). Each creates .venv and installs what it needs: the demo
-# only the [demo] extra (no dev tools, no Chromium, no npm), the tests everything.
+# only the [demo] extra (no dev tools, no Chromium), the tests everything. Both need Node 20 and
+# npm: a source checkout builds the front end (js/ into looker_nb_auth/static/); a wheel has it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,22 +15,26 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@command -v npm >/dev/null || { echo "Node 20 and npm are needed: they build and check js/"; exit 1; }
+	# The front end's toolchain, exactly as package-lock.json pins it, and its build (so the
+	# editable install's build hook finds static/ up to date).
+	npm ci --no-fund --no-audit
+	npm run build
 	$(BIN)/python -m pip install --quiet --editable '.[sdk]' --group dev
 	$(BIN)/python -m pip install --quiet --no-deps --target $(OLDEST_SDK_DIR) \
 	  looker-sdk==$(OLDEST_LOOKER_SDK)
-	@if command -v npm >/dev/null; then \
-	  npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@5; \
-	else echo "No npm: the JupyterHub tests will skip (they need Node's configurable-http-proxy)"; fi
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@5
 	touch $(STAMP)
 
 $(DEMO_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@command -v npm >/dev/null || { echo "Node 20 and npm are needed: the editable install builds js/"; exit 1; }
 	$(BIN)/python -m pip install --quiet --editable '.[demo]'
 	touch $(DEMO_STAMP)
 
@@ -37,6 +42,11 @@ demo: $(DEMO_STAMP)
 	$(BIN)/looker-nb-auth demo $(DEMO_ARGS)
 
 test: $(STAMP)
+	# The front end (js/): build it into looker_nb_auth/static/, type check (tsc), lint and
+	# format check (biome), unit tests (vitest on jsdom, with the kernel's texts from .venv).
+	npm run build
+	npm run check
+	JS_TEST_PYTHON=$(BIN)/python npm test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
