@@ -77,8 +77,9 @@ def _produced() -> str:
     import httpx
 
     from looker_nb_auth import ConfigurationError, Settings
+    from looker_nb_auth._answers import unreachable
     from looker_nb_auth._settings import resolve_settings
-    from looker_nb_auth.oauth.token import token_error, unreachable
+    from looker_nb_auth.oauth.token import token_error
 
     settings = Settings("https://looker.example", "guid", "https://jupyter.example/cb")
     try:

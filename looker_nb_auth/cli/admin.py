@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._answers import Kind
 from .._errors import (
     AdminError,
     AdminUsageError,
@@ -51,6 +52,8 @@ _ENV_KEYS = {
 }
 
 _T = TypeVar("_T")
+#: Looker's answers to an API3 ``/login`` that mean the client id and secret are not accepted.
+_REFUSED_LOGIN = frozenset({Kind.REFUSED, Kind.LOGIN, Kind.FORBIDDEN, Kind.MISSING})
 
 
 def checked_url(name: str, value: str, source: str, *, kind: UrlKind) -> str:
@@ -92,26 +95,27 @@ class AdminApi:
                 "can reach it."
             )
         status = failure.status
-        if failure.path.rstrip("/").endswith("/login") and status in (400, 401, 403, 404):
+        kind = Kind.of(status)
+        if failure.path.rstrip("/").endswith("/login") and kind in _REFUSED_LOGIN:
             return AdminError(
                 f"Looker at {base} refused the admin API3 credentials (HTTP {status}); check "
                 f"{ADMIN_ID_ENV} and {ADMIN_SECRET_ENV} (or client_id and client_secret in "
                 "looker.ini) against the API keys of a Looker admin.",
                 status_code=status,
             )
-        if status == 401:
+        if kind is Kind.LOGIN:
             return AdminError(
                 f"Looker at {base} did not accept the admin session while {doing} (HTTP 401); "
                 "check the admin API3 credentials and try again.",
                 status_code=status,
             )
-        if status == 403:
+        if kind is Kind.FORBIDDEN:
             return AdminError(
                 f"The Looker user of these API3 credentials may not manage OAuth apps on {base} "
                 "(HTTP 403); use the API3 keys of a Looker admin.",
                 status_code=status,
             )
-        if status >= 500:
+        if kind is Kind.SERVER_ERROR:
             return AdminError(
                 f"Looker at {base} answered HTTP {status} while {doing}; try again in a few "
                 "minutes.",
@@ -133,7 +137,8 @@ class AdminApi:
             failure = self._transport.failure
             if (
                 failure is not None
-                and failure.status == 404
+                and failure.status is not None
+                and Kind.of(failure.status) is Kind.MISSING
                 and "/oauth_client_apps/" in failure.path
             ):
                 return None

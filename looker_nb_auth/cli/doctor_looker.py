@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from .._answers import Kind
 from .._errors import AdminError, MissingCredentials, SdkNotInstalled
 from .._settings import Settings
 from ..oauth.versions import LookerVersions
@@ -43,7 +44,7 @@ def check_looker(settings: Settings, versions: LookerVersions) -> Check:
     if not versions.reachable:
         return Check(name, "FAIL", f"could not reach Looker at {base} ({versions.error})", reach)
     status = versions.status_code
-    if status >= 500:
+    if Kind.of(status) is Kind.SERVER_ERROR:
         return Check(
             name,
             "FAIL",

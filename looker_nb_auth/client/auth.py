@@ -14,8 +14,8 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
+from .._answers import Kind, rate_limited, retry_after
 from .._errors import RateLimited
-from ..oauth.token import rate_limited, retry_after
 from .refresh import TokenState
 
 __all__ = ["IDEMPOTENT", "MAX_RATE_LIMIT_RETRIES", "MAX_RETRY_WAIT", "LookerAuth"]
@@ -52,12 +52,12 @@ class LookerAuth(httpx.Auth):
         token = self._tokens.access_token()
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
-        if response.status_code == 401:
+        if Kind.of(response.status_code) is Kind.LOGIN:
             token = self._tokens.access_token(stale=token)
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
         retries = 0
-        while response.status_code == 429:
+        while Kind.of(response.status_code) is Kind.RATE_LIMITED:
             wait = _retry_wait(request, response, retries)
             if wait is None:
                 response.read()
@@ -73,12 +73,12 @@ class LookerAuth(httpx.Auth):
         token = await self._tokens.aaccess_token()
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
-        if response.status_code == 401:
+        if Kind.of(response.status_code) is Kind.LOGIN:
             token = await self._tokens.aaccess_token(stale=token)
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
         retries = 0
-        while response.status_code == 429:
+        while Kind.of(response.status_code) is Kind.RATE_LIMITED:
             wait = _retry_wait(request, response, retries)
             if wait is None:
                 await response.aread()

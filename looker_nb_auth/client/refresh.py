@@ -25,16 +25,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from .._answers import unreachable
 from .._errors import LoginRequired, LookerAuthError, LookerServerError, LookerUnreachable
 from .._secret import Secret
 from .._settings import Settings
-from ..oauth.token import (
-    Token,
-    parse_token_response,
-    refresh_request,
-    token_error,
-    unreachable,
-)
+from ..oauth.token import Token, parse_token_response, refresh_request, token_error
 
 __all__ = ["TokenState"]
 

@@ -20,8 +20,8 @@ from looker_sdk.rtl import api_settings, auth_session, serialize, transport
 from looker_sdk.sdk import constants
 from looker_sdk.sdk.api40.methods import Looker40SDK
 
+from .._answers import unreachable
 from .._settings import Settings
-from ..oauth.token import unreachable
 from .refresh import TokenState
 
 __all__ = ["SessionSdk", "SessionTransport", "make_sdk"]

@@ -1,42 +1,51 @@
 """Step 4: the token endpoint, with the exact bodies Looker expects and the errors it can cause.
 
+Its answers go through the one map of Looker's answers (``_answers.py``): a 429 or 5xx is what it
+is for any call; OAuth's ``error`` codes come next; anything else is unexpected.
+
 Redeem and refresh both ``POST {base_url}/api/token`` with a JSON body (Looker's public-client
 flow: ``client_id`` in the body, no secret, no HTTP Basic, no ``x-looker-appid``).
 """
 
 from __future__ import annotations
 
-import email.utils
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
+from .._answers import (
+    LookerAnswer,
+    json_object,
+    looker_error,
+    rate_limited,
+    unavailable,
+    unexpected,
+    unreachable,
+)
 from .._errors import (
     AccessDenied,
     ConfigurationError,
     InvalidGrant,
     LoginRequired,
     LookerAuthError,
-    LookerServerError,
-    LookerUnreachable,
-    RateLimited,
     RedirectUriMismatch,
     UnexpectedResponse,
 )
 from .._secret import Secret
 from .._settings import Settings
 
+# looker_error, rate_limited and unreachable are _answers.py's: exported here only until
+# client/user.py, client/logout.py and dataframes/ (being rewritten) import them from there.
 __all__ = [
     "LEEWAY",
     "Grant",
     "Token",
+    "looker_error",
     "parse_token_response",
     "rate_limited",
     "redeem_request",
     "refresh_request",
-    "retry_after",
     "revoke_request",
     "token_error",
     "unreachable",
@@ -47,6 +56,7 @@ LEEWAY = 60.0
 
 Grant = Literal["authorization_code", "refresh_token"]
 _JSON = "application/json;charset=UTF-8"
+_TOKEN_REQUEST = "the token request"
 
 
 @dataclass(frozen=True)
@@ -115,14 +125,6 @@ def revoke_request(settings: Settings, access_token: Secret) -> httpx.Request:
     )
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def parse_token_response(
     response: httpx.Response,
     *,
@@ -134,7 +136,7 @@ def parse_token_response(
     """The new token, keeping the old refresh token when Looker sends none; else a typed error."""
     if response.status_code != 200:
         raise token_error(response, grant=grant, settings=settings)
-    access, refresh, expires = _token_fields(_json(response))  # no local holds a plain token
+    access, refresh, expires = _token_fields(json_object(response))  # no local holds a plain token
     if access is None:
         raise UnexpectedResponse(
             "Looker's token response had no access_token; check that base_url points at the "
@@ -159,100 +161,35 @@ def _secret(data: dict[str, Any], name: str) -> Secret | None:
     return Secret(value) if isinstance(value, str) and value else None
 
 
-def looker_error(response: httpx.Response) -> tuple[str | None, str | None]:
-    """Looker's ``error`` and ``error_description`` (OAuth) or ``message`` (API) from a response."""
-    data = _json(response)
-    error = data.get("error")
-    description = data.get("error_description") or data.get("message")
-    return (
-        error if isinstance(error, str) else None,
-        description if isinstance(description, str) else None,
-    )
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds Looker's ``Retry-After`` header asks to wait (delta-seconds or an HTTP date)."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _wait_words(seconds: float | None) -> str:
-    if seconds is None:
-        return "a minute"
-    if seconds < 120:
-        return f"{max(round(seconds), 1)} s"
-    if seconds < 2 * 3600:
-        return f"{round(seconds / 60)} min"
-    return f"{round(seconds / 3600)} h"
-
-
-def rate_limited(response: httpx.Response, what: str) -> RateLimited:
-    """Looker's 429: its rate limit or API quota is used up for now; say how long to wait."""
-    error, description = looker_error(response)
-    said = f" (Looker said: {description or error})" if (description or error) else ""
-    wait = retry_after(response)
-    return RateLimited(
-        f"Looker's rate limit or API quota is used up (HTTP 429 to {what}){said}; wait "
-        f"{_wait_words(wait)} and try again.",
-        retry_after=wait,
-        error=error,
-        description=description,
-        status_code=429,
-    )
-
-
 def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -> LookerAuthError:
-    """Map a failed ``/api/token`` answer to the exception a user can act on."""
-    status = response.status_code
-    if status == 429:
-        return rate_limited(response, "the token request")
-    error, description = looker_error(response)
-    said = f" (Looker said: {description or error})" if (description or error) else ""
-    kwargs: dict[str, Any] = {"error": error, "description": description, "status_code": status}
-    if status >= 500:
-        return LookerServerError(
-            f"Looker answered {status} to the token request{said}; try again in a minute.",
-            **kwargs,
-        )
-    if error == "invalid_client":
+    """Map a failed ``/api/token`` answer to the exception a user can act on: OAuth's ``error``
+    codes, within the map every Looker answer goes through (``_answers.py``)."""
+    answer = LookerAnswer.of(response)
+    if (busy := unavailable(answer, _TOKEN_REQUEST)) is not None:
+        return busy
+    said, fields = answer.quoted, answer.fields()
+    if answer.error == "invalid_client":
         return ConfigurationError(
             f"Looker does not know the OAuth client guid {settings.client_guid!r} or it is "
             f"disabled{said}; ask your Looker admin to register it (register_oauth_client_app).",
-            **kwargs,
+            **fields,
         )
     if grant == "refresh_token":
         return LoginRequired(
-            f"Looker refused to renew the login{said}; log in to Looker again.", **kwargs
+            f"Looker refused to renew the login{said}; log in to Looker again.", **fields
         )
-    if error == "access_denied":
-        return AccessDenied(f"Looker denied access{said}; log in again and allow it.", **kwargs)
-    if "redirect_uri" in (description or "").lower():
+    if answer.error == "access_denied":
+        return AccessDenied(f"Looker denied access{said}; log in again and allow it.", **fields)
+    if "redirect_uri" in (answer.description or "").lower():
         return RedirectUriMismatch(
             f"Looker refused the login because the redirect URI differs from the registered "
             f"one{said}; ask your Looker admin to register exactly {settings.redirect_uri}.",
-            **kwargs,
+            **fields,
         )
-    if error == "invalid_grant":
+    if answer.error == "invalid_grant":
         return InvalidGrant(
             f"Looker refused the login code{said}; it may have expired or been used already, "
             "so log in again.",
-            **kwargs,
+            **fields,
         )
-    return UnexpectedResponse(f"Looker answered {status} to the token request{said}.", **kwargs)
-
-
-def unreachable(settings: Settings, exc: httpx.TransportError) -> LookerUnreachable:
-    """A typed error for a connection failure or timeout, naming the host and the cause."""
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-    return LookerUnreachable(
-        f"The connection to Looker at {settings.base_url} {kind} ({type(exc).__name__}); check "
-        "base_url and your network, then try again."
-    )
+    return unexpected(answer, _TOKEN_REQUEST)

@@ -129,7 +129,7 @@ def test_token_errors_map_to_typed_exceptions_carrying_lookers_words(
     assert error.status_code == status
     if isinstance(body, dict) and body:
         said = body.get("error_description") or body.get("message") or body.get("error")
-        assert said in str(error)
+        assert f"(Looker said: {said.rstrip('.')})" in str(error)
     assert str(error).count(".") >= 1 and "\n" not in str(error)
 
 
