@@ -4,14 +4,17 @@ Against the Looker stand-in on loopback, in its own process (``bench_core.start_
 per size, started with ``--big-rows N``, so ``demo::events`` has N rows of 8 typed columns:
 
     python benchmarks/bench_frames.py [--rows 10000 100000 1000000] [--rounds 3]
+        [--paths ours ours-async sdk+json sdk+csv]
 
-Three ways to get all N rows (``limit=-1``) of ``EVENTS`` into a pandas DataFrame:
+Ways to get all N rows (``limit=-1``) of ``EVENTS`` into a pandas DataFrame:
 
 1. ``ours``: ``session.run_query(model="demo", view="events", fields=EVENTS, limit=-1)``, an
    async query task whose CSV is streamed into pyarrow, typed from the explore's metadata;
-2. ``sdk+json``: ``pandas.DataFrame(json.loads(sdk.run_inline_query("json", WriteQuery)))``
+2. ``ours-async``: ``await session.arun_query(...)`` (the same), on one event loop that lives
+   through the child, as a notebook's does;
+3. ``sdk+json``: ``pandas.DataFrame(json.loads(sdk.run_inline_query("json", WriteQuery)))``
    with the official looker_sdk (``session.sdk``);
-3. ``sdk+csv``: ``pandas.read_csv(io.StringIO(sdk.run_inline_query("csv", WriteQuery)))``.
+4. ``sdk+csv``: ``pandas.read_csv(io.StringIO(sdk.run_inline_query("csv", WriteQuery)))``.
 
 Each measurement runs in a fresh child process (``--one PATH``) that logs in on its own,
 imports pandas, pyarrow and looker_sdk and makes the same request with ``limit=10`` first; then
@@ -21,7 +24,9 @@ so it counts native allocations (pyarrow's pool, numpy) that tracemalloc misses.
 path, a discarded first child fills the stand-in's result cache (it keeps two answers: the
 ``limit=10`` one and the full one), so the timed runs measure the client, not the stand-in's
 row generator; the paths run one after another for that reason, not interleaved. Reported:
-the median wall time of ``--rounds`` children, the max peak, the DataFrame's own memory
+the median and the shortest wall time of ``--rounds`` children, the median CPU time of the
+measured process (every thread of it: on a busy machine, what the client itself costs), the
+max peak, the DataFrame's own memory
 (``memory_usage(deep=True)``) and how many of the 8 columns have the dtype the field's LookML
 type calls for (strings: str or object; numbers: int/Int64 and float64; dates and times:
 datetime64; yesno: bool/boolean).
@@ -33,6 +38,7 @@ columns typed.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import io
 import json
@@ -71,7 +77,7 @@ EXPECTED: dict[str, Kind] = {
     "events.is_weekend": "boolean",
     "events.count": "integer",
 }
-PathName = Literal["ours", "sdk+json", "sdk+csv"]
+PathName = Literal["ours", "ours-async", "sdk+json", "sdk+csv"]
 PATHS: tuple[PathName, ...] = get_args(PathName)
 TINY = 10  # the warm-up call's row limit
 MiB = 1 << 20
@@ -83,6 +89,19 @@ MiB = 1 << 20
 def _ours(session: LookerSession, sdk: Looker40SDK, limit: int) -> pd.DataFrame:
     frame: pd.DataFrame = session.run_query(
         model="demo", view="events", fields=EVENTS, limit=limit, progress=False
+    )
+    return frame
+
+
+_LOOP: asyncio.AbstractEventLoop | None = None  # the child's one event loop, as a notebook's
+
+
+def _ours_async(session: LookerSession, sdk: Looker40SDK, limit: int) -> pd.DataFrame:
+    global _LOOP
+    if _LOOP is None:
+        _LOOP = asyncio.new_event_loop()
+    frame: pd.DataFrame = _LOOP.run_until_complete(
+        session.arun_query(model="demo", view="events", fields=EVENTS, limit=limit, progress=False)
     )
     return frame
 
@@ -110,6 +129,7 @@ def _sdk_csv(session: LookerSession, sdk: Looker40SDK, limit: int) -> pd.DataFra
 
 CALLS: dict[PathName, Callable[[LookerSession, Looker40SDK, int], pd.DataFrame]] = {
     "ours": _ours,
+    "ours-async": _ours_async,
     "sdk+json": _sdk_json,
     "sdk+csv": _sdk_csv,
 }
@@ -170,9 +190,9 @@ def child(path: PathName, api_url: str) -> int:
         gc.collect()
         reset = _reset_peak()
         before = _rss()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         frame = call(session, sdk, -1)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         dtypes = _dtypes(frame)
         typed = sum(map(_typed, dtypes, EXPECTED.values()))
@@ -180,6 +200,7 @@ def child(path: PathName, api_url: str) -> int:
             json.dumps(
                 {
                     "seconds": elapsed,
+                    "cpu": cpu,
                     "peak": peak - before,
                     "baseline": before,
                     "reset": reset,
@@ -201,6 +222,8 @@ class Figures:
     """One (path, size): the medians and maxima over its rounds."""
 
     seconds: float
+    fastest: float
+    cpu: float
     peak: int
     frame: int
     rows: int
@@ -222,6 +245,8 @@ def measure(path: PathName, api_url: str, rounds: int) -> Figures:
     last = results[-1]
     return Figures(
         seconds=statistics.median(r["seconds"] for r in results),
+        fastest=min(r["seconds"] for r in results),
+        cpu=statistics.median(r["cpu"] for r in results),
         peak=max(r["peak"] for r in results),
         frame=last["frame"],
         rows=last["rows"],
@@ -231,10 +256,10 @@ def measure(path: PathName, api_url: str, rounds: int) -> Figures:
     )
 
 
-def bench_size(rows: int, rounds: int) -> dict[PathName, Figures]:
+def bench_size(rows: int, rounds: int, paths: list[PathName]) -> dict[PathName, Figures]:
     process, api_url = start_stand_in(["--big-rows", str(rows)])
     try:
-        return {path: measure(path, api_url, rounds) for path in PATHS}
+        return {path: measure(path, api_url, rounds) for path in paths}
     finally:
         process.terminate()
         process.wait()
@@ -242,20 +267,36 @@ def bench_size(rows: int, rounds: int) -> dict[PathName, Figures]:
 
 def report(results: dict[int, dict[PathName, Figures]], rounds: int) -> None:
     print(
-        f"\n1. All rows of demo::events x {len(EVENTS)} columns into pandas; median time and "
-        f"max peak of {rounds} fresh children"
+        f"\n1. All rows of demo::events x {len(EVENTS)} columns into pandas; median and min "
+        f"time, median CPU and max peak of {rounds} fresh children"
     )
     print(
-        f"   {'rows':>9}  {'path':<8} {'time s':>8} {'peak RSS MiB':>13} {'frame MiB':>10} "
-        f"{'rows out':>9}  typed"
+        f"   {'rows':>9}  {'path':<10} {'time s':>8} {'min s':>7} {'CPU s':>7} "
+        f"{'peak RSS MiB':>13} {'frame MiB':>10} {'rows out':>9}  typed"
     )
     for rows, figures in results.items():
-        for path, f in figures.items():
-            label = f"{rows:>9,}" if path == PATHS[0] else " " * 9
+        for index, (path, f) in enumerate(figures.items()):
+            label = f"{rows:>9,}" if index == 0 else " " * 9
             print(
-                f"   {label}  {path:<8} {f.seconds:8.3f} {f.peak / MiB:13.1f} "
+                f"   {label}  {path:<10} {f.seconds:8.3f} {f.fastest:7.3f} {f.cpu:7.3f} "
+                f"{f.peak / MiB:13.1f} "
                 f"{f.frame / MiB:10.1f} {f.rows:>9,}  {f.typed}/{len(EVENTS)}"
             )
+    largest = max(results)
+    figures = results[largest]
+    if {"ours", "sdk+json", "sdk+csv"} <= set(figures):
+        compare(results)
+    measured = [path for path in PATHS if path in figures]
+    print(f"\n3. dtypes at {largest:,} rows (field: {' / '.join(measured)})")
+    for index, field in enumerate(EVENTS):
+        line = " / ".join(figures[path].dtypes[index] for path in measured)
+        print(f"   {field:<18} {EXPECTED[field]:<8}  {line}")
+    if not all(f.reset for sizes in results.values() for f in sizes.values()):
+        print("   (the RSS high-water mark could not be reset: small peaks may read high)")
+
+
+def compare(results: dict[int, dict[PathName, Figures]]) -> None:
+    """Ours against looker_sdk + pandas, and the goal."""
     print("\n2. ours vs looker_sdk + pandas: speed-up = their time / ours; memory = ours / theirs")
     print(
         f"   {'rows':>9}  {'vs sdk+json: faster':>20} {'peak':>7}   "
@@ -269,12 +310,7 @@ def report(results: dict[int, dict[PathName, Figures]], rounds: int) -> None:
             f"{ours.peak / by_csv.peak:6.2f}x"
         )
     largest = max(results)
-    figures = results[largest]
-    print(f"\n3. dtypes at {largest:,} rows (field: ours / sdk+json / sdk+csv)")
-    for index, field in enumerate(EVENTS):
-        line = " / ".join(figures[path].dtypes[index] for path in PATHS)
-        print(f"   {field:<18} {EXPECTED[field]:<8}  {line}")
-    ours, by_json = figures["ours"], figures["sdk+json"]
+    ours, by_json = results[largest]["ours"], results[largest]["sdk+json"]
     speed, memory = by_json.seconds / ours.seconds, ours.peak / by_json.peak
     met = speed >= 3 and memory <= 0.5 and ours.typed == len(EVENTS)
     print(
@@ -282,14 +318,13 @@ def report(results: dict[int, dict[PathName, Figures]], rounds: int) -> None:
         f"({memory:.2f}x), {len(EVENTS)}/{len(EVENTS)} typed ({ours.typed}/{len(EVENTS)}) "
         f"vs sdk+json: {'met' if met else 'NOT met'}"
     )
-    if not all(f.reset for sizes in results.values() for f in sizes.values()):
-        print("   (the RSS high-water mark could not be reset: small peaks may read high)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--paths", choices=PATHS, nargs="+", default=list(PATHS))
     parser.add_argument("--one", choices=PATHS, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -301,7 +336,7 @@ def main() -> int:
     print(
         f"Looker stand-in (own process, one per size); Python {sys.version.split()[0]}, {versions}"
     )
-    results = {rows: bench_size(rows, args.rounds) for rows in args.rows}
+    results = {rows: bench_size(rows, args.rounds, args.paths) for rows in args.rows}
     report(results, args.rounds)
     return 0
 
