@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .._answers import LookerAnswer
 from .._errors import LoginRequired, RevokeFailed
 from .._settings import Settings
-from ..oauth.token import looker_error, revoke_request
+from ..oauth.token import revoke_request
 from .refresh import TokenState
 
 __all__ = ["revoke"]
@@ -28,7 +29,7 @@ def revoke(tokens: TokenState, settings: Settings) -> None:
     except LoginRequired:
         return  # Looker refused to renew it: nothing left to revoke
     if response.status_code >= 300:
-        _, said = looker_error(response)
+        said = LookerAnswer.of(response).description
         detail = f"HTTP {response.status_code}" + (f", {said}" if said else "")
         raise RevokeFailed(
             f"Logged out here, but Looker did not revoke the login ({detail}), so it stays "

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +32,10 @@ from .._secret import Secret
 from .._settings import SettingOptions, Settings, resolve_settings
 from .._version import __version__
 from ..dataframes.calls import DataFrameCalls
-from ..jupyterhub import with_server_name
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
-from ..oauth.pkce import new_state
+from ..oauth.pending import Pending
+from ..oauth.state import new_state
 from ..oauth.token import Token, parse_token_response, redeem_request
 from ..oauth.versions import fetch_versions
 from .auth import LookerAuth
@@ -53,8 +51,9 @@ if TYPE_CHECKING:
 __all__ = ["LookerSession", "LookerUser"]
 
 _log = logging.getLogger(__name__)
+#: Logins started and not finished that a session remembers (for the protocol's TTL): a few
+#: clicks on Try again, not a flood.
 _MAX_PENDING = 8
-_PENDING_TTL = 15 * 60.0
 _USER_AGENT = f"looker-nb-auth/{__version__}"
 LOGGED_OUT = "Logged out of Looker; log in again to use this session."
 _NONE = Secret("")  # the access token of a login resumed from the cache: none yet
@@ -108,7 +107,7 @@ class LookerSession(DataFrameCalls):
         self._tokens.coordinate = lambda: self._saved.coordinate(self._user)
         self._auth = LookerAuth(self._tokens)
         self._lock = threading.Lock()
-        self._pending: OrderedDict[str, AuthorizationRequest] = OrderedDict()
+        self._pending = Pending[AuthorizationRequest](cap=_MAX_PENDING, when_full="drop_oldest")
         self._looker_url = self.settings.looker_url
         self._user: LookerUser | None = None
         self._client: httpx.Client | None = None
@@ -155,24 +154,15 @@ class LookerSession(DataFrameCalls):
             client_guid=self.settings.client_guid,
             redirect_uri=self.settings.redirect_uri,
             # On a JupyterHub named server, the state names it (JupyterHub sets the variable).
-            state=with_server_name(new_state(), os.environ.get("JUPYTERHUB_SERVER_NAME", "")),
+            state=new_state(os.environ.get("JUPYTERHUB_SERVER_NAME", "")),
         )
         with self._lock:
-            self._expire_pending()
-            self._pending[request.state] = request
-            while len(self._pending) > _MAX_PENDING:
-                self._pending.popitem(last=False)
+            self._pending.add(request.state, request)
         return request
-
-    def _expire_pending(self) -> None:
-        deadline = time.monotonic() - _PENDING_TTL
-        for state in [s for s, r in self._pending.items() if r.created_at < deadline]:
-            del self._pending[state]
 
     def _take_pending(self, state: str) -> AuthorizationRequest | None:
         with self._lock:
-            self._expire_pending()
-            return self._pending.pop(state, None)
+            return self._pending.pop(state)
 
     def complete_login(self, callback: str | Mapping[str, str] | CallbackResult) -> LookerUser:
         """Finish a login from the redirect Looker sent the browser to.

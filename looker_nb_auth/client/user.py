@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
+from .._answers import LookerAnswer
 from .._errors import UnexpectedResponse
-from ..oauth.token import looker_error
 
 __all__ = ["LookerUser", "fetch_user"]
 
@@ -29,7 +29,7 @@ def fetch_user(client: httpx.Client) -> LookerUser:
     """The user ``client`` is logged in as; `UnexpectedResponse` when Looker will not say."""
     response = client.get("user", params={"fields": "id,display_name,email"})
     if response.status_code != 200:
-        _, said = looker_error(response)
+        said = LookerAnswer.of(response).description
         raise UnexpectedResponse(
             f"Looker answered {response.status_code} to GET /api/4.0/user"
             f"{f' ({said})' if said else ''}; log in again.",

@@ -232,7 +232,8 @@ def redeem_twice(session: LookerSession, looker: FakeLooker, address: str) -> ob
         client_guid=session.settings.client_guid,
         redirect_uri=session.settings.redirect_uri,
     ) as other:
-        other._pending = session._pending.copy()
+        (request,) = session._pending.values()
+        other._pending.add(request.state, request)
         other.complete_login(address)  # the code is used up now
     return session.complete_login(address)
 
