@@ -11,20 +11,44 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Generator
+from typing import Any
 
 import httpx
 
 from .._answers import Kind, rate_limited, retry_after
 from .._errors import RateLimited
+from .._settings import Settings
+from .._version import __version__
 from .refresh import TokenState
 
-__all__ = ["IDEMPOTENT", "MAX_RATE_LIMIT_RETRIES", "MAX_RETRY_WAIT", "LookerAuth"]
+__all__ = [
+    "IDEMPOTENT",
+    "MAX_RATE_LIMIT_RETRIES",
+    "MAX_RETRY_WAIT",
+    "LookerAuth",
+    "client_options",
+]
 
 #: Methods a 429 may be retried for: sending them twice does what sending them once does.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_RATE_LIMIT_RETRIES = 2
 #: A longer ``Retry-After`` (an exhausted monthly quota says hours) is raised at once.
 MAX_RETRY_WAIT = 10.0
+_USER_AGENT = f"looker-nb-auth/{__version__}"
+
+
+def client_options(settings: Settings, auth: httpx.Auth) -> dict[str, Any]:
+    """What ``session.client`` and ``session.async_client`` are built with."""
+    return {
+        "base_url": settings.api_url,
+        "auth": auth,
+        "timeout": settings.timeout,
+        "verify": settings.verify_ssl,
+        "headers": {"User-Agent": _USER_AGENT, "Accept": "application/json"},
+        # No cap on connections: with a full pool httpcore can close a connection another
+        # thread is using (encode/httpcore#1110); callers bound the concurrency themselves.
+        "limits": httpx.Limits(max_connections=None, max_keepalive_connections=20),
+    }
 
 
 def _retry_wait(request: httpx.Request, response: httpx.Response, retries: int) -> float | None:

@@ -12,14 +12,13 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
 from .._errors import (
     AccessDenied,
     AuthorizationFailed,
-    ConfigurationError,
     LoginRequired,
     LookerAuthError,
     LookerServerError,
@@ -30,15 +29,14 @@ from .._errors import (
 )
 from .._secret import Secret
 from .._settings import SettingOptions, Settings, resolve_settings
-from .._version import __version__
 from ..dataframes.calls import DataFrameCalls
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
 from ..oauth.pending import Pending
 from ..oauth.state import new_state
 from ..oauth.token import Token, parse_token_response, redeem_request
-from ..oauth.versions import fetch_versions
-from .auth import LookerAuth
+from ..oauth.versions import login_page_url
+from .auth import LookerAuth, client_options
 from .cache import TokenCache, open_cache
 from .logout import revoke
 from .refresh import TokenState
@@ -48,13 +46,12 @@ from .user import LookerUser, fetch_user
 if TYPE_CHECKING:
     from .sdk import SessionSdk
 
-__all__ = ["LookerSession", "LookerUser"]
+__all__ = ["LookerSession"]
 
 _log = logging.getLogger(__name__)
 #: Logins started and not finished that a session remembers (for the protocol's TTL): a few
 #: clicks on Try again, not a flood.
 _MAX_PENDING = 8
-_USER_AGENT = f"looker-nb-auth/{__version__}"
 LOGGED_OUT = "Logged out of Looker; log in again to use this session."
 _NONE = Secret("")  # the access token of a login resumed from the cache: none yet
 
@@ -126,26 +123,8 @@ class LookerSession(DataFrameCalls):
     def looker_url(self) -> str:
         """The Looker UI host serving ``/auth``; read from ``/versions`` when not configured."""
         if self._looker_url is None:
-            self._looker_url = self._discover_looker_url()
+            self._looker_url = login_page_url(self.settings, self._tokens.http)
         return self._looker_url
-
-    def _discover_looker_url(self) -> str:
-        base = self.settings.base_url
-        versions = fetch_versions(self.settings, self._tokens.http)
-        if not versions.reachable:
-            kind = "timed out" if versions.timed_out else "failed"
-            raise LookerUnreachable(
-                f"The connection to Looker at {base} {kind} ({versions.error}); check base_url "
-                "and your network, then try again."
-            )
-        url = versions.web_server_url
-        if url is None:
-            raise ConfigurationError(
-                f"{base}/versions did not say where Looker's login page is "
-                f"(HTTP {versions.status_code}); set looker_url (LOOKERSDK_LOOKER_URL).",
-                status_code=versions.status_code,
-            )
-        return url
 
     def start_login(self) -> AuthorizationRequest:
         """Begin a login: a fresh ``state`` and PKCE verifier, and the URL to open in a browser."""
@@ -312,25 +291,13 @@ class LookerSession(DataFrameCalls):
 
     # -- clients -------------------------------------------------------------------------------
 
-    def _client_options(self) -> dict[str, Any]:
-        return {
-            "base_url": self.settings.api_url,
-            "auth": self._auth,
-            "timeout": self.settings.timeout,
-            "verify": self.settings.verify_ssl,
-            "headers": {"User-Agent": _USER_AGENT, "Accept": "application/json"},
-            # No cap on connections: with a full pool httpcore can close a connection another
-            # thread is using (encode/httpcore#1110); callers bound the concurrency themselves.
-            "limits": httpx.Limits(max_connections=None, max_keepalive_connections=20),
-        }
-
     @property
     def client(self) -> httpx.Client:
         """An ``httpx.Client`` on ``{base_url}/api/4.0/`` that authenticates and refreshes."""
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = httpx.Client(**self._client_options())
+                    self._client = httpx.Client(**client_options(self.settings, self._auth))
         return self._client
 
     @property
@@ -339,7 +306,9 @@ class LookerSession(DataFrameCalls):
         if self._async_client is None:
             with self._lock:
                 if self._async_client is None:
-                    self._async_client = httpx.AsyncClient(**self._client_options())
+                    self._async_client = httpx.AsyncClient(
+                        **client_options(self.settings, self._auth)
+                    )
         return self._async_client
 
     @property

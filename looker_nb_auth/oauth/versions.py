@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._errors import ConfigurationError, LookerUnreachable
 from .._settings import Settings
 
-__all__ = ["LookerVersions", "fetch_versions"]
+__all__ = ["LookerVersions", "fetch_versions", "login_page_url"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,24 @@ def fetch_versions(
     except ValueError:
         body = None
     return LookerVersions(response.status_code, body, response.headers.get("Date"), received)
+
+
+def login_page_url(settings: Settings, http: httpx.Client) -> str:
+    """Where Looker's login page (``/auth``) is, when ``looker_url`` is not configured: the
+    ``web_server_url`` of ``GET {base_url}/versions``."""
+    base = settings.base_url
+    versions = fetch_versions(settings, http)
+    if not versions.reachable:
+        kind = "timed out" if versions.timed_out else "failed"
+        raise LookerUnreachable(
+            f"The connection to Looker at {base} {kind} ({versions.error}); check base_url "
+            "and your network, then try again."
+        )
+    url = versions.web_server_url
+    if url is None:
+        raise ConfigurationError(
+            f"{base}/versions did not say where Looker's login page is "
+            f"(HTTP {versions.status_code}); set looker_url (LOOKERSDK_LOOKER_URL).",
+            status_code=versions.status_code,
+        )
+    return url
