@@ -20,7 +20,7 @@ from looker_nb_auth import (
     login,
 )
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.notebook import login as login_module
+from looker_nb_auth.notebook import controller as controller_module
 
 
 @pytest.fixture
@@ -256,7 +256,7 @@ def test_a_blocking_login_on_the_pasted_rung_points_at_the_input_box(
         return authorize_in_browser(widget.authorize_url)
 
     monkeypatch.setattr("builtins.input", paste)
-    monkeypatch.setattr(login_module, "_front_end", lambda: True)
+    monkeypatch.setattr(controller_module, "_front_end", lambda: True)
     session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT, wait=True)
     try:
         assert session.is_logged_in
@@ -289,7 +289,7 @@ def test_in_voila_wait_true_does_not_wait_and_says_so(
     page: Page, looker: FakeLooker, no_extension: None, voila: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Voila shows nothing until every cell ran: a waiting cell would hide the button itself."""
-    monkeypatch.setattr(login_module, "_front_end", lambda: True)
+    monkeypatch.setattr(controller_module, "_front_end", lambda: True)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         redirect = f"http://127.0.0.1:{sock.getsockname()[1]}/cb"
