@@ -6,12 +6,15 @@
 >>> session.complete_login(redirected_url)
 >>> session.sdk.me()
 
-The package is laid out by the process each part runs in: ``oauth/`` (pure protocol),
-``kernel/`` (the session, its clients and the widget), ``server/`` (the Jupyter server
+The package is laid out by the process each part runs in, then by what each part is:
+``oauth/`` (pure protocol), ``client/`` (the session and its clients: what notebooks, scripts
+and the command line all use), ``notebook/`` (``login()``, the widget, progress lines),
+``dataframes/`` (Looks, queries and SQL into DataFrames), ``server/`` (the Jupyter server
 extension), ``cli/`` (the ``looker-nb-auth`` command), ``jupyterhub.py`` (the hub's hook) and
-``fake_looker/`` (the Looker stand-in); ``_protocol.py`` holds the names they share. Only the
-names below are public; the kernel's are imported on first use, so ``import looker_nb_auth``
-stays light (no httpx, no widgets, no looker_sdk).
+``fake_looker/`` (the Looker stand-in, the demo's and the tests' double of Looker);
+``_protocol.py`` holds the names they share and ``_errors.py`` every error. Only the names below
+are public; they are imported on first use, so ``import looker_nb_auth`` stays light (no httpx,
+no widgets, no looker_sdk).
 """
 
 import importlib as _importlib

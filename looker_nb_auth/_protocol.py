@@ -5,11 +5,13 @@ Defined once here. Python imports them; the JS receives them as the widget's ``p
 
 The data path, and where each step lives:
 
-1. ``oauth/authorize.py``: the kernel makes the state, the PKCE verifier and the authorize URL.
+1. ``oauth/authorize.py``: the kernel makes the state (``oauth/state.py``), the PKCE verifier
+   and the authorize URL.
 2. ``oauth/callback.py``: Looker redirects the popup to the redirect URI, which a server's
    callback page (``_callback_page.py``) answers: ``server/handlers.py`` in the Jupyter server,
    or ``client/loopback.py`` when the kernel listens on a loopback redirect URI itself.
-3. ``server/pending.py`` keeps the answer under its state; ``client/pickup.py`` collects it.
+3. ``server/pending.py`` keeps the answer under its state (the one pending-logins rule,
+   ``oauth/pending.py``); ``client/pickup.py`` collects it.
 4. ``oauth/token.py``: the kernel redeems the code (``client/session.py``).
 5. ``client/refresh.py`` and ``client/auth.py``: the clients on ``session.client``,
    ``session.async_client`` and ``session.sdk`` (``client/sdk.py``).

@@ -3,7 +3,10 @@
 ``start_login`` makes the authorize URL (``oauth/authorize.py``), ``complete_login`` parses the
 callback (``oauth/callback.py``) and redeems it (``oauth/token.py``); the token then lives in a
 ``TokenState`` (``refresh.py``) behind ``session.client`` / ``session.async_client`` (``auth.py``)
-and ``session.sdk`` (``sdk.py``), with refresh, logout and the opt-in cache (``cache.py``).
+and ``session.sdk`` (``sdk.py``). The user is ``user.py``, logout ``logout.py``, the opt-in
+cache ``saved.py`` (this session's entry) over ``cache.py`` (the stores). The DataFrame calls
+(``run_query`` ...) come from ``dataframes/calls.py``. Listeners (``on_login``, ``on_logout``,
+``on_login_failed``) are how a widget follows the session.
 """
 
 from __future__ import annotations
