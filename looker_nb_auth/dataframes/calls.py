@@ -1,20 +1,25 @@
 """The DataFrame calls of a `LookerSession`: ``run_look``, ``run_query``, ``run_sql``,
-``query_sql`` and their async twins.
+``query_sql`` and the async twins ``arun_look``, ``arun_query``, ``arun_sql``.
 
-A mixin on the session's public surface only (``client``, ``settings``): the session inherits it,
-and nothing here knows how the session logs in or refreshes.
+A mixin on the session's public surface only (``client``, ``async_client``, ``settings``): the
+session inherits it, and nothing here knows how the session logs in or refreshes. Each call is
+one method that builds its flow (``pipeline.py``); `blocking` makes it the ``run_*`` method,
+which drives the flow on ``session.client``, and `awaitable` its ``arun_*`` twin, which drives
+the same flow on ``session.async_client`` (``drive.py``).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .frames import Backend
-from .queries import CANCEL, QueryRunner, Run, async_twin
+from . import describe, pipeline
+from .backends import Backend
+from .describe import Explores
+from .drive import Flow, awaitable, blocking
+from .pipeline import Run
 
 if TYPE_CHECKING:
     import httpx
@@ -25,7 +30,8 @@ __all__ = ["DataFrameCalls"]
 
 
 class DataFrameCalls:
-    """``run_*`` on whatever has an authenticated ``client`` and its ``settings``."""
+    """``run_*`` on whatever has an authenticated ``client``, its ``async_client`` and its
+    ``settings``."""
 
     settings: Settings
 
@@ -33,15 +39,19 @@ class DataFrameCalls:
     def client(self) -> httpx.Client:
         raise NotImplementedError
 
-    _query_runner: QueryRunner | None = None  # one per session: it keeps explores' metadata
+    @property
+    def async_client(self) -> httpx.AsyncClient:
+        raise NotImplementedError
+
+    _explores_seen: Explores | None = None  # one per session: explores' field metadata
 
     @property
-    def _queries(self) -> QueryRunner:
-        if self._query_runner is None:
-            self._query_runner = QueryRunner(lambda: self.client, self.settings)
-        return self._query_runner
+    def _explores(self) -> Explores:
+        if self._explores_seen is None:
+            self._explores_seen = Explores()
+        return self._explores_seen
 
-    def run_look(
+    def _run_look(
         self,
         look_id: str | int,
         *,
@@ -51,7 +61,7 @@ class DataFrameCalls:
         to: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         progress: bool = True,
-    ) -> Any:
+    ) -> Flow[Any]:
         """Run a saved Look into a DataFrame (needs [pandas]; ``backend="polars"``: [polars]).
 
         Columns are the Look's field names, typed from Looker's field metadata; ``df.attrs``
@@ -61,20 +71,10 @@ class DataFrameCalls:
         returns the path. ``timeout`` stops the query at Looker after that many seconds
         (`QueryTimeout`); Ctrl-C or Kernel > Interrupt stops it too (`QueryCancelled`).
         """
-        run = self._run(
-            f"Look {look_id}",
-            limit=limit,
-            labels=labels,
-            backend=backend,
-            to=to,
-            timeout=timeout,
-            progress=progress,
-            look_id=str(look_id),
-        )
-        with self._queries.reachable():
-            return self._queries.run(self._queries.look_query(look_id), run)
+        run = Run(limit, labels, backend, _path(to), timeout, progress)
+        return pipeline.query(describe.look(look_id), run, self._explores)
 
-    def run_query(
+    def _run_query(
         self,
         query: Mapping[str, Any] | str | int | None = None,
         *,
@@ -90,7 +90,7 @@ class DataFrameCalls:
         to: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         progress: bool = True,
-    ) -> Any:
+    ) -> Flow[Any]:
         """Run a query into a DataFrame: ``query`` is a WriteQuery dict, a saved query's id or
         slug, or None with ``model=``, ``view=`` (the explore) and ``fields=``.
 
@@ -105,20 +105,10 @@ class DataFrameCalls:
             "sorts": sorts,
             "pivots": pivots,
         }
-        run = self._run(
-            "query",
-            limit=limit,
-            labels=labels,
-            backend=backend,
-            to=to,
-            timeout=timeout,
-            progress=progress,
-        )
-        with self._queries.reachable():
-            saved, run.what = self._queries.resolve(query, keywords)
-            return self._queries.run(saved, run)
+        run = Run(limit, labels, backend, _path(to), timeout, progress)
+        return pipeline.query(describe.query(query, keywords), run, self._explores)
 
-    def run_sql(
+    def _run_sql(
         self,
         sql: str,
         *,
@@ -126,16 +116,15 @@ class DataFrameCalls:
         model: str | None = None,
         backend: Backend = "pandas",
         progress: bool = True,
-    ) -> Any:
+    ) -> Flow[Any]:
         """Run SQL through Looker's SQL Runner on a database ``connection`` (or the connection
         of a LookML ``model``) into a DataFrame; values keep the types JSON gives them."""
         if (connection is None) == (model is None):
             raise TypeError("run_sql needs exactly one of connection= or model=")
-        run = self._run("SQL Runner", backend=backend, progress=progress)
-        with self._queries.reachable():
-            return self._queries.run_sql(sql, connection, model, run)
+        run = Run(backend=backend, progress=progress)
+        return pipeline.sql_runner(sql, connection, model, run)
 
-    def query_sql(
+    def _query_sql(
         self,
         query: Mapping[str, Any] | str | int | None = None,
         *,
@@ -145,7 +134,7 @@ class DataFrameCalls:
         filters: Mapping[str, str] | None = None,
         sorts: list[str] | None = None,
         pivots: list[str] | None = None,
-    ) -> str:
+    ) -> Flow[str]:
         """The SQL Looker generates for a query (the arguments of `run_query`), without running
         it: for learning LookML and debugging a query."""
         keywords = {
@@ -156,20 +145,16 @@ class DataFrameCalls:
             "sorts": sorts,
             "pivots": pivots,
         }
-        with self._queries.reachable():
-            saved, _what = self._queries.resolve(query, keywords)
-            return self._queries.generated_sql(saved)
+        return pipeline.query_sql(describe.query(query, keywords))
 
-    arun_look = async_twin(run_look)
-    arun_query = async_twin(run_query)
-    arun_sql = async_twin(run_sql)
+    run_look = blocking(_run_look)
+    run_query = blocking(_run_query)
+    run_sql = blocking(_run_sql)
+    query_sql = blocking(_query_sql)
+    arun_look = awaitable(_run_look)
+    arun_query = awaitable(_run_query)
+    arun_sql = awaitable(_run_sql)
 
-    def _run(self, what: str, **options: Any) -> Run:
-        to = options.pop("to", None)
-        cancel = CANCEL.get()
-        return Run(
-            what=what,
-            to=Path(to) if to is not None else None,
-            cancel=cancel if cancel is not None else threading.Event(),
-            **options,
-        )
+
+def _path(to: str | os.PathLike[str] | None) -> Path | None:
+    return Path(to) if to is not None else None

@@ -1,0 +1,276 @@
+"""Step 1, describe: what to run, as a saved query, and what its fields hold.
+
+A query to run comes as a WriteQuery dict or keywords (``POST /queries`` saves it), a saved
+query's id or slug (``GET /queries/{id}``, ``GET /queries/slug/{slug}``) or a Look
+(``GET /looks/{id}``, which carries its query). Each becomes a `Query`: what `task.py` runs.
+
+The explore's field metadata (``GET /lookml_models/{model}/explores/{explore}``, once per
+explore per session: `Explores`) says what each field holds, a `Column`: its LookML ``type``
+read as a `Kind`. ``yesno`` is a boolean; numbers and measures are numbers; dates and timestamps
+are points in time (with the format Looker writes them in); quarters are quarters; strings (zip
+codes too) are strings. A field the metadata does not describe (a custom field, SQL Runner)
+keeps what the parser infers. ``parse.py`` reads the CSV by these kinds, ``dtypes.py`` types it.
+
+Each of these is a flow (``drive.py``): it yields its requests and is sent the answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .._errors import QueryError
+from .answers import check
+from .drive import Call, Flow
+
+__all__ = [
+    "Column",
+    "Explores",
+    "Kind",
+    "Query",
+    "columns",
+    "columns_from_metadata",
+    "look",
+    "query",
+]
+
+Kind = Literal["string", "number", "boolean", "datetime", "quarter", "inferred"]
+
+_FIELD = "name,label,label_short,type,category,is_numeric,measure"
+#: Only what typing the columns needs of the explore's (possibly large) metadata.
+_FIELD_METADATA = f"fields(dimensions({_FIELD}),measures({_FIELD}))"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A saved query as ``GET /queries/{id}`` describes it, with what to call it in the
+    progress line (``name``) and the Look it belongs to, if any."""
+
+    id: str
+    model: str
+    view: str
+    fields: list[str]
+    pivots: list[str]
+    limit: int | None
+    name: str = "query"
+    look_id: str | None = None
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], *, name: str | None = None, look_id: str | None = None
+    ) -> Query:
+        limit = data.get("limit")
+        try:
+            row_limit = int(str(limit)) if limit not in (None, "") else None
+        except ValueError:
+            row_limit = None
+        model, view = str(data.get("model") or ""), str(data.get("view") or "")
+        return cls(
+            id=str(data.get("id") or ""),
+            model=model,
+            view=view,
+            fields=[str(f) for f in data.get("fields") or ()],
+            pivots=[str(p) for p in data.get("pivots") or ()],
+            limit=row_limit,
+            name=name or f"{model}::{view} query",
+            look_id=look_id,
+        )
+
+
+def look(look_id: str | int) -> Flow[Query]:
+    """A Look's query: the Look carries it (a LookWithQuery), else ``GET /queries/{id}``."""
+    shown = str(look_id).strip()
+    response = yield Call("GET", f"looks/{shown}", params={"fields": "id,query_id,query"})
+    check(response, f"Look {shown}", missing=f"Look {shown!r}")
+    found = response.json()
+    query_id = found.get("query_id")
+    if not query_id:
+        raise QueryError(f"Look {shown} has no query to run; open it in Looker to fix it.")
+    embedded = found.get("query")  # a LookWithQuery carries its query: one round trip less
+    if isinstance(embedded, Mapping) and embedded.get("id") and embedded.get("fields"):
+        return Query.from_json(embedded, name=f"Look {look_id}", look_id=str(look_id))
+    saved = yield from _saved(str(query_id))
+    return Query.from_json(saved, name=f"Look {look_id}", look_id=str(look_id))
+
+
+def query(given: object, keywords: Mapping[str, Any]) -> Flow[Query]:
+    """The saved query to run: ``given`` is a WriteQuery dict, a query id or slug, or None
+    (then ``keywords`` are the query)."""
+    chosen = {k: v for k, v in keywords.items() if v is not None}
+    if given is None or isinstance(given, Mapping):
+        body: dict[str, Any] = {**(given or {}), **chosen}
+        missing = [k for k in ("model", "view", "fields") if not body.get(k)]
+        if missing:
+            raise TypeError(
+                "run_query needs a query: a dict, a query id or slug, or model=, view= and "
+                f"fields= (missing: {', '.join(missing)})"
+            )
+        for name in ("fields", "sorts", "pivots"):
+            if isinstance(body.get(name), str):
+                body[name] = [body[name]]
+        if "limit" in body:
+            body["limit"] = str(body["limit"])
+        response = yield Call("POST", "queries", json=body)
+        where = f"model or explore {body.get('model')}::{body.get('view')}"
+        check(response, "the query", missing=where)
+        return Query.from_json(response.json())
+    if isinstance(given, (str, int)) and not isinstance(given, bool):
+        extra = sorted(set(chosen) - {"limit"})
+        if extra:
+            raise TypeError(
+                f"a saved query cannot take {', '.join(extra)}; pass a dict or keywords to "
+                "build a new query"
+            )
+        found = Query.from_json((yield from _saved(given)))
+        return dataclasses.replace(found, name=f"query {found.id}")
+    raise TypeError(f"query must be a dict, a query id or a slug, not {type(given).__name__}")
+
+
+def _saved(given: str | int) -> Flow[Mapping[str, Any]]:
+    text = str(given).strip()
+    path = f"queries/{text}" if text.isdigit() else f"queries/slug/{text}"
+    response = yield Call("GET", path)
+    check(response, f"query {text}", missing=f"query {text!r}")
+    found: Mapping[str, Any] = response.json()
+    return found
+
+
+# -- what each field holds ------------------------------------------------------------------------
+
+
+class Explores:
+    """The field metadata of the explores one session has run queries on."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], dict[str, Column]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> dict[str, Column] | None:
+        with self._lock:
+            return self._known.get(key)
+
+    def keep(self, key: tuple[str, str], columns: dict[str, Column]) -> None:
+        with self._lock:
+            self._known[key] = columns
+
+
+def columns(saved: Query, explores: Explores) -> Flow[dict[str, Column]]:
+    """The explore's fields as columns (one call per explore per session); without access to
+    the explore's metadata, none: the columns keep the types the parser infers."""
+    key = (saved.model, saved.view)
+    known = explores.get(key)
+    if known is not None:
+        return known
+    response = yield Call(
+        "GET", f"lookml_models/{saved.model}/explores/{saved.view}", {"fields": _FIELD_METADATA}
+    )
+    if response.status_code != 200:
+        return {}
+    found = columns_from_metadata(response.json().get("fields") or {})
+    explores.keep(key, found)
+    return found
+
+
+# LookML types (as query results and explore metadata name them) by what they hold.
+_STRING_TYPES = {
+    "string",
+    "zipcode",
+    "tier",
+    "location",
+    "list",
+    "date_day_of_week",
+    "date_month_name",
+    "date_fiscal_quarter_of_year",
+    "date_quarter_of_year",
+}
+_NUMBER_PREFIXES = ("duration", "date_day_of_month", "date_day_of_year", "date_hour_of_day")
+_NUMBER_TYPES = {
+    "number",
+    "count",
+    "count_distinct",
+    "sum",
+    "sum_distinct",
+    "average",
+    "average_distinct",
+    "min",
+    "max",
+    "median",
+    "median_distinct",
+    "percentile",
+    "percentile_distinct",
+    "percent_of_total",
+    "percent_of_previous",
+    "running_total",
+    "date_year",
+    "date_fiscal_year",
+    "date_month_num",
+    "date_fiscal_month_num",
+    "date_week_of_year",
+    "date_day_of_week_index",
+    "date_minute_of_hour",
+}
+# Timeframes whose values are a point in time, and how Looker writes them.
+_TIME_FORMATS = {
+    "date_time": "%Y-%m-%d %H:%M:%S",
+    "date_second": "%Y-%m-%d %H:%M:%S",
+    "date_minute": "%Y-%m-%d %H:%M",
+    "date_hour": "%Y-%m-%d %H",
+    "date_date": "%Y-%m-%d",
+    "date_week": "%Y-%m-%d",
+    "date_month": "%Y-%m",
+    "date": "%Y-%m-%d",
+}
+_QUARTER_TYPES = {"date_quarter", "date_fiscal_quarter"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One result column: Looker's field ``name``, its ``label`` and what its values are."""
+
+    name: str
+    label: str = ""
+    kind: Kind = "inferred"
+    time_format: str | None = None
+
+    @classmethod
+    def from_field(cls, field: Mapping[str, Any]) -> Column:
+        """From a ``LookmlModelExploreField`` / json_detail field description."""
+        name = str(field.get("name") or "")
+        label = str(field.get("label") or field.get("label_short") or name)
+        lookml_type = str(field.get("type") or "")
+        kind: Kind
+        time_format = None
+        if lookml_type == "yesno":
+            kind = "boolean"
+        elif lookml_type in _TIME_FORMATS:
+            kind, time_format = "datetime", _TIME_FORMATS[lookml_type]
+        elif lookml_type.startswith(("date_minute", "date_millisecond", "date_microsecond")):
+            kind = "datetime"  # date_minute15 and finer: let the ISO parser read them
+        elif lookml_type in _QUARTER_TYPES:
+            kind = "quarter"
+        elif lookml_type in _STRING_TYPES:
+            kind = "string"
+        elif (
+            lookml_type in _NUMBER_TYPES
+            or lookml_type.startswith(_NUMBER_PREFIXES)
+            or field.get("measure") is True
+            or field.get("category") == "measure"
+            or field.get("is_numeric") is True
+        ):
+            kind = "number"
+        else:
+            kind = "inferred"
+        return cls(name=name, label=label, kind=kind, time_format=time_format)
+
+
+def columns_from_metadata(fields: Mapping[str, Any]) -> dict[str, Column]:
+    """``{"dimensions": [...], "measures": [...], ...}`` → the columns by field name."""
+    found: dict[str, Column] = {}
+    for group in ("dimensions", "measures", "pivots", "table_calculations", "filters"):
+        for field in fields.get(group) or ():
+            if isinstance(field, Mapping) and field.get("name"):
+                found.setdefault(str(field["name"]), Column.from_field(field))
+    return found

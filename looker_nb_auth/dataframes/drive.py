@@ -1,0 +1,245 @@
+"""Where a flow meets the network: the steps a flow asks for, and the two loops that do them.
+
+A flow is a generator, as httpx's ``Auth.auth_flow`` is: it yields the next thing it needs done
+and receives the answer, knowing nothing of sockets, threads or event loops:
+
+- `Call`: an API request; the answer is the ``httpx.Response``, read (a streamed results call
+  leaves a 200's body unread, for a `Receive`);
+- `Pause`: wait before polling again;
+- `Receive`: run ``consume`` (a parser, CPU-bound) on a results body as it arrives.
+
+`drive` does them on ``session.client``, in the caller's thread; `adrive` on
+``session.async_client``, on the event loop (``stream.py`` says where the parse runs). What goes
+wrong while a step is done is thrown into the flow where it yielded, so one flow decides for
+both loops: a connection failure as `LookerUnreachable`, a stop as one of `STOPS` (Ctrl-C in
+``drive``, a cancelled task in ``adrive``).
+
+`blocking` and `awaitable` turn one flow-building method into the session's ``run_*`` and its
+``arun_*`` twin, with the method's signature (ParamSpec) for type checkers and IDEs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import io
+import time
+from collections.abc import Callable, Coroutine, Generator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
+
+import httpx
+
+from ..oauth.token import unreachable
+from . import stream
+
+if TYPE_CHECKING:
+    from .._settings import Settings
+
+__all__ = [
+    "STOPS",
+    "Call",
+    "Flow",
+    "Pause",
+    "Receive",
+    "Session",
+    "adrive",
+    "awaitable",
+    "blocking",
+    "drive",
+]
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+#: How a caller stops a flow: Ctrl-C (Kernel > Interrupt) in ``drive``, a cancelled task in
+#: ``adrive``. Thrown into the flow where it waits; a flow that does not catch it lets it go on.
+STOPS = (KeyboardInterrupt, asyncio.CancelledError)
+
+
+@dataclass(frozen=True)
+class Call:
+    """An API request (a path under ``{base_url}/api/4.0/``); the answer comes read, except a
+    200 to a ``stream`` call, whose body is left for a `Receive`."""
+
+    method: str
+    path: str
+    params: Mapping[str, str] | None = None
+    json: Any = None
+    stream: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Wait ``seconds`` (between polls); a stop during the wait is thrown into the flow."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Receive(Generic[T]):
+    """``consume`` the body of ``response`` (a streamed 200) as a file, as it arrives; the
+    answer is what ``consume`` returns. ``on_bytes`` hears the bytes read so far."""
+
+    response: httpx.Response
+    consume: Callable[[io.BufferedReader], T]
+    on_bytes: Callable[[int], None] | None = None
+
+
+Step = Call | Pause | Receive[Any]
+#: A flow that ends with a ``T``: it yields steps and is sent their answers.
+Flow = Generator[Step, Any, T]
+
+
+class Session(Protocol):
+    """What the loops use of a `LookerSession`: its public surface."""
+
+    @property
+    def client(self) -> httpx.Client: ...
+
+    @property
+    def async_client(self) -> httpx.AsyncClient: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+S = TypeVar("S", bound=Session)
+
+
+def drive(flow: Flow[T], session: Session) -> T:
+    """Run ``flow`` on ``session.client`` in this thread."""
+    client = session.client
+    with contextlib.ExitStack() as responses, contextlib.closing(flow):
+        answer: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = flow.send(answer) if error is None else flow.throw(error)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            answer, error = None, None
+            try:
+                if isinstance(step, Call):
+                    answer = _call(client, step, responses)
+                elif isinstance(step, Pause):
+                    time.sleep(step.seconds)
+                else:
+                    answer = stream.pull(step.response.iter_bytes(), step.consume, step.on_bytes)
+            except httpx.TransportError as exc:
+                error = unreachable(session.settings, exc)
+            except (Exception, KeyboardInterrupt) as exc:
+                error = exc
+
+
+def _call(client: httpx.Client, call: Call, responses: contextlib.ExitStack) -> httpx.Response:
+    if not call.stream:
+        return client.request(call.method, call.path, params=call.params, json=call.json)
+    request = client.build_request(call.method, call.path, params=call.params, json=call.json)
+    response = client.send(request, stream=True)
+    if response.status_code != 200:
+        response.read()  # and closed: a poll's 202, or an error to read
+    else:
+        responses.callback(response.close)
+    return response
+
+
+async def adrive(flow: Flow[T], session: Session) -> T:
+    """Run ``flow`` on ``session.async_client``. A cancelled task stays cancelled: the flow
+    hears the cancellation (and stops the query at Looker), then `asyncio.CancelledError` goes
+    on, with the flow's `QueryCancelled` as its cause."""
+    client = session.async_client
+    cancelled: asyncio.CancelledError | None = None
+    try:
+        async with contextlib.AsyncExitStack() as responses:
+            with contextlib.closing(flow):
+                answer: Any = None
+                error: BaseException | None = None
+                while True:
+                    try:
+                        step = flow.send(answer) if error is None else flow.throw(error)
+                    except StopIteration as done:
+                        result: T = done.value
+                        return result
+                    answer, error = None, None
+                    try:
+                        if isinstance(step, Call):
+                            answer = await _acall(client, step, responses)
+                        elif isinstance(step, Pause):
+                            await asyncio.sleep(step.seconds)
+                        else:
+                            chunks = step.response.aiter_bytes()
+                            answer = await stream.push(chunks, step.consume, step.on_bytes)
+                    except httpx.TransportError as exc:
+                        error = unreachable(session.settings, exc)
+                    except asyncio.CancelledError as exc:
+                        error = cancelled = exc
+                    except Exception as exc:
+                        error = exc
+    except BaseException as exc:
+        if cancelled is not None and exc is not cancelled:
+            raise cancelled from exc
+        raise
+
+
+async def _acall(
+    client: httpx.AsyncClient, call: Call, responses: contextlib.AsyncExitStack
+) -> httpx.Response:
+    if not call.stream:
+        return await client.request(call.method, call.path, params=call.params, json=call.json)
+    request = client.build_request(call.method, call.path, params=call.params, json=call.json)
+    response = await client.send(request, stream=True)
+    if response.status_code != 200:
+        await response.aread()
+    else:
+        responses.push_async_callback(response.aclose)
+    return response
+
+
+def blocking(build: Callable[Concatenate[S, P], Flow[T]]) -> Callable[Concatenate[S, P], T]:
+    """The session method ``run_x`` made of the flow-building method ``_run_x``: builds the
+    flow and drives it (`drive`)."""
+
+    @functools.wraps(build)
+    def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return drive(build(self, *args, **kwargs), self)
+
+    _present(call, build, build.__name__.lstrip("_"), build.__doc__)
+    return call
+
+
+def awaitable(
+    build: Callable[Concatenate[S, P], Flow[T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """The async twin ``arun_x`` of ``run_x``: the same flow, driven on the event loop."""
+
+    @functools.wraps(build)
+    async def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await adrive(build(self, *args, **kwargs), self)
+
+    name = build.__name__.lstrip("_")
+    _present(
+        call,
+        build,
+        f"a{name}",
+        f"`{name}` on the event loop (``session.async_client``): the parse runs in a worker "
+        "thread fed as the result arrives, and cancelling the awaiting task stops the query at "
+        "Looker.",
+    )
+    return call
+
+
+def _present(
+    call: Callable[..., Any], build: Callable[..., Any], name: str, doc: str | None
+) -> None:
+    """Name, document and sign ``call`` as the session method it is (``help()``, IDEs)."""
+    shown: Any = call
+    shown.__name__ = name
+    shown.__qualname__ = f"{build.__qualname__.rpartition('.')[0]}.{name}".lstrip(".")
+    shown.__doc__ = doc
+    shown.__signature__ = inspect.signature(build).replace(
+        return_annotation=inspect.Signature.empty
+    )
