@@ -13,11 +13,12 @@ check, used by the kernel, the server extension's traits and the command line al
 from __future__ import annotations
 
 import configparser
+import inspect
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, TypeVar, get_type_hints
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
@@ -32,11 +33,13 @@ __all__ = [
     "ENVIRONMENT",
     "SETTING_NAMES",
     "IniSection",
-    "SettingOptions",
+    "LoginOptions",
+    "SessionOptions",
     "Settings",
     "check_url",
     "read_ini",
     "resolve_settings",
+    "spelled_out",
 ]
 
 DEFAULT_INI = "looker.ini"
@@ -72,20 +75,47 @@ class Settings:
         return f"{self.base_url}/api/4.0/"
 
 
-class SettingOptions(TypedDict, total=False):
-    """The settings as a caller gives them (``None``: not given, so the next source decides):
-    the keyword arguments of ``LookerSession()``, ``LookerSession.from_cache()`` and ``login()``,
-    which spell them out so editors complete them, and pass them on as one of these."""
+class LoginOptions(TypedDict, total=False):
+    """The settings ``login()`` takes as keywords, besides ``base_url`` (``None``: not given, so
+    the next source decides). One definition: each entry point takes them as ``**options`` and
+    shows them in its signature (`spelled_out`)."""
 
-    base_url: str | None
     looker_url: str | None
     client_guid: str | None
     redirect_uri: str | None
     verify_ssl: bool | None
-    timeout: float | None
     #: A looker.ini file (default ``./looker.ini``) and its section (default ``[Looker]``).
     config_file: str | os.PathLike[str] | None
     section: str | None
+
+
+class SessionOptions(LoginOptions, total=False):
+    """``LookerSession()`` and ``from_cache()`` take the HTTP ``timeout`` too (``login()``'s
+    ``timeout`` is how long it waits)."""
+
+    timeout: float | None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def spelled_out(options: type) -> Callable[[F], F]:
+    """Show the keys of a ``**options: Unpack[options]`` as keyword parameters in the decorated
+    function's signature, so ``help()``, Jupyter's Shift-Tab and its completion of
+    ``redirect_uri=`` see them; the function itself is unchanged."""
+    hints = get_type_hints(options)
+
+    def decorate(function: F) -> F:
+        signature = inspect.signature(function)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        shown = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+            for name, hint in hints.items()
+        ]
+        function.__signature__ = signature.replace(parameters=[*own, *shown])  # type: ignore[attr-defined]
+        return function
+
+    return decorate
 
 
 _FIELDS: tuple[Field[Any], ...] = tuple(f for f in fields(Settings) if "env" in f.metadata)
@@ -248,20 +278,25 @@ def server_defaults(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def resolve_settings(
-    *, environ: Mapping[str, str] | None = None, **options: Unpack[SettingOptions]
+    *,
+    base_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **options: Unpack[SessionOptions],
 ) -> Settings:
     """Resolve every setting, highest source first, and check the required ones.
 
-    ``options``: the settings a caller gave (``None`` means not given), and where its looker.ini
-    is. Raises ``ConfigurationError`` with one sentence naming the setting and where to put it.
+    ``base_url`` and ``options``: the settings a caller gave (``None`` means not given), and
+    where its looker.ini is. Raises ``ConfigurationError`` with one sentence naming the setting
+    and where to put it.
     """
-    given: dict[str, object] = dict(options)
+    given: dict[str, object] = {"base_url": base_url, **options}
     config_file = options.get("config_file")
     section = options.get("section")
     explicit = {k: v for k, v in given.items() if k not in ("config_file", "section")}
     unknown = sorted(set(explicit) - set(SETTING_NAMES))
     if unknown:
-        raise TypeError(f"resolve_settings() got unknown settings {unknown}")
+        known = ", ".join([*SETTING_NAMES, "config_file", "section"])
+        raise TypeError(f"unexpected keyword arguments {unknown}; the settings are {known}")
     env = os.environ if environ is None else environ
     ini, ini_source, _ = read_ini(config_file, section)
     server = server_defaults(env)

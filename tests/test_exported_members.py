@@ -41,20 +41,21 @@ def test_login_shows_its_real_signature() -> None:
 @pytest.mark.parametrize(
     ("entry", "own"),
     [
-        (looker_nb_auth.LookerSession, {"cache", "settings"}),
-        (looker_nb_auth.LookerSession.from_cache, {"cache"}),
-        (looker_nb_auth.login, {"cache", "wait", "timeout", "quiet_after"}),
+        (looker_nb_auth.LookerSession, {"base_url", "cache", "settings"}),
+        (looker_nb_auth.LookerSession.from_cache, {"base_url", "cache"}),
+        (looker_nb_auth.login, {"base_url", "cache", "wait", "timeout", "quiet_after"}),
     ],
 )
-def test_every_entry_point_takes_the_same_settings(entry: object, own: set[str]) -> None:
-    """They spell the settings out (for editors' completion): the same ones, all of them."""
-    from looker_nb_auth._settings import SettingOptions
+def test_every_entry_point_shows_every_setting_as_a_keyword(entry: object, own: set[str]) -> None:
+    """One definition (``SessionOptions``), shown in each signature: Jupyter completes them."""
+    from looker_nb_auth._settings import SETTING_NAMES
 
-    parameters = set(inspect.signature(entry).parameters) - {"self", "cls"}
-    settings = set(SettingOptions.__annotations__)
-    if entry is looker_nb_auth.login:  # its timeout is the wait's, not an HTTP setting
+    parameters = inspect.signature(entry).parameters
+    assert not any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    settings = {*SETTING_NAMES, "config_file", "section"}
+    if entry is looker_nb_auth.login:  # its timeout is how long it waits, not the HTTP timeout
         settings.discard("timeout")
-    assert parameters - own == settings
+    assert set(parameters) - own == settings - own
 
 
 def test_test_knobs_are_not_in_the_public_session_signature() -> None:

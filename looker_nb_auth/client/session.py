@@ -31,7 +31,7 @@ from .._errors import (
     StateMismatch,
 )
 from .._secret import Secret
-from .._settings import SettingOptions, Settings, resolve_settings
+from .._settings import SessionOptions, Settings, resolve_settings, spelled_out
 from ..dataframes.calls import DataFrameCalls
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
@@ -47,6 +47,8 @@ from .saved import SavedLogin
 from .user import LookerUser, fetch_user
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
     from .sdk import SessionSdk
 
 __all__ = ["LookerSession"]
@@ -68,35 +70,18 @@ class LookerSession(DataFrameCalls):
     widget in ``looker_nb_auth.login()`` does both for you.
     """
 
-    # The settings are spelled out (as in ``from_cache`` and ``login()``) so that editors and
-    # Jupyter complete them; each passes them on as one ``SettingOptions``.
+    @spelled_out(SessionOptions)
     def __init__(
         self,
         base_url: str | None = None,
         *,
-        looker_url: str | None = None,
-        client_guid: str | None = None,
-        redirect_uri: str | None = None,
-        verify_ssl: bool | None = None,
-        timeout: float | None = None,
-        config_file: str | os.PathLike[str] | None = None,
-        section: str | None = None,
         cache: TokenCache | bool | None = None,
         settings: Settings | None = None,
+        **options: Unpack[SessionOptions],
     ) -> None:
-        options = SettingOptions(
-            base_url=base_url,
-            looker_url=looker_url,
-            client_guid=client_guid,
-            redirect_uri=redirect_uri,
-            verify_ssl=verify_ssl,
-            timeout=timeout,
-            config_file=config_file,
-            section=section,
-        )
         if settings is None:
-            settings = resolve_settings(**options)
-        elif any(value is not None for value in options.values()):
+            settings = resolve_settings(base_url=base_url, **options)
+        elif base_url is not None or any(value is not None for value in options.values()):
             raise TypeError("pass either settings= or the separate settings, not both")
         #: Where each value came from is in ``settings.sources``.
         self.settings: Settings = settings
@@ -222,18 +207,13 @@ class LookerSession(DataFrameCalls):
         return True
 
     @classmethod
+    @spelled_out(SessionOptions)
     def from_cache(
         cls,
         base_url: str | None = None,
         *,
-        looker_url: str | None = None,
-        client_guid: str | None = None,
-        redirect_uri: str | None = None,
-        verify_ssl: bool | None = None,
-        timeout: float | None = None,
-        config_file: str | os.PathLike[str] | None = None,
-        section: str | None = None,
         cache: TokenCache | bool = True,
+        **options: Unpack[SessionOptions],
     ) -> LookerSession:
         """A session logged in from the token cache, for scripts and cron jobs: no browser.
 
@@ -249,17 +229,7 @@ class LookerSession(DataFrameCalls):
         ``LookerUnreachable`` / ``LookerServerError`` when Looker could not renew it now (the
         saved login is kept: try again later); ``ConfigurationError`` for a missing setting.
         """
-        session = cls(
-            base_url,
-            looker_url=looker_url,
-            client_guid=client_guid,
-            redirect_uri=redirect_uri,
-            verify_ssl=verify_ssl,
-            timeout=timeout,
-            config_file=config_file,
-            section=section,
-            cache=cache,
-        )
+        session = cls(base_url, cache=cache, **options)
         try:
             saved = session._saved.load() is not None
             if saved and session.resume():

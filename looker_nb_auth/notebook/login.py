@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .._settings import SettingOptions, Settings, resolve_settings
+from .._settings import LoginOptions, Settings, resolve_settings, spelled_out
 from ..client.cache import TokenCache
 from ..client.loopback import LoopbackReceiver
 from ..client.pickup import ExtensionClient
 from ..client.session import LookerSession
 from .controller import Controller, Receiver, in_voila
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 __all__ = ["login"]
 
@@ -90,19 +94,15 @@ def _say_what_to_do(controller: Controller, *, wait: bool) -> None:
     print(how + (" Waiting for it (Ctrl-C stops)." if wait else " Then use the session."))
 
 
+@spelled_out(LoginOptions)
 def login(
     base_url: str | None = None,
     *,
-    client_guid: str | None = None,
-    redirect_uri: str | None = None,
-    looker_url: str | None = None,
-    verify_ssl: bool | None = None,
-    config_file: str | os.PathLike[str] | None = None,
-    section: str | None = None,
     cache: TokenCache | bool | None = None,
     wait: bool = False,
     timeout: float = 300.0,
     quiet_after: float = 20.0,
+    **options: Unpack[LoginOptions],
 ) -> LookerSession:
     """Show a "Log in to Looker" button and return the ``LookerSession`` it logs in.
 
@@ -136,17 +136,7 @@ def login(
     if wait and in_voila():
         wait, message = False, _VOILA_NO_WAIT
     # ``timeout`` here is the wait's; the HTTP timeout comes from the other sources.
-    settings = resolve_settings(
-        **SettingOptions(
-            base_url=base_url,
-            looker_url=looker_url,
-            client_guid=client_guid,
-            redirect_uri=redirect_uri,
-            verify_ssl=verify_ssl,
-            config_file=config_file,
-            section=section,
-        )
-    )
+    settings = resolve_settings(base_url=base_url, **options)
     key = (settings, cache if cache is None or isinstance(cache, bool) else id(cache))
     if (existing := _CONTROLLERS.get(key)) is not None:
         return _again(existing, show, wait=wait, timeout=timeout, message=message)
