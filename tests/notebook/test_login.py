@@ -317,3 +317,16 @@ def test_a_failing_on_login_callback_does_not_make_the_widget_say_the_login_fail
     assert user.email == "ada@example.com"
     assert page.login_widget.status == "logged_in"
     assert "An on_login callback failed; the login to Looker succeeded." in caplog.text
+
+
+@pytest.mark.parametrize(
+    "code", ["login(redi", "LookerSession(redi", "LookerSession.from_cache(redi"]
+)
+def test_jupyter_completes_every_setting_keyword(code: str) -> None:
+    """The settings are one TypedDict behind ``**options``; the signature still shows them."""
+    from IPython.core.completer import IPCompleter, provisionalcompleter
+
+    completer = IPCompleter(namespace={"login": login, "LookerSession": LookerSession})
+    with provisionalcompleter():
+        completions = [c.text for c in completer.completions(code, len(code))]
+    assert "redirect_uri=" in completions
