@@ -19,6 +19,7 @@ export interface Protocol {
   statuses: Record<"READY" | "WAITING" | "LOGGED_IN" | "ERROR" | "LOGGED_OUT", string>;
   events: Record<"OPENED" | "CANCEL" | "RETRY" | "LOGOUT", string>;
   keys: Record<"EVENT" | "STATE" | "BLOCKED", string>;
+  channel_keys: Record<"TYPE" | "STATE" | "OK", string>;
 }
 
 /** The kernel's sentences and labels (`TEXTS` in `notebook/widget.py`); `{name}` is filled here. */
@@ -56,11 +57,8 @@ export interface Model {
 }
 
 /** What the callback page posts on the BroadcastChannel (`Page.html()` in `_callback_page.py`). */
-interface Answered {
-  type?: unknown;
-  state?: unknown;
-  ok?: unknown;
-}
+/** The callback page's message on the channel, under `protocol.channel_keys`. */
+type Answered = Record<string, unknown>;
 
 function cookie(name: string): string {
   const match = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
@@ -301,19 +299,20 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
   };
   const onBroadcast = (event: MessageEvent<Answered | null>): void => {
     const data: Answered = event.data || {};
+    const C = protocol.channel_keys;
     const settled = [S.LOGGED_IN, S.ERROR].includes(model.get("status"));
     // The kernel may have answered first (an error needs no redeem): never step back from it.
     if (
       !settled &&
-      data.type === protocol.channel &&
-      data.state &&
-      data.state === stateOf(localUrl)
+      data[C.TYPE] === protocol.channel &&
+      data[C.STATE] &&
+      data[C.STATE] === stateOf(localUrl)
     ) {
       localStatus = S.WAITING;
       clearTimeout(quietTimer);
       quiet = false;
       blocked = false;
-      model.set("message", data.ok ? T.answered : T.answered_error);
+      model.set("message", data[C.OK] ? T.answered : T.answered_error);
       draw();
     }
   };

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from ._errors import AlreadyAnswered, CallbackError, UnknownState
-from ._protocol import CHANNEL
+from ._protocol import CHANNEL, ChannelKey
 from ._static import built_text
 from .oauth.callback import START_AGAIN, UNKNOWN, CallbackResult, looker_said, parse_callback
 
@@ -100,7 +100,9 @@ class Page:
         happened."""
         tell = ""  # read by the script: tell the widget, then close
         if self.state is not None:
-            message = json.dumps({"type": CHANNEL, "state": self.state, "ok": self.ok})
+            message = json.dumps(
+                {ChannelKey.TYPE: CHANNEL, ChannelKey.STATE: self.state, ChannelKey.OK: self.ok}
+            )
             tell = f' data-channel="{escape(CHANNEL)}" data-message="{escape(message)}"'
         detail_html = f"\n<p>{escape(self.detail)}</p>" if self.detail else ""
         nonce = self.nonce

@@ -40,6 +40,7 @@ __all__ = [
     "SECRET_HEADER",
     "SERVER_URL_ENV",
     "STOPPED_PARAM",
+    "ChannelKey",
     "Event",
     "MessageKey",
     "Route",
@@ -140,6 +141,14 @@ class MessageKey(str, enum.Enum):
     BLOCKED = "blocked"  # OPENED: true when the browser refused to open the popup
 
 
+class ChannelKey(str, enum.Enum):
+    """The keys of the message the callback page posts on ``CHANNEL`` for the widget."""
+
+    TYPE = "type"  # always ``CHANNEL``: other pages' messages on the channel are not ours
+    STATE = "state"  # the login Looker answered
+    OK = "ok"  # true for a code, false for an error
+
+
 def widget_protocol() -> dict[str, object]:
     """The names the JS needs, as the widget's ``protocol`` trait."""
     return {
@@ -148,4 +157,5 @@ def widget_protocol() -> dict[str, object]:
         "statuses": {status.name: status.value for status in Status},
         "events": {event.name: event.value for event in Event},
         "keys": {key.name: key.value for key in MessageKey},
+        "channel_keys": {key.name: key.value for key in ChannelKey},
     }
