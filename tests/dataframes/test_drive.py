@@ -195,7 +195,7 @@ def test_ctrl_c_while_the_result_arrives_cancels_and_lets_the_body_go(
     assert bodies.closed.is_set()
 
 
-def test_a_cancel_while_the_result_arrives_stops_the_parse_thread_first(
+def test_a_cancel_while_the_result_arrives_stops_the_parse_thread(
     canned: CannedSession, bodies: Bodies
 ) -> None:
     parsing, parsed = threading.Event(), threading.Event()
@@ -218,7 +218,7 @@ def test_a_cancel_while_the_result_arrives_stops_the_parse_thread_first(
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
-        done = parsed.is_set()  # before the cancel went on
+        done = parsed.is_set()  # the thread read no more
         await canned.async_client.aclose()
         return done
 

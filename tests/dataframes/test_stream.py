@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -97,3 +98,37 @@ def test_a_lost_body_stops_the_thread_and_says_why() -> None:
 
     with pytest.raises(ConnectionResetError, match="gone"):
         asyncio.run(stream.push(lost(), read, None))
+
+
+def test_a_cancelled_push_goes_on_only_once_the_parser_has_stopped() -> None:
+    handed_over, stopping, release = threading.Event(), threading.Event(), threading.Event()
+    order: list[str] = []
+
+    async def hanging() -> AsyncIterator[bytes]:
+        yield b"a,b\n"
+        handed_over.set()
+        await asyncio.Event().wait()  # until cancelled
+        yield b""
+
+    def parse(body: io.BufferedReader) -> bytes:
+        try:
+            return body.read()
+        finally:
+            stopping.set()
+            release.wait(10)  # a parser that takes a while to stop
+            order.append("the parser stopped")
+
+    async def cancel_while_parsing() -> None:
+        call = asyncio.create_task(stream.push(hanging(), parse, None))
+        await asyncio.to_thread(handed_over.wait, 10)
+        call.cancel()
+        await asyncio.to_thread(stopping.wait, 10)
+        for _ in range(5):
+            await asyncio.sleep(0)  # whatever the loop would do next, it does now
+        order.append("the call is done" if call.done() else "the call waits for the parser")
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+
+    asyncio.run(cancel_while_parsing())
+    assert order == ["the call waits for the parser", "the parser stopped"]
