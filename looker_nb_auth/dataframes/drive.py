@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol
 
 import httpx
 
-from ..oauth.token import unreachable
+from .._answers import unreachable
 from . import stream
 
 if TYPE_CHECKING:
