@@ -55,7 +55,6 @@ __all__ = [
     "LookerAnswer",
     "api_error",
     "json_object",
-    "looker_error",
     "rate_limited",
     "retry_after",
     "unavailable",
@@ -184,12 +183,6 @@ def retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
-
-
-def looker_error(response: httpx.Response) -> tuple[str | None, str | None]:
-    """Looker's ``error`` and ``error_description`` (OAuth) or ``message`` (API)."""
-    answer = LookerAnswer.of(response)
-    return answer.error, answer.description
 
 
 def _answer(given: httpx.Response | LookerAnswer) -> LookerAnswer:

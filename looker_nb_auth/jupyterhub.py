@@ -27,11 +27,9 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from ._protocol import CALLBACK_PATH, STOPPED_PARAM
-from .oauth.state import state_server_name, with_server_name
+from .oauth.state import state_server_name
 
-# ``with_server_name``: until client/session.py (being rewritten) calls
-# ``oauth.state.new_state(server_name)``; then it leaves this import and ``__all__``.
-__all__ = ["HubServer", "hub_redirect_uri", "user_redirect_hook", "with_server_name"]
+__all__ = ["HubServer", "hub_redirect_uri", "user_redirect_hook"]
 
 # -- the hub's URL layout -------------------------------------------------------------------
 

@@ -11,11 +11,7 @@ import secrets
 
 from .._secret import Secret
 
-# Until client/session.py (being rewritten) imports ``new_state`` from oauth/state.py: then
-# this import and its ``__all__`` entry go.
-from .state import new_state
-
-__all__ = ["code_challenge", "new_code_verifier", "new_state"]
+__all__ = ["code_challenge", "new_code_verifier"]
 
 
 def new_code_verifier() -> Secret:

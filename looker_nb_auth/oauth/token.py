@@ -17,11 +17,8 @@ import httpx
 from .._answers import (
     LookerAnswer,
     json_object,
-    looker_error,
-    rate_limited,
     unavailable,
     unexpected,
-    unreachable,
 )
 from .._errors import (
     AccessDenied,
@@ -35,20 +32,15 @@ from .._errors import (
 from .._secret import Secret
 from .._settings import Settings
 
-# looker_error, rate_limited and unreachable are _answers.py's: exported here only until
-# client/user.py, client/logout.py and dataframes/ (being rewritten) import them from there.
 __all__ = [
     "LEEWAY",
     "Grant",
     "Token",
-    "looker_error",
     "parse_token_response",
-    "rate_limited",
     "redeem_request",
     "refresh_request",
     "revoke_request",
     "token_error",
-    "unreachable",
 ]
 
 #: Refresh this many seconds before the access token expires (at most half its lifetime).
