@@ -39,6 +39,7 @@ from ..oauth.pending import Pending
 from ..oauth.state import new_state
 from ..oauth.token import Token, parse_token_response, redeem_request
 from ..oauth.versions import login_page_url
+from .async_clients import AsyncClients
 from .auth import LookerAuth, client_options
 from .cache import TokenCache, open_cache
 from .logout import revoke
@@ -96,7 +97,7 @@ class LookerSession(DataFrameCalls):
         self._looker_url = self.settings.looker_url
         self._user: LookerUser | None = None
         self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
+        self._async_clients = AsyncClients()
         self._sdk: SessionSdk | None = None
         self.on_login: list[Callable[[], None]] = []  # e.g. the widget shows "Logged in as"
         #: The login ended: ``None`` for a clean ``logout()``; else why (Looker refused to renew
@@ -275,14 +276,10 @@ class LookerSession(DataFrameCalls):
 
     @property
     def async_client(self) -> httpx.AsyncClient:
-        """The ``httpx.AsyncClient`` twin of ``client``, sharing its token and refresh."""
-        if self._async_client is None:
-            with self._lock:
-                if self._async_client is None:
-                    self._async_client = httpx.AsyncClient(
-                        **client_options(self.settings, self._auth)
-                    )
-        return self._async_client
+        """The ``httpx.AsyncClient`` twin of ``client``, sharing its token and refresh: one per
+        event loop (an async client's connections belong to the loop that opened them), so a
+        script may call ``asyncio.run()`` more than once."""
+        return self._async_clients.get(lambda: client_options(self.settings, self._auth))
 
     @property
     def sdk(self) -> SessionSdk:
@@ -353,9 +350,7 @@ class LookerSession(DataFrameCalls):
 
     async def aclose(self) -> None:
         """Close the async client too."""
-        client, self._async_client = self._async_client, None
-        if client is not None:
-            await client.aclose()
+        await self._async_clients.aclose()
         self.close()
 
     def __enter__(self) -> LookerSession:

@@ -485,3 +485,19 @@ def test_no_secret_in_repr_logs_or_errors(
     for text in texts:
         for secret in secrets:
             assert secret not in text
+
+
+def test_async_client_serves_one_event_loop_after_another(logged_in: LookerSession) -> None:
+    """Each ``asyncio.run()`` gets a client of its own; in one loop it is the same client."""
+
+    async def who() -> tuple[int, httpx.AsyncClient]:
+        client = logged_in.async_client
+        assert logged_in.async_client is client
+        return (await client.get("user")).status_code, client
+
+    try:
+        (first, one), (second, other) = asyncio.run(who()), asyncio.run(who())
+    finally:
+        asyncio.run(logged_in.aclose())
+    assert (first, second) == (200, 200)
+    assert one is not other

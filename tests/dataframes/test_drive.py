@@ -48,6 +48,17 @@ def test_the_async_twins_return_the_same_frames(
     assert len(sql) == 60
 
 
+def test_the_async_twins_work_on_one_event_loop_after_another(logged_in: LookerSession) -> None:
+    """A script may call asyncio.run() more than once: each loop gets an async client of its own
+    (an httpx.AsyncClient's connections belong to the loop that opened them)."""
+    try:
+        first = asyncio.run(logged_in.arun_query(BY_REGION))
+        second = asyncio.run(logged_in.arun_query(BY_REGION))
+    finally:
+        asyncio.run(logged_in.aclose())
+    pd.testing.assert_frame_equal(first, second)
+
+
 @pytest.mark.parametrize("name", ["run_look", "run_query", "run_sql"])
 def test_the_async_twins_carry_their_sync_methods_signature(name: str) -> None:
     method, twin = getattr(LookerSession, name), getattr(LookerSession, f"a{name}")
