@@ -225,10 +225,9 @@ def awaitable(
         call,
         build,
         f"a{name}",
-        f"`{name}` on the event loop, through ``session.async_client`` (whose connections stay "
-        "on the loop that first used it: one loop per session, as in a notebook); the parse "
-        "runs in a worker thread fed as the result arrives, and cancelling the awaiting task "
-        "stops the query at Looker.",
+        f"`{name}` on the event loop, through ``session.async_client``; the parse runs in a "
+        "worker thread fed as the result arrives, and cancelling the awaiting task stops the "
+        "query at Looker.",
     )
     return call
 
