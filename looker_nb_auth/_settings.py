@@ -13,12 +13,11 @@ check, used by the kernel, the server extension's traits and the command line al
 from __future__ import annotations
 
 import configparser
-import inspect
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
@@ -39,7 +38,6 @@ __all__ = [
     "check_url",
     "read_ini",
     "resolve_settings",
-    "spelled_out",
 ]
 
 DEFAULT_INI = "looker.ini"
@@ -78,7 +76,7 @@ class Settings:
 class LoginOptions(TypedDict, total=False):
     """The settings ``login()`` takes as keywords, besides ``base_url`` (``None``: not given, so
     the next source decides). One definition: each entry point takes them as ``**options`` and
-    shows them in its signature (`spelled_out`)."""
+    shows them in its signature (``_keywords.spelled_out``)."""
 
     looker_url: str | None
     client_guid: str | None
@@ -94,28 +92,6 @@ class SessionOptions(LoginOptions, total=False):
     ``timeout`` is how long it waits)."""
 
     timeout: float | None
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def spelled_out(options: type) -> Callable[[F], F]:
-    """Show the keys of a ``**options: Unpack[options]`` as keyword parameters in the decorated
-    function's signature, so ``help()``, Jupyter's Shift-Tab and its completion of
-    ``redirect_uri=`` see them; the function itself is unchanged."""
-    hints = get_type_hints(options)
-
-    def decorate(function: F) -> F:
-        signature = inspect.signature(function)
-        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-        shown = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
-            for name, hint in hints.items()
-        ]
-        function.__signature__ = signature.replace(parameters=[*own, *shown])  # type: ignore[attr-defined]
-        return function
-
-    return decorate
 
 
 _FIELDS: tuple[Field[Any], ...] = tuple(f for f in fields(Settings) if "env" in f.metadata)

@@ -5,6 +5,7 @@ import inspect
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,17 @@ def test_stand_in_imports_nothing_from_the_client_side() -> None:
         for name in _imported_modules(path):
             if name.startswith("looker_nb_auth"):
                 assert name.startswith("looker_nb_auth.fake_looker"), (path.name, name)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: looker_nb_auth.login(bogus=1), "login"),
+        (lambda: looker_nb_auth.LookerSession(redirect_url="x"), "LookerSession"),
+        (lambda: looker_nb_auth.LookerSession.from_cache(bogus=1), "from_cache"),
+        (lambda: looker_nb_auth.LookerSession.run_query(None, filter={}), "run_query"),
+    ],
+)
+def test_a_keyword_no_signature_shows_is_refused_as_python_would(call: Any, name: str) -> None:
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument"):
+        call()

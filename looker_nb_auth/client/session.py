@@ -30,8 +30,9 @@ from .._errors import (
     SdkNotInstalled,
     StateMismatch,
 )
+from .._keywords import spelled_out
 from .._secret import Secret
-from .._settings import SessionOptions, Settings, resolve_settings, spelled_out
+from .._settings import SessionOptions, Settings, resolve_settings
 from ..dataframes.calls import DataFrameCalls
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback

@@ -15,14 +15,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._keywords import spelled_out
 from . import describe, pipeline
 from .backends import Backend
-from .describe import Explores
+from .describe import Explores, QueryFields
 from .drive import Flow, awaitable, blocking
 from .pipeline import Run
 
 if TYPE_CHECKING:
     import httpx
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
     from .._settings import Settings
 
@@ -74,22 +76,18 @@ class DataFrameCalls:
         run = Run(limit, labels, backend, _path(to), timeout, progress)
         return pipeline.query(describe.look(look_id), run, self._explores)
 
+    @spelled_out(QueryFields)
     def _run_query(
         self,
         query: Mapping[str, Any] | str | int | None = None,
         *,
-        model: str | None = None,
-        view: str | None = None,
-        fields: list[str] | None = None,
-        filters: Mapping[str, str] | None = None,
-        sorts: list[str] | None = None,
-        pivots: list[str] | None = None,
         limit: int | None = None,
         labels: bool = False,
         backend: Backend = "pandas",
         to: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         progress: bool = True,
+        **keywords: Unpack[QueryFields],
     ) -> Flow[Any]:
         """Run a query into a DataFrame: ``query`` is a WriteQuery dict, a saved query's id or
         slug, or None with ``model=``, ``view=`` (the explore) and ``fields=``.
@@ -97,14 +95,6 @@ class DataFrameCalls:
         Pivoted fields become a column MultiIndex (field, pivot values), the other dimensions
         the row index. Everything else is as in `run_look`.
         """
-        keywords = {
-            "model": model,
-            "view": view,
-            "fields": fields,
-            "filters": filters,
-            "sorts": sorts,
-            "pivots": pivots,
-        }
         run = Run(limit, labels, backend, _path(to), timeout, progress)
         return pipeline.query(describe.query(query, keywords), run, self._explores)
 
@@ -124,27 +114,14 @@ class DataFrameCalls:
         run = Run(backend=backend, progress=progress)
         return pipeline.sql_runner(sql, connection, model, run)
 
+    @spelled_out(QueryFields)
     def _query_sql(
         self,
         query: Mapping[str, Any] | str | int | None = None,
-        *,
-        model: str | None = None,
-        view: str | None = None,
-        fields: list[str] | None = None,
-        filters: Mapping[str, str] | None = None,
-        sorts: list[str] | None = None,
-        pivots: list[str] | None = None,
+        **keywords: Unpack[QueryFields],
     ) -> Flow[str]:
         """The SQL Looker generates for a query (the arguments of `run_query`), without running
         it: for learning LookML and debugging a query."""
-        keywords = {
-            "model": model,
-            "view": view,
-            "fields": fields,
-            "filters": filters,
-            "sorts": sorts,
-            "pivots": pivots,
-        }
         return pipeline.query_sql(describe.query(query, keywords))
 
     run_look = blocking(_run_look)

@@ -20,7 +20,7 @@ import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from .._errors import QueryError
 from .answers import check
@@ -31,11 +31,25 @@ __all__ = [
     "Explores",
     "Kind",
     "Query",
+    "QueryFields",
     "columns",
     "columns_from_metadata",
     "look",
     "query",
 ]
+
+
+class QueryFields(TypedDict, total=False):
+    """A new query described by keywords (``run_query`` and ``query_sql`` take them; ``None``:
+    not given): the LookML ``model``, the explore (``view``), and the WriteQuery's lists."""
+
+    model: str | None
+    view: str | None
+    fields: list[str] | None
+    filters: Mapping[str, str] | None
+    sorts: list[str] | None
+    pivots: list[str] | None
+
 
 Kind = Literal["string", "number", "boolean", "datetime", "quarter", "inferred"]
 
@@ -96,7 +110,7 @@ def look(look_id: str | int) -> Flow[Query]:
     return Query.from_json(saved, name=f"Look {look_id}", look_id=str(look_id))
 
 
-def query(given: object, keywords: Mapping[str, Any]) -> Flow[Query]:
+def query(given: object, keywords: QueryFields) -> Flow[Query]:
     """The saved query to run: ``given`` is a WriteQuery dict, a query id or slug, or None
     (then ``keywords`` are the query)."""
     chosen = {k: v for k, v in keywords.items() if v is not None}

@@ -16,7 +16,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .._settings import LoginOptions, Settings, resolve_settings, spelled_out
+from .._keywords import spelled_out
+from .._settings import LoginOptions, Settings, resolve_settings
 from ..client.cache import TokenCache
 from ..client.loopback import LoopbackReceiver
 from ..client.pickup import ExtensionClient
