@@ -23,7 +23,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from looker_nb_auth.fake_looker import FakeLooker
-from looker_nb_auth.notebook.login import _VOILA_NO_RECEIVER, _VOILA_NO_WAIT
+from looker_nb_auth.notebook.controller import _VOILA_NO_RECEIVER
+from looker_nb_auth.notebook.login import _VOILA_NO_WAIT
 
 from .conftest import Jupyter, Stack, _jupyter, _start_stack
 from .helpers import (
