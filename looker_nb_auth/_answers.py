@@ -51,6 +51,7 @@ from ._errors import (
 from ._settings import Settings
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "Kind",
     "LookerAnswer",
     "api_error",
@@ -167,22 +168,31 @@ def _first_detail(data: Mapping[str, Any], description: object) -> str | None:
     return f"{field}: {message}" if field else message
 
 
+#: The longest wait a ``Retry-After`` is taken for (a month's API quota): past it, a header
+#: says more about whoever wrote it than about Looker.
+MAX_RETRY_AFTER = 31 * 24 * 3600.0
+
+
 def _quoted(words: str | None) -> str:
     return f" (Looker said: {words})" if words else ""
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """Seconds Looker's ``Retry-After`` header asks to wait (delta-seconds or an HTTP date)."""
+    """Seconds Looker's ``Retry-After`` header asks to wait: delta-seconds (ASCII digits, as RFC
+    9110 has them) or an HTTP date, at most `MAX_RETRY_AFTER`; ``None`` for anything else (a
+    proxy's or an attacker's header must not raise: it says nothing about when)."""
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
+    if value.isascii() and value.isdigit():
+        seconds = float(min(int(value[:12]), int(MAX_RETRY_AFTER)))  # 400 digits: no inf
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = when.timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _answer(given: httpx.Response | LookerAnswer) -> LookerAnswer:

@@ -19,7 +19,14 @@ from looker_nb_auth import (
     Settings,
     UnexpectedResponse,
 )
-from looker_nb_auth._answers import Kind, LookerAnswer, api_error, unavailable, unreachable
+from looker_nb_auth._answers import (
+    MAX_RETRY_AFTER,
+    Kind,
+    LookerAnswer,
+    api_error,
+    unavailable,
+    unreachable,
+)
 
 SETTINGS = Settings("https://looker.example:19999", "guid", "https://jupyter.example/cb")
 
@@ -145,3 +152,22 @@ def test_no_answer_at_all_is_unreachable_naming_the_host(
         f"The connection to Looker at https://looker.example:19999 {kind} "
         f"({type(exc).__name__}); check base_url and your network, then try again."
     )
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["²", "١٢", "-5", "1e9", "3.5", "nan", "inf", "Mon, 99 Foo 2026 99:99:99 GMT", "\x00", "٣"],
+)
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_ignored(hostile: str) -> None:
+    """RFC 9110: delta-seconds are ASCII digits; anything else says nothing about when."""
+    raw = [(b"Retry-After", hostile.encode())]  # as a server sends it: bytes, UTF-8 here
+    error = api_error(httpx.Response(429, headers=raw), "the query")
+    assert isinstance(error, RateLimited) and error.retry_after is None
+    assert "wait a minute" in str(error)
+
+
+def test_a_retry_after_of_400_digits_is_capped_not_infinite() -> None:
+    error = api_error(answer(429, None, **{"Retry-After": "9" * 400}), "the query")
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == MAX_RETRY_AFTER
+    assert f"wait {round(MAX_RETRY_AFTER / 3600)} h" in str(error)

@@ -135,8 +135,9 @@ class FakeLookerConfig:
     rate_limit: int | None = None
     rate_limit_window: float = 1.0
     #: ``Retry-After`` seconds on a 429 from `FakeLooker.fail_next` (a quota 429 says when its
-    #: window frees instead).
-    retry_after: int = 1
+    #: window frees instead). A string is sent as it is: what a proxy or an attacker might send
+    #: (``"²"``, 400 digits), which a client must survive.
+    retry_after: int | str = 1
     #: Rows of the generated explore ``demo::events`` (0: no such explore). Generated lazily
     #: and streamed, so a million rows cost seconds, not gigabytes.
     big_rows: int = 0

@@ -22,7 +22,7 @@ class Fail:
     """Answer with an HTTP error ``status`` (and ``Retry-After: retry_after`` when set)."""
 
     status: int
-    retry_after: int | None = None
+    retry_after: int | str | None = None
 
 
 @dataclass(frozen=True)

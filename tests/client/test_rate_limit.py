@@ -119,3 +119,27 @@ def test_a_refresh_of_an_expired_token_meeting_429_raises_and_keeps_the_login(
         logged_in.client.get("user")
     assert logged_in.is_logged_in
     assert logged_in.client.get("user").status_code == 200
+
+
+@pytest.mark.parametrize(("hostile", "words"), [("²", "wait a minute"), ("9" * 400, "wait 744 h")])
+def test_a_hostile_retry_after_is_a_typed_rate_limited_with_a_sentence(
+    logged_in: LookerSession, looker: FakeLooker, hostile: str, words: str
+) -> None:
+    """Not a ValueError or an OverflowError out of an API call (a POST: raised at once)."""
+    looker.config.retry_after = hostile
+    looker.fail_next(1, 429, target="api")
+    body = {"model": "demo", "view": "orders", "fields": ["orders.region"]}
+    with pytest.raises(RateLimited, match=words):
+        logged_in.client.post("queries/run/json", json=body)
+
+
+@pytest.mark.parametrize("hostile", ["²", "9" * 400])
+def test_a_proactive_refresh_met_by_a_hostile_retry_after_keeps_the_valid_token(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock, hostile: str
+) -> None:
+    before = logged_in._tokens.token
+    clock.advance(3600 - 50)  # inside the refresh leeway, the token still valid
+    looker.config.retry_after = hostile
+    looker.fail_next(1, 429, target="token")
+    assert logged_in.client.get("user").status_code == 200  # on the current token
+    assert logged_in._tokens.token is before and logged_in.is_logged_in
