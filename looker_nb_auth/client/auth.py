@@ -45,9 +45,12 @@ def client_options(settings: Settings, auth: httpx.Auth) -> dict[str, Any]:
         "timeout": settings.timeout,
         "verify": settings.verify_ssl,
         "headers": {"User-Agent": _USER_AGENT, "Accept": "application/json"},
-        # No cap on connections: with a full pool httpcore can close a connection another
-        # thread is using (encode/httpcore#1110); callers bound the concurrency themselves.
-        "limits": httpx.Limits(max_connections=None, max_keepalive_connections=20),
+        # No cap on connections, and none on idle ones: either cap makes httpcore's pool close
+        # an "idle" connection it has already handed to a waiting thread, under a request that
+        # then fails with EBADF or hangs until its read timeout (encode/httpcore#1110; seen in
+        # the 200-thread refresh storm test). Idle ones close after keep-alive expiry (5 s);
+        # callers bound the concurrency themselves.
+        "limits": httpx.Limits(max_connections=None, max_keepalive_connections=None),
     }
 
 
