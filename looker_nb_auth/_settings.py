@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from ._errors import ConfigurationError
 from ._protocol import DEFAULTS_ENV, DERIVED_KEY
@@ -167,6 +167,12 @@ def check_url(name: str, value: str, source: str, *, kind: UrlKind) -> str:
     """
     try:
         parts = urlsplit(value)
+        if "@" in parts.netloc:  # before any sentence that would repeat the value
+            raise ConfigurationError(
+                f"{name} from {source} has a user name or password in it "
+                f"({_without_userinfo(parts)}); remove it: Looker logs in with OAuth, and the "
+                "URL would show it in errors and logs."
+            )
         ok = parts.scheme in ("http", "https") and bool(parts.hostname)
         if ok:
             parts.port  # noqa: B018  # raises ValueError for a port that is not a number
@@ -195,6 +201,11 @@ def check_url(name: str, value: str, source: str, *, kind: UrlKind) -> str:
             f"(for example {parts.scheme}://{parts.netloc}), without /api/4.0."
         )
     return value.rstrip("/")
+
+
+def _without_userinfo(parts: SplitResult) -> str:
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://***@{host}{parts.path}"
 
 
 def _bool(name: str, value: object, source: str) -> bool:

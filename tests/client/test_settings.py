@@ -163,3 +163,21 @@ def test_jupyter_server_config_comes_after_ini_and_before_defaults(ini: Path) ->
 def test_malformed_server_defaults_are_ignored() -> None:
     settings = resolve_settings(**FULL, environ={"LOOKER_NB_AUTH_DEFAULTS": "{not json"})  # type: ignore[arg-type]
     assert settings.client_guid == "arg-guid"
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("base_url", "https://ada:hunter2@api.looker.example"),
+        ("looker_url", "https://ada:hunter2@ui.looker.example"),
+        ("redirect_uri", "http://ada:hunter2@127.0.0.1:8765/cb"),
+        ("base_url", "https://hunter2@api.looker.example#frag"),  # refused for both: no echo
+    ],
+)
+def test_a_password_in_a_url_is_refused_without_being_repeated(name: str, url: str) -> None:
+    """Looker logs in with OAuth: a user name or password in a URL is a mistake, and echoing it
+    would put it in tracebacks, progress lines and saved notebooks."""
+    with pytest.raises(ConfigurationError, match="user name or password") as info:
+        resolve_settings(**{**FULL, name: url}, environ={})
+    assert "hunter2" not in str(info.value)
+    assert "ada" not in str(info.value)
