@@ -276,14 +276,13 @@ def resolve_settings(
     where its looker.ini is. Raises ``ConfigurationError`` with one sentence naming the setting
     and where to put it.
     """
-    given: dict[str, object] = {"base_url": base_url, **options}
+    unknown = sorted(set(options) - SessionOptions.__optional_keys__)
+    if unknown:
+        known = ", ".join(["base_url", *SessionOptions.__annotations__])
+        raise TypeError(f"unexpected keyword arguments {unknown}; the settings are {known}")
     config_file = options.get("config_file")
     section = options.get("section")
-    explicit = {k: v for k, v in given.items() if k not in ("config_file", "section")}
-    unknown = sorted(set(explicit) - set(SETTING_NAMES))
-    if unknown:
-        known = ", ".join([*SETTING_NAMES, "config_file", "section"])
-        raise TypeError(f"unexpected keyword arguments {unknown}; the settings are {known}")
+    explicit: dict[str, object] = {"base_url": base_url, **options}
     env = os.environ if environ is None else environ
     ini, ini_source, _ = read_ini(config_file, section)
     server = server_defaults(env)
