@@ -42,6 +42,7 @@ Internal, never raised to a user (not in ``__all__``): the stores of pending log
 
     StoreError
     ├── StoreFull                   as many logins as the store holds are already pending
+    ├── OwnerFull                   as many logins as one kernel may keep are pending for it
     ├── AlreadyRegistered           a login with this state is already pending
     ├── UnknownState                no login is pending under this state
     └── AlreadyAnswered             the login under this state already has its answer
@@ -318,6 +319,11 @@ class StoreError(Exception):
 
 class StoreFull(StoreError):
     """Raised when registering a login while as many as the store holds are already pending."""
+
+
+class OwnerFull(StoreError):
+    """Raised when registering a login for a kernel that already has as many pending as one
+    kernel may keep (the server's other kernels still have room)."""
 
 
 class AlreadyRegistered(StoreError):

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULTS_ENV",
     "DERIVED_KEY",
     "MAX_PENDING",
+    "MAX_PENDING_PER_KERNEL",
     "PENDING_TTL",
     "PICKUP_POLL",
     "PICKUP_WAIT_MAX",
@@ -98,6 +99,10 @@ PENDING_TTL = 600.0
 #: Default most logins pending at once on a Jupyter server (``c.LookerNbAuth.max_pending``): a
 #: flood of registrations is refused beyond it. A kernel's session may keep fewer of its own.
 MAX_PENDING = 256
+#: Default most logins one kernel may have pending on a Jupyter server
+#: (``c.LookerNbAuth.max_pending_per_kernel``): a kernel's flood is refused beyond it and leaves
+#: the rest of ``MAX_PENDING`` to the other kernels. A session keeps fewer of its own.
+MAX_PENDING_PER_KERNEL = 16
 #: Seconds one pickup request parks on the server before it answers 204 and is sent again.
 PICKUP_POLL = 25.0
 #: The longest a pickup may park (``c.LookerNbAuth.pickup_wait_max``).

@@ -59,6 +59,15 @@ def _pinned(cert_file: str) -> ssl.SSLContext:
     return context
 
 
+def _sentence(response: httpx.Response) -> str:
+    """The sentence of the extension's 4xx (``{"message": ...}``), or "" if it sent none."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return message if isinstance(message, str) and len(message) < 500 else ""
+
+
 class ExtensionClient:
     """Talks to ``{server}looker-nb-auth/`` on behalf of one kernel."""
 
@@ -100,6 +109,9 @@ class ExtensionClient:
         """Tell the server a login with this ``state`` is starting; the seconds it stays pending
         (the server's ``c.LookerNbAuth.pending_ttl``)."""
         response = self._call("POST", Route.PENDING.value, json={"state": state})
+        if response.status_code == 429 and (sentence := _sentence(response)):
+            # too many pending (this kernel or the server): the server says which, for how long
+            raise ReceiverUnavailable(sentence, status_code=429)
         if response.status_code != 201:
             raise ReceiverUnavailable(
                 f"The Jupyter server refused to start a Looker login (HTTP "

@@ -13,8 +13,9 @@ puts these variables into the server's environment, which the kernels it starts 
 
 - ``LOOKER_NB_AUTH_SERVER_URL``: this server over loopback, e.g. ``http://127.0.0.1:8888/base/``
   (not exported when the server listens on a unix socket);
-- ``LOOKER_NB_AUTH_SECRET``: a random secret for this server run, sent by kernels in the
-  ``X-Looker-Nb-Auth-Secret`` header;
+- ``LOOKER_NB_AUTH_SECRET``: a random secret for this server run, sent in the
+  ``X-Looker-Nb-Auth-Secret`` header; each kernel is started with a secret of its own made from
+  it instead (``kernel_secrets.py``), which names the kernel;
 - ``LOOKER_NB_AUTH_DEFAULTS``: JSON of the configured settings, always with a ``redirect_uri``;
 - ``LOOKER_NB_AUTH_SERVER_CERT``: with TLS (``ServerApp.certfile``), the server's certificate
   file, which kernels pin: its name is not ``127.0.0.1``.
@@ -42,6 +43,7 @@ from .._protocol import (
     DEFAULTS_ENV,
     DERIVED_KEY,
     MAX_PENDING,
+    MAX_PENDING_PER_KERNEL,
     PENDING_TTL,
     PICKUP_WAIT_MAX,
     SECRET_ENV,
@@ -109,6 +111,12 @@ class LookerNbAuth(Configurable):
         config=True,
         help="Most logins pending at once; more are refused with HTTP 429.",
     )
+    max_pending_per_kernel = Int(
+        MAX_PENDING_PER_KERNEL,
+        config=True,
+        help="Most logins one kernel may have pending at once; more from that kernel are "
+        "refused with HTTP 429, so a kernel's flood leaves the other kernels room.",
+    )
     pickup_wait_max = Float(
         PICKUP_WAIT_MAX, config=True, help="Longest a kernel's pickup request may wait, in seconds."
     )
@@ -125,7 +133,7 @@ class LookerNbAuth(Configurable):
         except ConfigurationError as exc:
             raise TraitError(str(exc)) from None
 
-    @validate("pending_ttl", "max_pending", "pickup_wait_max")
+    @validate("pending_ttl", "max_pending", "max_pending_per_kernel", "pickup_wait_max")
     def _positive(self, proposal: Any) -> float:
         value: float = proposal["value"]
         if not value > 0:
@@ -218,11 +226,16 @@ def load(serverapp: object) -> None:
         )
     config = LookerNbAuth(parent=serverapp)
     context = HandlerContext(
-        store=ResultStore(ttl=config.pending_ttl, max_pending=config.max_pending),
+        store=ResultStore(
+            ttl=config.pending_ttl,
+            max_pending=config.max_pending,
+            max_per_owner=config.max_pending_per_kernel,
+        ),
         secret=secrets.token_urlsafe(32),
         pickup_wait_max=config.pickup_wait_max,
         hub=HubServer.from_environment(os.environ),
     )
+    context.kernels.give_to_kernels_of(serverapp.kernel_manager)
     web_app = serverapp.web_app
     base_url: str = web_app.settings["base_url"]
     web_app.settings[SETTINGS_KEY] = Extension(config=config, context=context)

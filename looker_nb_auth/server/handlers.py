@@ -2,10 +2,11 @@
 
 Browser (the user's normal Jupyter login): ``GET callback`` is where Looker sends the popup
 (step 2), and ``POST cancel`` is the widget's Cancel button. Kernel (the per-run secret this
-server exported to the kernels it starts, and nothing else: ``@kernel_only``): ``POST pending``
+server gave the kernel it started, and nothing else: ``@kernel_only``): ``POST pending``
 registers a state, ``POST pickup`` parks until its answer arrives (step 3), ``DELETE pending``
-drops it; the state travels in their JSON bodies, never in a URL. Errors are 4xx with one
-sentence.
+drops it; the state travels in their JSON bodies, never in a URL. Each kernel's secret names it
+(``kernel_secrets.py``): a login is picked up and dropped by its own kernel only, and a kernel
+may keep ``max_pending_per_kernel`` pending. Errors are 4xx with one sentence.
 
 No code, state or secret is ever logged: every handler here drops the query from the request
 before the access log sees it (``_Handler.finish``) and logs its errors with the path alone.
@@ -15,12 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hmac
 import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -30,11 +30,12 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .. import _callback_page as callback_page
-from .._errors import AlreadyRegistered, CallbackError, StoreFull, UnknownState
+from .._errors import AlreadyRegistered, CallbackError, OwnerFull, StoreFull, UnknownState
 from .._protocol import PICKUP_POLL, PICKUP_WAIT_MAX, SECRET_HEADER, Route, route
 from ..jupyterhub import HubServer
 from ..oauth.callback import START_AGAIN, parse_callback
 from ..oauth.state import is_valid_state, state_server_name
+from .kernel_secrets import KernelSecrets
 from .pending import ResultStore
 
 __all__ = [
@@ -66,6 +67,11 @@ class HandlerContext:
     pickup_wait_default: float = PICKUP_POLL
     #: On JupyterHub: this server's user, name and the hub's base URL (from the spawner's env).
     hub: HubServer | None = None
+    #: Each kernel's secret, made from ``secret`` (``kernel_secrets.py``).
+    kernels: KernelSecrets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kernels = KernelSecrets(self.secret)
 
 
 class _Handler(JupyterHandler):
@@ -133,12 +139,11 @@ class _KernelHandler(_JsonHandler):
     never in a URL that a log records."""
 
     _track_activity = False  # a kernel's long-poll is not user activity
+    #: The kernel the request's secret names (``kernel_only`` sets it).
+    kernel_id = ""
 
-    def _has_secret(self) -> bool:
-        given = self.request.headers.get(SECRET_HEADER, "")
-        return bool(given) and hmac.compare_digest(
-            given.encode("utf-8"), self.context.secret.encode("utf-8")
-        )
+    def _kernel_of_secret(self) -> str | None:
+        return self.context.kernels.kernel_of(self.request.headers.get(SECRET_HEADER, ""))
 
     def check_xsrf_cookie(self) -> None:
         """Nothing to check: these routes accept no cookie at all (``kernel_only`` wants the
@@ -153,7 +158,8 @@ _R = TypeVar("_R")
 def kernel_only(
     verb: Callable[Concatenate[_H, _P], _R],
 ) -> Callable[Concatenate[_H, _P], _R]:
-    """A kernel verb: 403 unless the request carries the kernel secret.
+    """A kernel verb: 403 unless the request carries a kernel's secret (then ``kernel_id`` is
+    that kernel's).
 
     Under ``@allow_unauthenticated``, which only lets the request get this far: a kernel has no
     Jupyter login. A Jupyter login (a cookie, a token) is not enough: it is what a page in the
@@ -161,8 +167,10 @@ def kernel_only(
 
     @functools.wraps(verb)
     def guarded(self: _H, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not self._has_secret():
+        kernel_id = self._kernel_of_secret()
+        if kernel_id is None:
             raise web.HTTPError(403, "This needs the kernel secret.")
+        self.kernel_id = kernel_id
         return verb(self, *args, **kwargs)
 
     return guarded
@@ -176,9 +184,17 @@ class PendingHandler(_KernelHandler):
     def post(self) -> None:
         state = self._state_from_body()
         try:
-            self.context.store.register(state)
+            self.context.store.register(state, self.kernel_id)
         except AlreadyRegistered:
             raise web.HTTPError(409, "This login state is already registered.") from None
+        except OwnerFull:
+            store = self.context.store
+            raise web.HTTPError(
+                429,
+                f"This kernel already has {store.max_per_owner} Looker logins pending on its "
+                "Jupyter server; finish or cancel one, or wait up to "
+                f"{math.ceil(store.ttl / 60)} minutes for them to expire, then try again.",
+            ) from None
         except StoreFull:
             raise web.HTTPError(
                 429,
@@ -190,7 +206,7 @@ class PendingHandler(_KernelHandler):
     @allow_unauthenticated
     @kernel_only
     def delete(self) -> None:
-        self.context.store.forget(self._state_from_body())
+        self.context.store.forget(self._state_from_body(), self.kernel_id)
         self._no_content()
 
 
@@ -205,7 +221,9 @@ class PickupHandler(_KernelHandler):
     @kernel_only
     async def post(self) -> None:
         state = self._state_from_body()
-        self._waiter = asyncio.ensure_future(self.context.store.wait(state, self._wait_seconds()))
+        self._waiter = asyncio.ensure_future(
+            self.context.store.wait(state, self._wait_seconds(), self.kernel_id)
+        )
         try:
             result = await self._waiter
         except asyncio.CancelledError:

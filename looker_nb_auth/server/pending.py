@@ -4,8 +4,10 @@ The kernel registers a ``state`` before the popup opens; the callback answers it
 parked pickup is woken at once and takes the answer (single use). Which states are pending, for how
 long and how many is ``oauth/pending.py``'s rule: states expire after ``ttl`` seconds and at most
 ``max_pending`` exist, so a flood of bogus callbacks stores nothing and a flood of registrations is
-refused (``StoreFull``). This adds the answers and the asyncio wake-ups: no tornado, no I/O, an
-injectable clock.
+refused (``StoreFull``). Each login belongs to the kernel that registered it (its ``owner``): only
+that kernel picks it up or forgets it, and one kernel keeps at most ``max_per_owner`` pending
+(``OwnerFull``), so a kernel's flood refuses that kernel and leaves room for the others. This adds
+the answers, the owners and the asyncio wake-ups: no tornado, no I/O, an injectable clock.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .._errors import AlreadyAnswered, UnknownState
-from .._protocol import CANCELLED, MAX_PENDING, PENDING_TTL
+from .._errors import AlreadyAnswered, OwnerFull, UnknownState
+from .._protocol import CANCELLED, MAX_PENDING, MAX_PENDING_PER_KERNEL, PENDING_TTL
 from ..oauth.pending import Pending
 
 __all__ = ["ResultStore"]
@@ -25,6 +27,7 @@ __all__ = ["ResultStore"]
 
 @dataclass(eq=False)
 class _Entry:
+    owner: str  # the kernel that registered it
     event: asyncio.Event = field(default_factory=asyncio.Event)
     result: dict[str, str] | None = None
     taken: bool = False  # a pickup has received the result
@@ -39,8 +42,12 @@ class ResultStore:
         *,
         ttl: float = PENDING_TTL,
         max_pending: int = MAX_PENDING,
+        max_per_owner: int = MAX_PENDING_PER_KERNEL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if max_per_owner < 1:
+            raise ValueError("A kernel needs to keep at least one pending login.")
+        self.max_per_owner = max_per_owner
         self._entries = Pending[_Entry](
             ttl=ttl, cap=max_pending, clock=clock, on_evict=self._expired
         )
@@ -61,11 +68,17 @@ class ResultStore:
     def __contains__(self, state: object) -> bool:
         return state in self._entries
 
-    def register(self, state: str) -> None:
-        """Start waiting for ``state``; it expires ``ttl`` seconds from now.
+    def register(self, state: str, owner: str = "") -> None:
+        """Start waiting for ``state`` on behalf of the kernel ``owner``; it expires ``ttl``
+        seconds from now.
 
-        Raises ``AlreadyRegistered`` or ``StoreFull``."""
-        self._entries.add(state, _Entry())
+        Raises ``AlreadyRegistered``, ``OwnerFull`` (``owner`` has ``max_per_owner`` pending) or
+        ``StoreFull``."""
+        if state not in self._entries:  # else AlreadyRegistered, below
+            mine = sum(1 for entry in self._entries.values() if entry.owner == owner)
+            if mine >= self.max_per_owner:
+                raise OwnerFull("This kernel has as many logins pending as one kernel may.")
+        self._entries.add(state, _Entry(owner))
 
     def result(self, state: str, result: Mapping[str, str]) -> None:
         """Answer ``state`` with ``{code}`` or ``{error, error_description}``; wakes its pickup."""
@@ -78,20 +91,27 @@ class ResultStore:
         """Answer ``state`` with ``CANCELLED`` (replacing an answer not yet picked up)."""
         self._answer(self._live(state), CANCELLED)
 
-    def forget(self, state: str) -> None:
-        """Drop ``state`` if it exists; a pickup parked on it receives ``CANCELLED``."""
-        entry = self._entries.pop(state)
-        if entry is not None:
+    def forget(self, state: str, owner: str | None = None) -> None:
+        """Drop ``state`` if it exists (and belongs to ``owner``, when given); a pickup parked on
+        it receives ``CANCELLED``."""
+        entry = self._entries.get(state)
+        if entry is not None and owner in (None, entry.owner):
+            self._entries.pop(state)
             entry.closed = True
             self._answer(entry, CANCELLED)
 
-    async def wait(self, state: str, timeout: float) -> dict[str, str] | None:
+    async def wait(
+        self, state: str, timeout: float, owner: str | None = None
+    ) -> dict[str, str] | None:
         """The answer for ``state`` (removing it), or ``None`` if none came within ``timeout``.
 
-        Raises ``UnknownState`` for a state that is unknown, has expired (also while waiting), or
-        whose answer another pickup took. Cancelling the waiting task leaves the state untouched.
+        Raises ``UnknownState`` for a state that is unknown, belongs to another kernel than
+        ``owner`` (when given), has expired (also while waiting), or whose answer another pickup
+        took. Cancelling the waiting task leaves the state untouched.
         """
         entry = self._live(state)
+        if owner is not None and entry.owner != owner:
+            raise UnknownState("This login is unknown or has expired.")
         if entry.result is None and timeout > 0:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(entry.event.wait(), timeout)

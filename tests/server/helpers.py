@@ -46,10 +46,12 @@ class ObservedStore(ResultStore):
         self.parked = asyncio.Event()
         self.abandoned = asyncio.Event()
 
-    async def wait(self, state: str, timeout: float) -> dict[str, str] | None:
+    async def wait(
+        self, state: str, timeout: float, owner: str | None = None
+    ) -> dict[str, str] | None:
         self.parked.set()  # the caller is suspended inside wait() before anyone sees this
         try:
-            return await super().wait(state, timeout)
+            return await super().wait(state, timeout, owner)
         except asyncio.CancelledError:
             self.abandoned.set()
             raise

@@ -229,7 +229,9 @@ def test_urls_are_kept_as_the_kernels_would_read_them() -> None:
     )
 
 
-@pytest.mark.parametrize("trait", ["pending_ttl", "max_pending", "pickup_wait_max"])
+@pytest.mark.parametrize(
+    "trait", ["pending_ttl", "max_pending", "max_pending_per_kernel", "pickup_wait_max"]
+)
 def test_limits_must_be_positive(trait: str) -> None:
     with pytest.raises(TraitError, match=rf"^LookerNbAuth\.{trait} must be greater than 0"):
         LookerNbAuth(**{trait: 0})
@@ -244,6 +246,7 @@ def test_every_setting_is_documented() -> None:
         "redirect_uri",
         "pending_ttl",
         "max_pending",
+        "max_pending_per_kernel",
         "pickup_wait_max",
     }
     assert all(trait.help for trait in traits.values())
