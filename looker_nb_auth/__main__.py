@@ -1,5 +1,6 @@
-import sys
+"""``python -m looker_nb_auth`` and ``%run -m looker_nb_auth`` (``cli/main.py``)."""
 
-from .cli.main import main
+from .cli.main import run_as_module
 
-sys.exit(main())
+run_as_module()
+del run_as_module  # %run -m copies this module's names into the notebook's namespace

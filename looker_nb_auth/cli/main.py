@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["main"]
+__all__ = ["main", "run_as_module"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +59,31 @@ def main(argv: list[str] | None = None) -> int:
     if parsed.command in ("login", "whoami", "logout"):
         return _login_command(parsed)
     return 2  # pragma: no cover - argparse exits on unknown commands
+
+
+def run_as_module() -> None:
+    """``python -m looker_nb_auth``, and ``%run -m looker_nb_auth`` in IPython or a notebook.
+
+    In a terminal the command's exit code is the process's. IPython's ``%run -m`` shows a
+    nonzero ``SystemExit`` as a traceback and "Unknown failure executing module", after the
+    command has already said everything (doctor's summary, argparse's usage error, a one-line
+    error): there the command ends without one. (``%run`` has no exit code to set.)
+    """
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+        if exc.code and _in_ipython():
+            return
+        raise
+    if code and _in_ipython():
+        return
+    sys.exit(code)
+
+
+def _in_ipython() -> bool:
+    """Whether this runs inside an IPython shell (a terminal IPython or a Jupyter kernel)."""
+    ipython = sys.modules.get("IPython")  # never imported here: it is only there if it runs us
+    return ipython is not None and ipython.get_ipython() is not None
 
 
 def _add_register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -636,3 +637,51 @@ def test_doctor_help_and_exit_code_of_the_console_script(looker: FakeLooker) -> 
         check=False,
     )
     assert passed.returncode == 0, passed.stdout
+
+
+# -- %run -m in IPython, the form for a notebook ------------------------------------------------
+
+
+def run_in_ipython(line: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``line`` in a real IPython shell (``%run`` is IPython's, the same in a Jupyter kernel)."""
+    return subprocess.run(
+        [sys.executable, "-m", "IPython", "--colors=NoColor", "-c", line],
+        env={**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_run_m_in_ipython_ends_with_the_summary_when_a_check_fails(tmp_path: Path) -> None:
+    """A failed check is doctor's answer, not a crash: no SystemExit traceback and no "Unknown
+    failure executing module" after the summary."""
+    result = run_in_ipython("%run -m looker_nb_auth doctor", tmp_path)
+
+    assert statuses(result.stdout)["settings"] == "FAIL"
+    assert result.stdout.splitlines()[-1] == "1 check(s) failed: settings."
+    assert result.stderr == ""
+    assert "Traceback" not in result.stdout and "SystemExit" not in result.stdout
+
+
+def test_run_m_in_ipython_shows_a_bad_option_as_argparse_s_two_lines(tmp_path: Path) -> None:
+    result = run_in_ipython("%run -m looker_nb_auth doctor --no-such-option", tmp_path)
+
+    assert result.stderr.splitlines()[-1] == (
+        "looker-nb-auth: error: unrecognized arguments: --no-such-option"
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Unknown failure" not in result.stderr
+
+
+def test_python_m_doctor_in_a_terminal_still_exits_1_when_a_check_fails() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "looker_nb_auth", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == "1 check(s) failed: settings."
