@@ -41,6 +41,8 @@ __all__ = [
     "SECRET_HEADER",
     "SERVER_URL_ENV",
     "STOPPED_PARAM",
+    "WIDGET_OUTPUT_KEY",
+    "WIDGET_VIEW_MIME",
     "ChannelKey",
     "Event",
     "MessageKey",
@@ -117,6 +119,12 @@ CANCELLED: Mapping[str, str] = MappingProxyType(
 
 #: The BroadcastChannel on which the callback page tells the widget that Looker answered.
 CHANNEL = "looker-nb-auth"
+#: The MIME type of a widget view in a cell's output (ipywidgets' renderer draws it).
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+#: The key in the output metadata of the login widget's display: the server extension saves
+#: such an output without its widget view (``server/saving.py``), so a reopened notebook shows
+#: the text fallback, not "Error displaying widget: model not found".
+WIDGET_OUTPUT_KEY = "looker_nb_auth"
 
 
 class Status(str, enum.Enum):

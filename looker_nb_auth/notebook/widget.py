@@ -17,7 +17,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .._protocol import Status, widget_protocol
+from .._protocol import WIDGET_OUTPUT_KEY, Status, widget_protocol
 from .._static import built
 
 __all__ = ["LoginWidget"]
@@ -56,11 +56,9 @@ TEXTS = {
     "answered_error": "Looker answered with an error; finishing…",
 }
 
-#: What a saved notebook shows where the widget cannot be drawn (no kernel, nbviewer, GitHub).
-FALLBACK = (
-    "Looker login button (looker-nb-auth): it needs this notebook's running kernel; run this cell "
-    "again to log in to Looker."
-)
+#: What a saved notebook shows where the widget was (a reopened notebook, nbviewer, GitHub):
+#: the server extension saves this text alone (``server/saving.py``).
+FALLBACK = "Looker login: disconnected from its kernel; run this cell again to log in."
 
 
 class LoginWidget(anywidget.AnyWidget):
@@ -98,4 +96,6 @@ class LoginWidget(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)  # its text/plain is repr(): FALLBACK
         if bundle is not None:
             bundle[0]["text/html"] = f"<p><em>{escape(FALLBACK)}</em></p>"
+            # Saved without its view: a reopened notebook shows the text, not a missing model.
+            bundle[1][WIDGET_OUTPUT_KEY] = {"saved": "text"}
         return bundle

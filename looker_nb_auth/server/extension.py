@@ -53,6 +53,7 @@ from .._settings import SETTING_NAMES, UrlKind, check_url
 from ..jupyterhub import HubServer
 from .handlers import HandlerContext, routes
 from .pending import ResultStore
+from .saving import drop_login_widget_views
 
 __all__ = [
     "SETTINGS_KEY",
@@ -236,6 +237,8 @@ def load(serverapp: object) -> None:
         hub=HubServer.from_environment(os.environ),
     )
     context.kernels.give_to_kernels_of(serverapp.kernel_manager)
+    # A saved login widget keeps its text, not a view of a model that dies with its kernel.
+    serverapp.contents_manager.register_pre_save_hook(drop_login_widget_views)
     web_app = serverapp.web_app
     base_url: str = web_app.settings["base_url"]
     web_app.settings[SETTINGS_KEY] = Extension(config=config, context=context)

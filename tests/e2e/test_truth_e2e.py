@@ -7,7 +7,9 @@ the others in JupyterLab (``lab``).
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +18,7 @@ from .conftest import Jupyter
 from .helpers import (
     LOGGED_IN_PAGE,
     UI_TIMEOUT,
+    JupyterServer,
     LoginWidget,
     Notebook,
     complete_looker_login,
@@ -166,19 +169,40 @@ def test_after_a_kernel_restart_the_old_widget_says_disconnected(jupyter: Jupyte
     expect(widget.button("login")).to_be_hidden()
 
 
-def test_a_reopened_notebook_shows_a_disconnected_widget(lab: Jupyter) -> None:
-    notebook, widget = _login_cell(lab, "reopen")
-    widget.expect_status("ready")
-    name = notebook.name
-    saved = notebook.save()
-    outputs = saved.cells[0].outputs
-    assert "run this cell again to log in" in outputs[0]["data"]["text/plain"]  # no object repr
-    notebook.page.close()
-    lab.server.shutdown_kernels()
-    again = lab.open(name)
-    widget = again.widget(0)
-    widget.expect_status("disconnected")
-    expect(widget.button("login")).to_be_hidden()
+@contextlib.contextmanager
+def default_widget_settings(server: JupyterServer) -> Iterator[None]:
+    """The widget manager's settings as a fresh install has them (``saveState`` off: no widget
+    state in the saved notebook), for the pages opened meanwhile."""
+    settings = (
+        server.home / "config/lab/user-settings/@jupyter-widgets/jupyterlab-manager"
+    ) / "plugin.jupyterlab-settings"
+    before = settings.read_text(encoding="utf-8")
+    settings.write_text("{}", encoding="utf-8")
+    try:
+        yield
+    finally:
+        settings.write_text(before, encoding="utf-8")
+
+
+def test_a_reopened_notebook_says_disconnected_not_model_not_found(jupyter: Jupyter) -> None:
+    """Saved, closed, its kernel gone, reopened, with the default settings of JupyterLab 4 and
+    Notebook 7: the cell says what the button was and what to do, not "Error displaying widget:
+    model not found"."""
+    with default_widget_settings(jupyter.server):
+        notebook, widget = _login_cell(jupyter, "reopen")
+        widget.expect_status("ready")
+        name = notebook.name
+        saved = notebook.save()
+        notebook.page.close()
+        jupyter.server.shutdown_kernels()
+        again = jupyter.open(name)
+        expect(again.output(0)).to_have_text(
+            "Looker login: disconnected from its kernel; run this cell again to log in."
+        )
+        assert "Error displaying widget" not in again.output_text(0)
+    # The cause: the saved output holds no widget view for the page to look up.
+    (output,) = saved.cells[0].outputs
+    assert "application/vnd.jupyter.widget-view+json" not in output["data"]
 
 
 def test_try_again_after_a_wait_timeout_leaves_a_way_to_the_session(lab: Jupyter) -> None:
