@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_SECTION",
     "ENVIRONMENT",
     "SETTING_NAMES",
+    "Caller",
     "IniSection",
     "LoginOptions",
     "SessionOptions",
@@ -238,13 +239,27 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _missing_sentence(missing: list[str]) -> str:
+#: Who asks for the settings, which says how they can pass one: Python code (``login()``,
+#: ``LookerSession``) as a keyword, the ``looker-nb-auth`` commands as an option, ``doctor`` not at
+#: all (it checks what a login would find).
+Caller = Literal["python", "command line", "doctor"]
+
+
+def _passing(missing: list[str], caller: Caller) -> str:
+    if caller == "doctor":
+        return ""
+    if caller == "command line":
+        return f"pass {_and(['--' + name.replace('_', '-') for name in missing])}, "
+    return f"pass {_and([f'{name}=' for name in missing])} to login(), "
+
+
+def _missing_sentence(missing: list[str], caller: Caller) -> str:
     """One sentence naming every missing setting and every place it may go."""
     what = _and([f"the {_REQUIRED[name]} ({name})" for name in missing])
     it = "it" if len(missing) == 1 else "them"
     return (
-        f"{what[0].upper()}{what[1:]} {'is' if len(missing) == 1 else 'are'} not set: pass "
-        f"{_and([f'{name}=' for name in missing])} to login(), set "
+        f"{what[0].upper()}{what[1:]} {'is' if len(missing) == 1 else 'are'} not set: "
+        f"{_passing(missing, caller)}set "
         f"{_and([ENVIRONMENT[name] for name in missing])}, add {it} to looker.ini, or ask your "
         f"Jupyter admin to set {_and([f'c.LookerNbAuth.{name}' for name in missing])}."
     )
@@ -268,13 +283,14 @@ def resolve_settings(
     *,
     base_url: str | None = None,
     environ: Mapping[str, str] | None = None,
+    caller: Caller = "python",
     **options: Unpack[SessionOptions],
 ) -> Settings:
     """Resolve every setting, highest source first, and check the required ones.
 
     ``base_url`` and ``options``: the settings a caller gave (``None`` means not given), and
     where its looker.ini is. Raises ``ConfigurationError`` with one sentence naming the setting
-    and where to put it.
+    and where to put it (the ``caller``'s way to pass it first).
     """
     unknown = sorted(set(options) - SessionOptions.__optional_keys__)
     if unknown:
@@ -304,7 +320,7 @@ def resolve_settings(
             raw[name], sources[name] = setting.default, "default"
     missing = [name for name in _REQUIRED if not raw.get(name)]
     if missing:
-        raise ConfigurationError(_missing_sentence(missing))
+        raise ConfigurationError(_missing_sentence(missing, caller))
 
     def url(name: str, kind: UrlKind) -> str:
         return check_url(name, str(raw[name]), sources[name], kind=kind)

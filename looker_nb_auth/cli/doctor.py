@@ -166,7 +166,9 @@ def check_settings(
     """Resolve the settings as ``login()`` does and say where each one came from."""
     name = "settings"
     try:
-        settings = resolve_settings(config_file=config_file, section=section, environ=environ)
+        settings = resolve_settings(
+            config_file=config_file, section=section, environ=environ, caller="doctor"
+        )
     except ConfigurationError as exc:
         return Check(
             name, "FAIL", "the connection settings are incomplete or invalid", str(exc)

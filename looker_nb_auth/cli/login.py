@@ -34,6 +34,7 @@ from .._errors import (
     LookerUnreachable,
     ReceiverUnavailable,
 )
+from .._settings import resolve_settings
 from ..client.cache import CacheKey
 from ..client.loopback import LoopbackReceiver
 from ..client.session import LookerSession
@@ -57,15 +58,17 @@ class Target:
     section: str | None = None
 
     def session(self) -> LookerSession:
-        """A session with the persistent cache; settings resolved as ``LookerSession`` does."""
-        return LookerSession(
-            self.base_url,
+        """A session with the persistent cache; settings resolved as ``LookerSession`` does
+        (a missing one is named by its option, --base-url, not login()'s keyword)."""
+        settings = resolve_settings(
+            base_url=self.base_url,
             client_guid=self.client_guid,
             redirect_uri=self.redirect_uri,
             config_file=self.config_file,
             section=self.section,
-            cache=True,
+            caller="command line",
         )
+        return LookerSession(settings=settings, cache=True)
 
 
 def _cache_key(session: LookerSession, user_id: str | None) -> CacheKey:
