@@ -41,6 +41,7 @@ from ._shapes import (
     query_slug,
 )
 from ._sql import query_sql
+from ._trickle import paced
 from ._web import Context
 
 __all__ = [
@@ -194,13 +195,16 @@ class _Results(Api40Handler):
     ) -> None:
         """Write the chunks as they come, flushing each, so a big result never sits in memory.
         ``written`` runs once every chunk is out, before the answer ends (so a client that has
-        the whole answer sees its effects), and not at all if the client goes away first."""
+        the whole answer sees its effects), and not at all if the client goes away first.
+        ``body_trickle`` and ``body_endless`` pace it as a slow network would (``_trickle.py``)."""
         self.set_header("Content-Type", media_type)
         try:
-            for chunk in chunks:
+            for chunk, pause in paced(chunks, self.ctx.config):
                 self.write(chunk)
                 if not self._drop_answer:
                     await self.flush()
+                if pause > 0 and await self._stopped_during(pause):
+                    return  # the stand-in stops
         except StreamClosedError:
             return  # the client went away mid-answer
         if written is not None:

@@ -151,6 +151,14 @@ class FakeLookerConfig:
     #: a repeat run from them, as Looker serves cached results (``from_cache``). False: every
     #: run renders its rows again.
     result_cache: bool = True
+    #: Seconds between the pieces of every results body (query tasks, Looks, queries), sent
+    #: `TRICKLE_BYTES` to a piece: a slow network or proxy that trickles, each piece soon
+    #: enough that no read timeout fires. 0: as fast as the connection takes it.
+    body_trickle: float = 0.0
+    #: Every results body never ends: after its last row the stand-in keeps the answer open
+    #: and sends a newline (blank in CSV, whitespace in JSON) every ``body_trickle`` seconds
+    #: (every second when that is 0), until the client goes away or the stand-in stops.
+    body_endless: bool = False
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")

@@ -1,0 +1,64 @@
+"""A results body at the pace of a slow network or proxy: ``body_trickle`` sends it in small
+pieces with pauses between them, ``body_endless`` never ends it (blank lines after the rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker._trickle import TRICKLE_BYTES
+
+from .helpers import GRACE, bearer, new_client, tokens_for
+
+
+@pytest.fixture
+def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+    headers = bearer(tokens_for(looker, GRACE)["access_token"])
+    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
+        yield client
+
+
+def test_a_trickling_body_arrives_whole_in_small_pieces(
+    grace: httpx.Client, looker: FakeLooker
+) -> None:
+    whole = grace.get("looks/1/run/csv").content
+    looker.config.body_trickle = 0.001
+    with grace.stream("GET", "looks/1/run/csv") as response:
+        pieces = list(response.iter_raw())
+    assert b"".join(pieces) == whole
+    assert len(pieces) >= len(whole) // TRICKLE_BYTES
+    assert max(len(piece) for piece in pieces) <= TRICKLE_BYTES
+
+
+def test_an_endless_body_keeps_sending_blank_lines_after_the_rows(
+    grace: httpx.Client, looker: FakeLooker
+) -> None:
+    whole = grace.get("looks/1/run/json").content
+    looker.config.body_endless = True
+    looker.config.body_trickle = 0.001
+    received = b""
+    with grace.stream("GET", "looks/1/run/json") as response:
+        for piece in response.iter_raw():
+            received += piece
+            if len(received) >= len(whole) + 20:
+                break  # the body has not ended, and would not
+    assert received.startswith(whole)
+    assert received[len(whole) :].strip() == b""  # whitespace: the JSON is still valid
+    assert json.loads(received) == json.loads(whole)
+
+
+def test_turning_endless_off_ends_the_body(grace: httpx.Client, looker: FakeLooker) -> None:
+    whole = grace.get("looks/1/run/csv").content
+    looker.config.body_endless = True
+    looker.config.body_trickle = 0.001
+    received = b""
+    with grace.stream("GET", "looks/1/run/csv") as response:
+        for piece in response.iter_raw():
+            received += piece
+            if len(received) > len(whole):
+                looker.config.body_endless = False
+    assert received.rstrip(b"\n") == whole.rstrip(b"\n")
