@@ -1,4 +1,4 @@
-"""``looker-nb-auth demo``: the Looker stand-in and JupyterLab on the getting-started notebook.
+"""``looker-nb-auth demo``: the Looker stand-in and JupyterLab on the two tutorial notebooks.
 
 ``--scripted`` runs a login without a browser instead: every step is the real one (authorize
 URL, login and consent forms, callback, redeem, API calls, logout) over HTTP on loopback; only the
@@ -8,12 +8,14 @@ person clicking in the browser is played by a robot.
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib.util
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -135,6 +137,10 @@ def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
     if problem := missing("notebook"):
         print(problem)
         return 1
+    for option, wanted in (("--port", port), ("--looker-port", looker_port)):
+        if problem := _unusable(wanted, option):
+            print(problem)
+            return 1
     _stop_on_signals()
     base = Path(tempfile.mkdtemp(prefix="looker-nb-auth-demo-"))
     try:
@@ -143,6 +149,30 @@ def run_notebook_demo(port: int = 8888, looker_port: int = 0) -> int:
         return 0
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _unusable(port: int, option: str) -> str | None:
+    """Why the demo cannot listen on 127.0.0.1:``port`` (given as ``option``), or None.
+
+    Asked before anything starts, so that the answer names the option to change; a program that
+    takes the port in between still gets JupyterLab's or the stand-in's own error."""
+    if port == 0:  # any free port
+        return None
+    with socket.socket() as sock:
+        # As the servers bind: a closed connection's TIME_WAIT on the port does not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} on 127.0.0.1 is in use by another program; pass another "
+                    f"{option} or stop that program."
+                )
+            return (
+                f"Port {port} on 127.0.0.1 cannot be used ({exc.strerror}); pass another {option}."
+            )
+    return None
 
 
 def _serve(base: Path, port: int, looker_port: int, fake: Callable[[], FakeLooker]) -> int:

@@ -20,7 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         add_help=False,
     )
     demo = commands.add_parser(
-        "demo", help="run the Looker stand-in and JupyterLab on the getting-started notebook"
+        "demo",
+        help="run the Looker stand-in and JupyterLab with the two tutorial notebooks",
+        description="Run the Looker stand-in and JupyterLab, set up for each other, on a copy of "
+        "the tutorials 01-getting-started.ipynb and 02-dataframes.ipynb, until Ctrl-C.",
     )
     demo.add_argument("--port", type=int, default=8888, help="JupyterLab's port (8888)")
     demo.add_argument(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import Demo, started_demo
+from support import Demo, PtyCommand, started_demo
 
 from looker_nb_auth.cli.demo import run_demo
 from looker_nb_auth.cli.main import main
@@ -42,6 +43,38 @@ def test_cli_fake_looker_help_reaches_the_stand_in(capsys: pytest.CaptureFixture
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "--redirect-uri" in out and "--omit-refresh-token" in out
+
+
+def test_help_says_the_demo_serves_both_tutorials(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = " ".join(capsys.readouterr().out.split())  # argparse wraps the help's lines
+    assert "demo run the Looker stand-in and JupyterLab with the two tutorial notebooks" in listed
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    described = " ".join(capsys.readouterr().out.split())
+    assert "01-getting-started.ipynb and 02-dataframes.ipynb" in described
+
+
+@pytest.mark.parametrize("option", ["--port", "--looker-port"])
+def test_a_taken_port_is_named_with_its_fix(option: str, tmp_path: Path) -> None:
+    with socket.socket() as holder:  # another program listens there
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        demo = PtyCommand(
+            [sys.executable, "-m", "looker_nb_auth", "demo", option, str(port)],
+            dict(os.environ),
+            tmp_path,
+        )
+        try:
+            assert demo.finish() == 1
+        finally:
+            demo.close()
+    assert demo.output == (
+        f"Port {port} on 127.0.0.1 is in use by another program; pass another {option} or stop "
+        "that program.\n"
+    )
 
 
 def run_blocked(argv: list[str], blocked: list[str]) -> subprocess.CompletedProcess[str]:
