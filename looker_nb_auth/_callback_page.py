@@ -15,15 +15,21 @@ the notebook's widget on a ``BroadcastChannel`` and closes the window when the b
 the channel and the message are data on the page's ``<main>`` (``data-channel``,
 ``data-message``), which the script reads. Every reflected value is html-escaped; the code is never
 part of the page.
+
+The page sends the person back to where the login started: the notebook, or for a login of
+``looker-nb-auth login`` (whose state the command marks with ``started_in_terminal``, in its
+own process, where its loopback listener serves the page) the terminal.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
+from typing import NamedTuple
 
 from ._errors import AlreadyAnswered, CallbackError, UnknownState
 from ._protocol import CHANNEL, ChannelKey
@@ -40,12 +46,41 @@ __all__ = [
     "answer",
     "bad_callback",
     "error_page",
+    "started_in_terminal",
     "stored",
 ]
 
 LOGGED_IN = "You are logged in to Looker. You can close this window and return to your notebook."
 ANSWERED = f"This login link has already been used; {START_AGAIN}"
 DENIED = "You did not allow access in Looker; click Log in to Looker in the notebook to try again."
+
+
+class _Words(NamedTuple):
+    """What the page says, by where the login started."""
+
+    logged_in: str
+    denied: str
+    start_again: str
+
+
+_NOTEBOOK = _Words(LOGGED_IN, DENIED, START_AGAIN)
+_TERMINAL = _Words(
+    "You are logged in to Looker. You can close this window and return to your terminal.",
+    "You did not allow access in Looker; run looker-nb-auth login in your terminal to try again.",
+    "run looker-nb-auth login in your terminal again.",
+)
+#: The states of this process's logins started in a terminal (``started_in_terminal``).
+_from_terminal: set[str] = set()
+
+
+@contextmanager
+def started_in_terminal(state: str) -> Iterator[None]:
+    """Meanwhile the page for this login's answer sends the person back to the terminal."""
+    _from_terminal.add(state)
+    try:
+        yield
+    finally:
+        _from_terminal.discard(state)
 
 
 #: On every response that may carry the code in its URL: not cached, no referrer.
@@ -135,18 +170,20 @@ def error_page(status: int, sentence: str) -> Page:
 def stored(result: CallbackResult, store: Store) -> Page:
     """Store a parsed result; the page for it (raises ``CallbackError`` if it cannot be)."""
     said = looker_said(result.error, result.error_description)
+    words = _TERMINAL if result.state in _from_terminal else _NOTEBOOK
     try:
         store(result.state, result.answer)
     except UnknownState:
         raise CallbackError(UNKNOWN, looker_said=said) from None
     except AlreadyAnswered:
-        raise CallbackError(ANSWERED, looker_said=said) from None
+        used = f"This login link has already been used; {words.start_again}"
+        raise CallbackError(used, looker_said=said) from None
     detail = result.error_description or ""
     if result.code:
-        return Page(200, ok=True, title=LOGGED_IN, state=result.state)
+        return Page(200, ok=True, title=words.logged_in, state=result.state)
     if result.error == "access_denied":
-        return Page(200, ok=False, title=DENIED, detail=detail, state=result.state)
-    title = f"Looker did not log you in ({result.error}); {START_AGAIN}"
+        return Page(200, ok=False, title=words.denied, detail=detail, state=result.state)
+    title = f"Looker did not log you in ({result.error}); {words.start_again}"
     return Page(200, ok=False, title=title, detail=detail, state=result.state)
 
 

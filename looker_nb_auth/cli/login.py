@@ -14,6 +14,7 @@ stderr, never a traceback or a token.
 
 from __future__ import annotations
 
+import hmac
 import os
 import sys
 import warnings
@@ -24,6 +25,7 @@ from typing import TextIO
 
 import httpx
 
+from .._callback_page import started_in_terminal
 from .._errors import (
     CacheWarning,
     ConfigurationError,
@@ -33,18 +35,23 @@ from .._errors import (
     LookerServerError,
     LookerUnreachable,
     ReceiverUnavailable,
+    StateMismatch,
 )
 from .._settings import resolve_settings
 from ..client.cache import CacheKey
 from ..client.loopback import LoopbackReceiver
 from ..client.session import LookerSession
-from ..oauth.callback import CallbackResult
+from ..oauth.callback import CallbackResult, parse_callback
 
 __all__ = ["Target", "run_login", "run_logout", "run_whoami"]
 
 #: Ctrl-C: the shell's convention for a command ended by SIGINT.
 INTERRUPTED = 130
 _LOGIN_AGAIN = "run looker-nb-auth login again to log in"
+_NOT_THIS_LOGIN = (
+    "That address is not this login's (it is an older login's, another one's or cut short); "
+    "paste the whole address of the newest page Looker sent you to."
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,11 @@ def _login(target: Target, open_browser: bool, out: TextIO) -> int:
                 receiver = None
         try:
             _show_url(request.url, open_browser, out)
-            answer = _paste(out) if receiver is None else _wait(receiver, request.state, ttl, out)
+            if receiver is None:
+                answer = _paste(request.state, out)
+            else:  # the listener's page says to come back here, not to a notebook
+                with started_in_terminal(request.state):
+                    answer = _wait(receiver, request.state, ttl, out)
         finally:
             if receiver is not None:
                 receiver.close()  # lets go of the port
@@ -154,13 +165,23 @@ def _show_url(url: str, open_browser: bool, out: TextIO) -> None:
     print(url, file=out, flush=True)
 
 
-def _paste(out: TextIO) -> str:
-    out.flush()
-    try:
-        pasted = input("Then paste the address of the page Looker sent you to: ")
-    except EOFError:
-        raise LoginCancelled(f"No address was pasted; {_LOGIN_AGAIN}.") from None
-    return pasted.strip()
+def _paste(state: str, out: TextIO) -> CallbackResult:
+    """The pasted address of this login's answer; asked for again while it is another's."""
+    while True:
+        out.flush()
+        try:
+            pasted = input("Then paste the address of the page Looker sent you to: ")
+        except EOFError:
+            raise LoginCancelled(f"No address was pasted; {_LOGIN_AGAIN}.") from None
+        try:
+            result = parse_callback(pasted.strip())
+        except StateMismatch:  # no state, or none this package makes
+            result = None
+        finally:
+            del pasted  # it holds the code
+        if result is not None and hmac.compare_digest(result.state, state):
+            return result
+        _say("login", _NOT_THIS_LOGIN)
 
 
 def _wait(receiver: LoopbackReceiver, state: str, ttl: float, out: TextIO) -> CallbackResult:

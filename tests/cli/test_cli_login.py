@@ -9,6 +9,7 @@ command's loopback listener. A script run like a cron job then resumes the kept 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -358,6 +359,77 @@ def test_a_missing_setting_is_one_sentence_and_exit_2(run: RunCommand) -> None:
     (line,) = login.output.splitlines()
     assert line.startswith("looker-nb-auth login: ")
     assert "base_url" in line
+
+
+def test_a_missing_setting_names_the_command_s_options_not_login_s_arguments(
+    run: RunCommand,
+) -> None:
+    login = run("login")
+    assert login.finish() == 2
+    assert login.output == (
+        "looker-nb-auth login: The Looker API URL (base_url), the Looker OAuth client guid "
+        "(client_guid) and the OAuth redirect URI (redirect_uri) are not set: pass --base-url, "
+        "--client-guid and --redirect-uri, set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_GUID and "
+        "LOOKERSDK_REDIRECT_URI, add them to looker.ini, or ask your Jupyter admin to set "
+        "c.LookerNbAuth.base_url, c.LookerNbAuth.client_guid and c.LookerNbAuth.redirect_uri.\n"
+    )
+
+
+def test_the_page_after_a_terminal_login_says_to_return_to_the_terminal(
+    looker: FakeLooker, loopback_redirect: str, run: RunCommand
+) -> None:
+    login = run("login", **settings_env(looker, LOOPBACK_GUID, loopback_redirect))
+    url = login.read_until("(Ctrl-C stops).\n").splitlines()[1]
+    with httpx.Client(trust_env=False, timeout=30) as browser:
+        page = browser.get(authorize_in_browser(url))
+    assert login.finish() == 0
+    assert (
+        "<h1>You are logged in to Looker. You can close this window and return to your "
+        "terminal.</h1>" in page.text
+    )
+    assert "notebook" not in page.text
+
+
+def test_the_page_after_a_terminal_deny_says_to_run_login_again(
+    looker: FakeLooker, loopback_redirect: str, run: RunCommand
+) -> None:
+    login = run("login", **settings_env(looker, LOOPBACK_GUID, loopback_redirect))
+    url = login.read_until("(Ctrl-C stops).\n").splitlines()[1]
+    with httpx.Client(trust_env=False, timeout=30) as browser:
+        page = browser.get(authorize_in_browser(url, approve=False))
+    assert login.finish() == 1
+    assert (
+        "<h1>You did not allow access in Looker; run looker-nb-auth login in your terminal to "
+        "try again.</h1>" in page.text
+    )
+    assert "notebook" not in page.text
+
+
+NOT_THIS_LOGIN = (
+    "looker-nb-auth login: That address is not this login's (it is an older login's, another "
+    "one's or cut short); paste the whole address of the newest page Looker sent you to."
+)
+
+
+@pytest.mark.parametrize("which", ["an older login's", "a made-up state"])
+def test_a_pasted_address_that_is_not_this_login_s_is_said_plainly_and_asked_for_again(
+    looker: FakeLooker, paste_app: None, run: RunCommand, which: str
+) -> None:
+    if which == "a made-up state":
+        wrong = f"{PASTE_REDIRECT}?code=made-up&state=made-up"
+    else:
+        with LookerSession(
+            looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT
+        ) as earlier:
+            wrong = authorize_in_browser(earlier.start_login().url)
+    login = run("login", **settings_env(looker, PASTE_GUID, PASTE_REDIRECT))
+    shown = login.read_until(PROMPT)
+    login.type(wrong)
+    again = login.read_until(re.compile(f"(?s){re.escape(PROMPT)}.*{re.escape(PROMPT)}"))
+    assert again.removeprefix(shown).splitlines() == [wrong, NOT_THIS_LOGIN, PROMPT]
+    login.type(authorize_in_browser(shown.split("allow access:\n", 1)[1].splitlines()[0]))
+    assert login.finish() == 0
+    assert LOGGED_IN_AS in login.output
 
 
 def test_a_cache_that_cannot_be_written_is_a_one_line_warning_without_tokens(
