@@ -7,33 +7,49 @@ machine, so the kernel can take Looker's answer there: it listens on that port w
 pending, answers exactly that path with the same page as the extension, and lets nobody else use
 the port longer than needed. (Looker compares redirect URIs character for character, so the port
 is fixed; if something else holds it, the login says so and the pasted-URL rung still works.)
+
+Several kernels of one OS user share the port (the ``voila`` command's viewers, two notebooks in
+VS Code): the first to bind it listens (``loopback_listener.py``) for all, and a kernel that finds
+it taken registers its login there and parks a pickup for the answer (``loopback_peer.py``), with
+this user's key (``loopback_key.py``). Each answer goes only to the kernel that registered its
+state (and the code is worthless without that kernel's PKCE verifier anyway). The listener stays
+while any kernel's login is pending; when its kernel ends, a waiting kernel binds the port and
+registers its logins there again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.server
 import ipaddress
-import socket
+import secrets
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
-from .. import _callback_page as callback_page
-from .._errors import AlreadyAnswered, ReceiverUnavailable, UnknownState
-from .._protocol import CANCELLED
+from .._errors import (
+    AlreadyAnswered,
+    AlreadyRegistered,
+    OwnerFull,
+    ReceiverUnavailable,
+    UnknownState,
+)
+from .._protocol import CANCELLED, PICKUP_POLL
 from ..oauth.callback import CallbackResult
 from ..oauth.pending import Pending
+from .loopback_key import loopback_key
+from .loopback_listener import Listener, Outcome
+from .loopback_peer import HostGone, NotAHost, PeerClient
 
 __all__ = ["LoopbackReceiver", "loopback_address"]
 
 _POLL = 0.05  # how soon a stopped listener lets go of the port, in seconds
-_NOT_HERE = "This page is not a Looker login callback."
-#: An idle connection (a browser's speculative one, a port scanner) is dropped after this long.
-_IDLE_TIMEOUT = 10.0
+#: Logins one other kernel may have pending on this kernel's listener: more are refused.
+_PER_KERNEL = 16
+#: Rounds of "bind the port, else register with whoever holds it" before giving up: the holder
+#: can let go between the two steps.
+_TRIES = 5
 
 
 def loopback_address(redirect_uri: str) -> tuple[str, int, str] | None:
@@ -56,98 +72,11 @@ def loopback_address(redirect_uri: str) -> tuple[str, int, str] | None:
     return bind, port, parts.path or "/"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "looker-nb-auth"
-    sys_version = ""
-
-    timeout = _IDLE_TIMEOUT  # socketserver applies it to the connection
-
-    def do_GET(self) -> None:
-        if not self.server.start_answering(self.connection):
-            return  # the listener stopped while this request was on its way
-        try:
-            self._answer()
-        finally:
-            self.server.done_answering(self.connection)
-
-    def _answer(self) -> None:
-        parts = urlsplit(self.path)
-        receiver = self.server.receiver
-        if self.headers.get("Host", "").lower() not in receiver.hosts:
-            # Only the redirect URI's own host:port: a page elsewhere that points a name it
-            # controls at 127.0.0.1 (DNS rebinding) gets nothing from here.
-            self._send(callback_page.error_page(421, _NOT_HERE))
-            return
-        if parts.path != receiver.path:
-            self._send(callback_page.error_page(404, _NOT_HERE))
-            return
-        self._send(callback_page.answer(parts.query, receiver.store))
-
-    def _send(self, page: callback_page.Page) -> None:
-        body = page.html().encode("utf-8")
-        self.send_response(page.status)
-        for name, value in page.headers().items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Nothing: the request line carries the code."""
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], receiver: LoopbackReceiver) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.receiver = receiver
-        self._open: set[socket.socket] = set()
-        self._answering: set[socket.socket] = set()  # a request read, its page being written
-        self._closed = False
-        self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def start_answering(self, connection: socket.socket) -> bool:
-        """Mark ``connection`` busy, unless the listener has already dropped its connections."""
-        with self._open_lock:
-            if self._closed:
-                return False
-            self._answering.add(connection)
-            return True
-
-    def done_answering(self, connection: socket.socket) -> None:
-        with self._open_lock:
-            self._answering.discard(connection)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Drop every idle connection still open: their threads end with them. A connection
-        whose page is being written (the one that brought Looker's answer) finishes first."""
-        with self._open_lock:
-            self._closed = True
-            connections = [c for c in self._open if c not in self._answering]
-            self._open.difference_update(connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-            connection.close()
-
-
 @dataclass(eq=False)
 class _Login:
-    """A login pending on the listener: Looker's answer, once it is here."""
+    """A login pending on the listener: the kernel it is for, and Looker's answer once here."""
 
+    owner: str
     answer: dict[str, str] | None = None
 
 
@@ -156,7 +85,8 @@ class LoopbackReceiver:
 
     The same methods as ``ExtensionClient`` (``register``, ``forget``, ``wait``, ``close``): the
     widget's controller uses either. The port is bound from the first ``register`` until no
-    login is pending.
+    login (of this kernel or of another that registered here) is pending; if another kernel of
+    this user holds it, the login is registered there.
     """
 
     #: The widget's Cancel has no Jupyter route to post to (it tells the kernel instead).
@@ -168,15 +98,24 @@ class LoopbackReceiver:
             raise ValueError(f"{redirect_uri!r} is not an http URL on loopback.")
         self.host, self.port, self.path = address
         self.redirect_uri = redirect_uri
-        netloc = urlsplit(redirect_uri).netloc.lower()
+        self.netloc = urlsplit(redirect_uri).netloc.lower()
         #: The Host headers a browser sends for the redirect URI (no port when it is 80).
-        self.hosts = {netloc} | ({netloc.removesuffix(":80")} if self.port == 80 else set())
+        self.hosts = {self.netloc} | (
+            {self.netloc.removesuffix(":80")} if self.port == 80 else set()
+        )
+        #: This OS user's key for sharing the port (read on the first ``register``).
+        self.key: str | None = None
+        #: Which kernel's logins are this receiver's, on whichever kernel's listener.
+        self.owner = secrets.token_urlsafe(16)
         self._changed = threading.Condition()
         # Held as long as on a server extension, and as many; the newest login wins. A login
         # dropped or expired wakes its waiter (under the lock: every call below holds it).
         self._pending = Pending[_Login](when_full="drop_oldest", on_evict=self._dropped)
         self._waiting: set[str] = set()
-        self._server: _Server | None = None
+        self._listener: Listener | None = None
+        self._bind_error: OSError | None = None
+        self._remote: set[str] = set()  # registered on another kernel's listener
+        self._peer: PeerClient | None = None
 
     @classmethod
     def for_redirect_uri(cls, redirect_uri: str) -> LoopbackReceiver | None:
@@ -196,33 +135,40 @@ class LoopbackReceiver:
     def _dropped(self, login: _Login) -> None:
         self._changed.notify_all()  # a wait parked on it ends (returning None)
 
+    # -- this kernel's logins ----------------------------------------------------------------
+
     def register(self, state: str) -> float:
-        """A login with this state starts: listen on the redirect URI's port if not yet.
+        """A login with this state starts: listen on the redirect URI's port if not yet, else
+        register it with the kernel of this user that listens there.
 
         The login stays pending as long as it would on a server extension."""
-        with self._changed:
-            if self._server is None:
-                try:
-                    self._server = _Server((self.host, self.port), self)
-                except OSError as exc:
-                    reason = exc.strerror or type(exc).__name__
-                    raise ReceiverUnavailable(
-                        f"This kernel cannot listen on {self.host}:{self.port}, where the redirect "
-                        f"URI points ({reason}: another notebook's login?), so after Allow copy "
-                        "the popup's address and run session.complete_login('<that address>')."
-                    ) from exc
-                threading.Thread(
-                    target=self._server.serve_forever,
-                    kwargs={"poll_interval": _POLL},
-                    name="looker-nb-auth-loopback",
-                    daemon=True,
-                ).start()
-            self._pending.add(state, _Login())
-        return self._pending.ttl
+        if self.key is None:
+            self.key = loopback_key()
+        for _ in range(_TRIES):
+            with self._changed:
+                if self._bound():
+                    self._pending.add(state, _Login(self.owner))
+                    return self._pending.ttl
+            peer = self._peer_client()
+            if peer is None:
+                break
+            try:
+                ttl = peer.register(state)
+            except HostGone:
+                continue  # it let go of the port meanwhile: bind it
+            except NotAHost:
+                break
+            with self._changed:
+                self._remote.add(state)
+            return ttl
+        raise self._cannot_listen()
 
     def forget(self, state: str) -> None:
         """Drop a pending login; a ``wait`` parked on it returns ``cancelled``."""
         with self._changed:
+            remote = state in self._remote
+            if remote and state not in self._waiting:
+                self._remote.discard(state)
             login = self._pending.get(state)
             if login is not None and state in self._waiting:
                 if login.answer is None:
@@ -230,7 +176,10 @@ class LoopbackReceiver:
                     self._changed.notify_all()
             elif login is not None:
                 self._pending.pop(state)
-            idle = self._idle_server()
+            idle = self._idle_listener()
+            peer = self._peer
+        if remote and peer is not None:
+            peer.forget(state)  # a pickup parked there gets cancelled
         _stop(idle)
 
     def wait(
@@ -239,41 +188,189 @@ class LoopbackReceiver:
         """Until the redirect for ``state`` arrives; ``None`` on timeout or ``stop`` (the login
         stays pending until ``forget``, as with the extension)."""
         deadline = time.monotonic() + timeout
+        while True:
+            with self._changed:
+                if state not in self._remote:
+                    answer = self._wait_here(state, deadline, stop)
+                    idle = self._idle_listener()
+                    break
+                self._waiting.add(state)
+                peer = self._peer
+            try:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (stop is not None and stop.is_set()) or peer is None:
+                    return None
+                try:
+                    outcome, answer = peer.pickup(state, min(remaining, PICKUP_POLL))
+                except HostGone:
+                    self._take_over()  # its kernel ended: listen here, or where another does
+                    continue
+            finally:
+                with self._changed:
+                    self._waiting.discard(state)
+            if outcome is Outcome.NOT_YET:
+                continue
+            with self._changed:
+                self._remote.discard(state)
+            idle = None
+            break
+        _stop(idle)
+        return None if answer is None else CallbackResult.from_answer(state, answer)
+
+    def _wait_here(
+        self, state: str, deadline: float, stop: threading.Event | None
+    ) -> dict[str, str] | None:
+        """Under the lock: the answer for a login on this kernel's listener (taken out), or
+        ``None`` on timeout or ``stop`` (still pending) or when it is gone."""
+        self._waiting.add(state)
+        try:
+            while (login := self._pending.get(state)) is not None and login.answer is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (stop is not None and stop.is_set()):
+                    return None
+                self._changed.wait(remaining)  # store() and forget() notify
+        finally:
+            self._waiting.discard(state)
+        login = self._pending.pop(state)
+        return None if login is None else login.answer
+
+    def close(self) -> None:
+        """Drop every login of this receiver, and let go of the port (another kernel's logins
+        pending here move: their kernels take the port over)."""
+        with self._changed:
+            self._pending.clear()
+            remote, self._remote = self._remote, set()
+            idle = self._idle_listener()
+            self._changed.notify_all()
+            peer, self._peer = self._peer, None
+        if peer is not None:
+            for state in remote:
+                peer.forget(state)
+            peer.close()
+        _stop(idle)
+
+    # -- the port ----------------------------------------------------------------------------
+
+    def _bound(self) -> bool:
+        """Under the lock: whether this kernel listens on the port, binding it if it can."""
+        if self._listener is None:
+            try:
+                self._listener = Listener((self.host, self.port), self)
+            except OSError as exc:
+                self._bind_error = exc
+                return False
+            self._listener.start(_POLL)
+        return True
+
+    def _idle_listener(self) -> Listener | None:
+        """With nothing pending, the listener to stop (outside the lock): the port is let go."""
+        if self._pending or self._listener is None:
+            return None
+        listener, self._listener = self._listener, None
+        return listener
+
+    def _peer_client(self) -> PeerClient | None:
+        with self._changed:
+            if self._peer is None and self.key is not None:
+                address = (self.host, self.port)
+                self._peer = PeerClient(address, self.netloc, self.key, self.owner)
+            return self._peer
+
+    def _take_over(self) -> None:
+        """The kernel that listened for this one's remote logins is gone: bind the port and keep
+        them here, or register them with the kernel that bound it first."""
+        for _ in range(_TRIES):
+            with self._changed:
+                states = sorted(self._remote)
+                if not states:
+                    return
+                if self._bound():
+                    for state in states:
+                        with contextlib.suppress(AlreadyRegistered):
+                            self._pending.add(state, _Login(self.owner))
+                    self._remote.clear()
+                    return
+                peer = self._peer
+            if peer is None:
+                break
+            try:
+                for state in states:
+                    with contextlib.suppress(ReceiverUnavailable):  # already there
+                        peer.register(state)
+            except HostGone:
+                continue
+            except NotAHost:
+                break
+            return
+        raise self._cannot_listen()
+
+    def _cannot_listen(self) -> ReceiverUnavailable:
+        error = self._bind_error
+        reason = (error.strerror if error else None) or type(error).__name__
+        return ReceiverUnavailable(
+            f"This kernel cannot listen on {self.host}:{self.port}, where the redirect URI points "
+            f"({reason}, and not by a looker-nb-auth login of this user), so after Allow copy the "
+            "popup's address and run session.complete_login('<that address>')."
+        )
+
+    # -- other kernels' logins, on this kernel's listener --------------------------------------
+
+    def peer_register(self, listener: Listener, state: str, owner: str) -> float | None:
+        """Keep another kernel's login here; ``None`` if ``listener`` is letting go of the port.
+
+        Raises ``AlreadyRegistered``, or ``OwnerFull`` beyond ``_PER_KERNEL`` of that kernel."""
+        with self._changed:
+            if listener is not self._listener:
+                return None
+            if sum(1 for login in self._pending.values() if login.owner == owner) >= _PER_KERNEL:
+                raise OwnerFull("That kernel has as many logins pending here as one may.")
+            self._pending.add(state, _Login(owner))
+            return self._pending.ttl
+
+    def peer_pickup(
+        self, listener: Listener, state: str, owner: str, wait: float
+    ) -> tuple[Outcome, dict[str, str] | None]:
+        """Park up to ``wait`` seconds for the answer to another kernel's login (``owner``'s
+        alone), taking it out once there."""
+        deadline = time.monotonic() + wait
         with self._changed:
             self._waiting.add(state)
             try:
-                while (login := self._pending.get(state)) is not None and login.answer is None:
+                while listener is self._listener:
+                    login = self._pending.get(state)
+                    if login is None or login.owner != owner:
+                        return Outcome.GONE, None
+                    if login.answer is not None:
+                        break
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0 or (stop is not None and stop.is_set()):
-                        return None
-                    self._changed.wait(remaining)  # store() and forget() notify
+                    if remaining <= 0:
+                        return Outcome.NOT_YET, None
+                    self._changed.wait(remaining)
+                else:
+                    return Outcome.LEAVING, None
             finally:
                 self._waiting.discard(state)
-            login = self._pending.pop(state)
-            idle = self._idle_server()
+            self._pending.pop(state)
+            idle = self._idle_listener()
         _stop(idle)
-        if login is None or login.answer is None:
-            return None  # forgotten before this wait, expired, or closed
-        return CallbackResult.from_answer(state, login.answer)
+        return Outcome.ANSWERED, login.answer
 
-    def _idle_server(self) -> _Server | None:
-        """With nothing pending, the server to stop (outside the lock): the port is let go."""
-        if self._pending or self._server is None:
-            return None
-        server, self._server = self._server, None
-        return server
-
-    def close(self) -> None:
+    def peer_forget(self, state: str, owner: str) -> None:
+        """Another kernel drops its login: as ``forget``, for that kernel's logins alone."""
         with self._changed:
-            self._pending.clear()
-            self._changed.notify_all()
-            idle = self._idle_server()
+            login = self._pending.get(state)
+            if login is None or login.owner != owner:
+                return
+            if state in self._waiting:
+                if login.answer is None:
+                    login.answer = dict(CANCELLED)
+                    self._changed.notify_all()
+            else:
+                self._pending.pop(state)
+            idle = self._idle_listener()
         _stop(idle)
 
 
-def _stop(server: _Server | None) -> None:
-    """Stop serving (within one poll interval) and close the listening socket."""
-    if server is not None:
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
+def _stop(listener: Listener | None) -> None:
+    if listener is not None:
+        listener.stop()

@@ -198,8 +198,8 @@ def test_a_taken_port_falls_back_to_the_pasted_address(
         assert widget.status == "ready"
         assert widget.message == (
             f"This kernel cannot listen on 127.0.0.1:{port}, where the redirect URI points "
-            "(Address already in use: another notebook's login?), so after Allow copy the "
-            "popup's address and run session.complete_login('<that address>')."
+            "(Address already in use, and not by a looker-nb-auth login of this user), so after "
+            "Allow copy the popup's address and run session.complete_login('<that address>')."
         )  # one sentence, and no Try again button it could mean
         assert widget.quiet_after == 0  # nothing comes back by itself: no "no answer" causes
         # ...and the pasted address still logs in.
