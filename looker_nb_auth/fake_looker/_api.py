@@ -35,6 +35,10 @@ class TokenHandler(ApiHandler):
             self.ctx.store.tokens.remember(
                 *(body.get(name) for name in ("code", "code_verifier", "refresh_token"))
             )
+        late = self.ctx.config.token_latency
+        if late > 0 and await self._stopped_during(late):
+            self._finished = True  # shutting down: the connection is gone, answer nothing
+            return
         await super().prepare()
 
     def post(self) -> None:

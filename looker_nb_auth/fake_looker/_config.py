@@ -120,6 +120,9 @@ class FakeLookerConfig:
     #: reports a failed SQL statement: HTTP 200 and ``[{"looker_error": <this text>}]``.
     fail_queries_with: str | None = None
     latency: float = 0.0
+    #: Seconds ``POST /api/token`` alone waits (real time, on top of ``latency``) before Looker
+    #: handles it: a slow token endpoint. A refresh token it rotates is rotated at the end.
+    token_latency: float = 0.0
     #: The random faults and the quota below hit only these requests (`FaultTarget`).
     fault_target: FaultTarget = "all"
     #: Share of requests answered 503, dropped before Looker reads them (no effect), or dropped
