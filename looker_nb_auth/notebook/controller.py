@@ -18,6 +18,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .._errors import (
+    AccessDenied,
+    AuthorizationFailed,
     LoginCancelled,
     LoginRequired,
     LoginTimeout,
@@ -32,7 +34,29 @@ from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
 from .widget import TEXTS, LoginWidget
 
-__all__ = ["Controller", "Receiver", "in_voila"]
+__all__ = ["NOT_YET", "Controller", "Receiver", "in_voila"]
+
+#: What a cell that uses the session says before the login is done, naming the control the
+#: widget shows then (``session.not_logged_in``).
+NOT_YET = 'Not logged in to Looker yet: click "Log in to Looker" above, then run this cell again.'
+_CELL_SAYS = {
+    Status.LOGGED_OUT: 'Logged out of Looker: click "Log in to Looker" above, then run this cell '
+    "again.",
+    Status.WAITING: "Not logged in to Looker yet: finish the login in Looker's popup window, then "
+    "run this cell again.",
+    Status.ERROR: 'Not logged in to Looker: the login above did not finish; click "Try again" '
+    "there, then run this cell again.",
+}
+_CELL_DENIED = (
+    'Not logged in to Looker: you did not allow access; click "Try again" above to log in, then '
+    "run this cell again."
+)
+#: What the widget says when a login's answer failed; the Try again button follows it.
+_DENIED = "You did not allow access to Looker."
+_REFUSED = "Looker did not log you in: {said}"
+#: A ``login(wait=True)`` that stopped, as its cell shows it under the widget: what happened to
+#: the cell (true for good), while the widget above says what to do now.
+_STOPPED = "{what}, so this cell stopped; the login widget above shows what to do next."
 
 _NO_EXTENSION = (
     "No looker-nb-auth server extension is reachable from this kernel (it is not installed in "
@@ -80,6 +104,8 @@ class Controller:
         self.wait_failed = False
         #: Whether a notebook front end draws the widget (else: text on stdout, input()).
         self.front_end = _front_end()
+        #: The cell run (its request's id) that shows the widget: one display per cell run.
+        self.shown_in: str | None = None
         #: Seconds of waiting before the widget lists the likely causes (``login(quiet_after=)``).
         self.quiet_after = 20.0
         api_base = urlsplit(extension.server_url).path if extension else ""
@@ -91,17 +117,23 @@ class Controller:
             f"{parts.scheme}://{parts.netloc}" if isinstance(extension, ExtensionClient) else ""
         )
         self.widget = LoginWidget(
-            api_base=api_base, redirect_uri=redirect_uri, redirect_origin=origin
+            api_base=api_base,
+            redirect_uri=redirect_uri,
+            redirect_origin=origin,
+            client_guid=session.settings.client_guid,
         )
         self.widget.on_msg(self._on_msg)
 
     # -- states ------------------------------------------------------------------------------
 
-    def _show(self, status: Status, message: str, url: str = "") -> None:
+    def _show(self, status: Status, message: str, url: str = "", *, cell_says: str = "") -> None:
         with self.widget.hold_sync():
             self.widget.authorize_url = url
             self.widget.message = message
             self.widget.status = status.value
+        if self.front_end and status is not Status.LOGGED_IN:
+            # A cell that uses the session names the control the widget shows now.
+            self.session.not_logged_in = cell_says or _CELL_SAYS.get(status, NOT_YET)
 
     def _abandon(self) -> None:
         request, self._request = self._request, None
@@ -136,7 +168,7 @@ class Controller:
                     message = str(exc)
             except LookerAuthError as exc:
                 self._error = exc
-                self._show(Status.ERROR, str(exc))
+                self._show(Status.ERROR, str(exc), cell_says=str(exc))
                 return
             self._request = request
             if not message and self.extension is None:  # the pasted rung: say where to paste
@@ -178,7 +210,13 @@ class Controller:
         """A login's answer was used up and failed (a pasted Deny, a refused code)."""
         with self._lock:
             self._abandon()
-        self._show(Status.ERROR, str(exc))
+        if isinstance(exc, AccessDenied):  # the user's own choice, not Looker's failure
+            self._show(Status.ERROR, _DENIED, cell_says=_CELL_DENIED)
+        elif isinstance(exc, AuthorizationFailed):
+            said = (exc.description or exc.error or "no reason given").rstrip(".")
+            self._show(Status.ERROR, _REFUSED.format(said=said) + ".")
+        else:
+            self._show(Status.ERROR, str(exc))
 
     def _finish(self, result: CallbackResult) -> None:
         """Redeem the callback's result (raises the typed error after showing it)."""
@@ -189,7 +227,9 @@ class Controller:
             self._stop = None
         if result.error == CANCELLED_ERROR:
             self.prepare("Login cancelled.")
-            raise LoginCancelled("The login was cancelled; click Log in to Looker to try again.")
+            if self.front_end:
+                raise LoginCancelled(_STOPPED.format(what="The login was cancelled"))
+            raise LoginCancelled("The login was cancelled; run login() again to log in.")
         self.session.complete_login(result)  # on_login / on_login_failed update the widget
 
     # -- waiting -----------------------------------------------------------------------------
@@ -240,20 +280,21 @@ class Controller:
             result = self.extension.wait(request.state, timeout=timeout)
         except (KeyboardInterrupt, EOFError):
             self.prepare("Login interrupted; click Log in to Looker to try again.")
+            if self.front_end:
+                raise LoginCancelled(_STOPPED.format(what="The login was interrupted")) from None
             raise LoginCancelled(
-                "The login was interrupted; run login() again (or click Log in to Looker) to "
-                "log in."
+                "The login was interrupted; run login() again to log in."
             ) from None
         if result is None:
             self._abandon()
             self._show(
                 Status.ERROR, f"No answer from Looker within {timeout:g} s; click Try again."
             )
+            said = f"No answer from Looker within {timeout:g} s"
             if self.front_end:
-                then = "click Try again in the login widget, or run this cell again"
-            else:
-                then = "run login(wait=True) again and finish the login in the browser"
-            raise LoginTimeout(f"No answer from Looker within {timeout:g} s; {then}.")
+                raise LoginTimeout(_STOPPED.format(what=said))
+            then = "run login(wait=True) again and finish the login in the browser"
+            raise LoginTimeout(f"{said}; {then}.")
         self._finish(result)
 
     # -- messages from the page --------------------------------------------------------------

@@ -12,24 +12,41 @@ itself parks there, so code after ``login()`` in the same cell runs logged in.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from .._errors import ConfigurationError
 from .._keywords import spelled_out
+from .._protocol import DEFAULTS_ENV, SERVER_URL_ENV
 from .._settings import LoginOptions, Settings, resolve_settings
 from ..client.cache import TokenCache
 from ..client.loopback import LoopbackReceiver
 from ..client.pickup import ExtensionClient
 from ..client.session import LookerSession
-from .controller import Controller, Receiver, in_voila
+from .controller import NOT_YET, Controller, Receiver, in_voila
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 __all__ = ["login"]
 
-NOT_YET = 'Not logged in to Looker yet: click "Log in to Looker" above, then run this cell again.'
+#: Set by jupyter_server in every kernel it starts for a notebook
+#: (``SessionManager.get_kernel_env``); a kernel without the extension's variables then runs
+#: under a Jupyter server that did not load the extension.
+_JUPYTER_SESSION_ENV = "JPY_SESSION_NAME"
+_NOT_LOADED = (
+    "This Jupyter server has not loaded the looker-nb-auth server extension, so its "
+    "c.LookerNbAuth settings do not reach this kernel: run jupyter server extension enable "
+    "looker_nb_auth in a terminal and restart Jupyter (or pass the settings to login())."
+)
+#: Settings the server extension would hand a kernel, to ask whether they were all it lacked.
+_PROBE = {
+    "base_url": "https://looker.invalid",
+    "client_guid": "probe",
+    "redirect_uri": "https://jupyter.invalid/looker-nb-auth/callback",
+}
 _VOILA_NO_WAIT = (
     "Voila runs every cell before it shows this page, so login(wait=True) does not wait here: "
     "log in with the button, and run the cells that need Looker from session.on_login."
@@ -95,6 +112,36 @@ def _say_what_to_do(controller: Controller, *, wait: bool) -> None:
     print(how + (" Waiting for it (Ctrl-C stops)." if wait else " Then use the session."))
 
 
+def _running_cell() -> str | None:
+    """The id of the request the kernel runs now (one cell run), or None outside a kernel."""
+    from IPython import get_ipython
+
+    header = getattr(get_ipython(), "parent_header", None)
+    if not isinstance(header, dict):
+        return None
+    msg_id = header.get("msg_id") or (header.get("header") or {}).get("msg_id")
+    return msg_id if isinstance(msg_id, str) and msg_id else None
+
+
+def _resolve(base_url: str | None, options: Mapping[str, Any]) -> Settings:
+    """The settings; when the only thing missing is what a server extension would have given,
+    under a Jupyter server that did not load it, say that."""
+    try:
+        return resolve_settings(base_url=base_url, **options)
+    except ConfigurationError as exc:
+        environ = os.environ
+        if _JUPYTER_SESSION_ENV not in environ or SERVER_URL_ENV in environ:
+            raise
+        if DEFAULTS_ENV in environ:
+            raise
+        probing = {**environ, DEFAULTS_ENV: json.dumps(_PROBE)}
+        try:
+            resolve_settings(base_url=base_url, environ=probing, **options)
+        except ConfigurationError:
+            raise exc from None  # something else is wrong too: that sentence first
+        raise ConfigurationError(_NOT_LOADED) from None
+
+
 @spelled_out(LoginOptions)
 def login(
     base_url: str | None = None,
@@ -126,6 +173,10 @@ def login(
         if controller.front_end:
             from IPython.display import display
 
+            cell = _running_cell()
+            if cell is not None and cell == controller.shown_in:
+                return  # this cell shows it already: a loop or a helper calls login() again
+            controller.shown_in = cell
             display(controller.widget)  # type: ignore[no-untyped-call]  # IPython's is untyped
         elif controller.session.is_logged_in:
             print(controller.widget.message)
@@ -137,7 +188,7 @@ def login(
     if wait and in_voila():
         wait, message = False, _VOILA_NO_WAIT
     # ``timeout`` here is the wait's; the HTTP timeout comes from the other sources.
-    settings = resolve_settings(base_url=base_url, **options)
+    settings = _resolve(base_url, options)
     key = (settings, cache if cache is None or isinstance(cache, bool) else id(cache))
     if (existing := _CONTROLLERS.get(key)) is not None:
         return _again(existing, show, wait=wait, timeout=timeout, message=message)

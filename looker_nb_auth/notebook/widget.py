@@ -41,9 +41,9 @@ TEXTS = {
     "causes": "\n".join(
         [
             "The popup was closed, or the browser blocked it: open the Looker login page again.",
-            "Looker showed an error page: the client guid or the redirect URI is not registered "
-            "exactly as {redirect_uri}, or your Looker user may not use this app; check with "
-            "looker-nb-auth doctor.",
+            "Looker showed an error page: no app is registered in Looker with exactly this "
+            "client guid, {client_guid}, and this redirect URI, {redirect_uri}, or your Looker "
+            "user may not use it; to check, run %run -m looker_nb_auth doctor in a cell.",
             "Logging in to Looker itself failed (password, SSO): finish it in the popup.",
         ]
     ),
@@ -80,6 +80,7 @@ class LoginWidget(anywidget.AnyWidget):
     ).tag(sync=True)
     texts = traitlets.Dict(TEXTS, help="every sentence and label the JS shows").tag(sync=True)
     redirect_uri = traitlets.Unicode("", help="the registered redirect URI").tag(sync=True)
+    client_guid = traitlets.Unicode("", help="the OAuth client guid this login uses").tag(sync=True)
     redirect_origin = traitlets.Unicode(
         "", help="where this page must be open for the popup to reach Jupyter (empty: anywhere)"
     ).tag(sync=True)

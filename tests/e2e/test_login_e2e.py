@@ -106,7 +106,11 @@ def test_deny_then_try_again(jupyter: Jupyter) -> None:
     callback = log_in_with_popup(jupyter, notebook, widget, approve=False)
     assert "error=access_denied" in callback
     widget.expect_status("error")
-    expect(widget.message).to_contain_text("denied")
+    expect(widget.message).to_have_text("You did not allow access to Looker.")
+    notebook.run(1)  # the next cell names the control on screen: Try again
+    expect(notebook.output(1)).to_contain_text(
+        'LoginRequired: Not logged in to Looker: you did not allow access; click "Try again" above'
+    )
     widget.button("retry").click()
     widget.expect_status("ready")
     expect(widget.button("login")).to_be_enabled()

@@ -87,7 +87,7 @@ def test_widget_screenshots(lab: Jupyter) -> None:
     complete_looker_login(popup, approve=False, redirect_uri=redirect_uri)
     expect_callback_page(popup, redirect_uri, DENIED_PAGE)
     widget.expect_status("error")
-    expect(widget.message).to_contain_text("denied")
+    expect(widget.message).to_have_text("You did not allow access to Looker.")
     shoot(widget, "error")
 
     widget.button("retry").click()

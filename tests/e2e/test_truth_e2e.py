@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from .conftest import Jupyter
 from .helpers import (
+    CLIENT_GUID,
     LOGGED_IN_PAGE,
     UI_TIMEOUT,
     JupyterServer,
@@ -82,7 +83,10 @@ def test_no_answer_from_looker_turns_into_the_likely_causes(
     causes = widget.root.locator('[data-role="causes"] li')
     expect(causes).to_have_count(3)
     expect(causes.nth(0)).to_contain_text("The popup was closed, or the browser blocked it")
-    expect(causes.nth(1)).to_contain_text("check with looker-nb-auth doctor")
+    expect(causes.nth(1)).to_contain_text(
+        f"client guid, {CLIENT_GUID if row != 'unknown guid' else 'nope'}, and this redirect URI"
+    )
+    expect(causes.nth(1)).to_contain_text("run %run -m looker_nb_auth doctor in a cell")
     expect(widget.button("cancel")).to_be_visible()
     if not popup.is_closed():
         popup.close()
@@ -99,8 +103,8 @@ def test_kernel_interrupt_during_a_wait_is_login_cancelled(lab: Jupyter) -> None
     widget.expect_status("ready")
     notebook.menu("Kernel", "kernelmenu:interrupt")
     expect(notebook.output(0)).to_contain_text(
-        "LoginCancelled: The login was interrupted; run login() again (or click Log in to "
-        "Looker) to log in.",
+        "LoginCancelled: The login was interrupted, so this cell stopped; the login widget above "
+        "shows what to do next.",
         timeout=UI_TIMEOUT,
     )
     assert "KeyboardInterrupt" not in notebook.output_text(0)
@@ -243,13 +247,10 @@ def test_a_logout_looker_does_not_confirm_is_said(lab: Jupyter) -> None:
 
 
 def test_rerunning_the_login_cell_many_times_keeps_the_server_store_small(lab: Jupyter) -> None:
-    """Every run replaces the pending login; the server forgets the old state each time."""
+    """Every run replaces the pending login; the server forgets the old state each time. And a
+    cell that calls login() 300 times shows one widget, not 300."""
     cells = [
-        "from looker_nb_auth import login\n"
-        "from IPython.display import clear_output\n"
-        "for _ in range(300):\n"
-        "    clear_output(wait=True)\n"
-        "    session = login()\n",
+        "from looker_nb_auth import login\nfor _ in range(300):\n    session = login()\n",
         # The store has room: a new login registers (no HTTP 429 for this server's kernels).
         "from looker_nb_auth.client.pickup import ExtensionClient\n"
         "from looker_nb_auth.oauth.state import new_state\n"
@@ -259,6 +260,7 @@ def test_rerunning_the_login_cell_many_times_keeps_the_server_store_small(lab: J
     notebook = lab.open(name)
     notebook.run(0)
     notebook.widget(0).expect_status("ready")
+    expect(notebook.code_cell(0).locator(".looker-nb-auth")).to_have_count(1)
     notebook.run(1)
     expect(notebook.output(1)).to_contain_text("ttl 600.0")
 
