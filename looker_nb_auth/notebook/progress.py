@@ -6,6 +6,9 @@ Colab without widgets. On a terminal it is one ``\\r``-rewritten line on stderr.
 script whose stderr is a file, a cron job) nothing is shown. A query done within
 `SHOW_AFTER` seconds (``LOOKER_NB_AUTH_PROGRESS_AFTER`` in the environment, if set) shows
 nothing at all; one that shows says at the end what it brought back.
+
+The line is words, "…" and digits only: no emoji or symbol glyph, which a browser without an
+emoji font (Chromium on a plain Debian) draws as an empty box (``tests/notebook/test_glyphs.py``).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def _size(count: int) -> str:
 
 
 def _columns(text: str) -> int:
-    """The terminal columns ``text`` takes: wide characters (``⏳``) take two."""
+    """The terminal columns ``text`` takes: wide characters (a Look's title in CJK) take two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
@@ -141,20 +144,20 @@ class Progress:
         self._show(line, final)
 
     def running(self) -> None:
-        self._line(f"⏳ {self._what}: Looker is running the query… {_seconds(self.elapsed)}")
+        self._line(f"{self._what}: Looker is running the query… {_seconds(self.elapsed)}")
 
     def receiving(self, received: int) -> None:
         self.received = received
         rows = f"{self.rows:,} rows, " if self.rows else ""
         size = f"{_size(received)}, " if received else ""
-        self._line(f"⬇ {self._what}: receiving the result… {rows}{size}{_seconds(self.elapsed)}")
+        self._line(f"{self._what}: receiving the result… {rows}{size}{_seconds(self.elapsed)}")
 
     def counted(self, rows: int) -> None:
         self.rows = rows
         self.receiving(self.received)
 
     def finished(self, rows: int) -> None:
-        self._line(f"✔ {self._what}: {rows:,} rows in {_seconds(self.elapsed)}", final=True)
+        self._line(f"{self._what}: done, {rows:,} rows in {_seconds(self.elapsed)}", final=True)
 
     def failed(self, sentence: str) -> None:
-        self._line(f"✖ {self._what}: {sentence}", final=True)
+        self._line(f"{self._what}: {sentence}", final=True)
