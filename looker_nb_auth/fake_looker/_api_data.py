@@ -29,6 +29,7 @@ from ._formats import (
     render_head,
     render_parts,
 )
+from ._malformed import malformed
 from ._pivots import PivotColumns, run_orders
 from ._shapes import (
     DOCS_URL,
@@ -63,8 +64,11 @@ def execute(
     ctx: Context, body: object, limit: str | None, *, fail: bool = True
 ) -> tuple[list[str], Iterator[dict[str, object]], PivotColumns | None]:
     """Check and run a WriteQuery body on ``demo::orders`` or ``demo::events``, lazily: its
-    fields, its rows and, for a pivoted query, its pivot columns."""
+    fields, its rows and, for a pivoted query, its pivot columns. With ``ignore_limit`` every
+    row, whatever the limit (``_malformed.py``)."""
     fail_with = ctx.config.fail_queries_with if fail else None
+    if ctx.config.ignore_limit:
+        limit = "-1"
     if isinstance(body, dict) and body.get("model") == MODEL and body.get("view") == "events":
         fields, events = run_events(
             body, big_rows=ctx.config.big_rows, fail_with=fail_with, limit=limit
@@ -142,8 +146,12 @@ class _Results(Api40Handler):
             self.abort(400, error_json(sentence))
 
     def result_key(self, body: dict[str, Any], result_format: str, limit: str | None) -> str | None:
-        """The result cache's key of this run: None unless it runs on ``demo::events``."""
-        return result_key(body, result_format, limit, self.ctx.config.big_rows)
+        """The result cache's key of this run: None unless it runs on ``demo::events`` (and
+        while results are malformed or ignore their limit, so none is cached)."""
+        config = self.ctx.config
+        if config.malformed_results is not None or config.ignore_limit:
+            return None
+        return result_key(body, result_format, limit, config.big_rows)
 
     def cached(self, key: str | None) -> CachedResult | None:
         """The cached answer of a repeat run; None when the cache is off, or every query fails
@@ -172,6 +180,10 @@ class _Results(Api40Handler):
         the cache's entry, encoded once as it streams."""
         head, rest = render_parts(result_format, fields, rows, meta)
         media_type = content_type(result_format)
+        shape = self.ctx.config.malformed_results
+        if shape is not None:
+            await self.stream(malformed(shape, result_format == "csv", head, rest), media_type)
+            return
         if key is None:
             await self.stream(chain([head], rest), media_type)
             return

@@ -14,6 +14,7 @@ import json
 
 from ._api import Api40Handler
 from ._data import DEFAULT_LIMIT, MODEL, SqlError
+from ._malformed import malformed
 from ._shapes import error_json, user_public_json
 from ._sql import CONNECTION, run_sql
 from ._tasks import SqlRunnerQuery
@@ -114,12 +115,26 @@ class SqlQueryRunHandler(_Sql):
             return
         if result_format == "json":
             self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.finish(json.dumps(rows))
+            self.send_body("", [json.dumps(rows)], is_csv=False)
             return
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(columns)
+        head = out.getvalue()
+        out.seek(0)
+        out.truncate()
         for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in columns])
         self.set_header("Content-Type", "text/csv; charset=utf-8")
-        self.finish(out.getvalue())
+        self.send_body(head, [out.getvalue()], is_csv=True)
+
+    def send_body(self, head: str, rest: list[str], *, is_csv: bool) -> None:
+        """The result, malformed when ``malformed_results`` says so (``_malformed.py``)."""
+        shape = self.ctx.config.malformed_results
+        if shape is None:
+            self.finish(head + "".join(rest))
+            return
+        if not is_csv:  # the closing bracket apart, as a rendered json result ends
+            rest = [part for text in rest for part in (text[:-1], text[-1:])]
+        parts = malformed(shape, is_csv, head, rest)
+        self.finish(b"".join(p.encode() if isinstance(p, str) else p for p in parts))

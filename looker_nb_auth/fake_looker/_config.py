@@ -8,9 +8,11 @@ from typing import Literal, get_args
 __all__ = [
     "ALL_USERS_GROUP",
     "FAULT_TARGETS",
+    "MALFORMED_SHAPES",
     "DemoUser",
     "FakeLookerConfig",
     "FaultTarget",
+    "MalformedShape",
     "OAuthApp",
     "checked_target",
 ]
@@ -21,6 +23,14 @@ ALL_USERS_GROUP = "1"  # Looker's "All Users" group: every user is a member
 #: every other API-host request (``/api/*``, ``/versions``), ``"all"`` both.
 FaultTarget = Literal["all", "token", "api"]
 FAULT_TARGETS: tuple[FaultTarget, ...] = get_args(FaultTarget)
+
+#: What a malformed results body looks like (``FakeLookerConfig.malformed_results``):
+#: ``"cut_row"`` ends inside a row (csv: an open quote; json: before the closing bracket),
+#: ``"bad_utf8"`` holds bytes that are not UTF-8, ``"deep_json"`` is an array nested 100,000
+#: deep (json formats; csv results are sent as usual), ``"wrong_shape"`` is a row with one cell
+#: more than the header (csv) or rows as arrays instead of objects (json).
+MalformedShape = Literal["cut_row", "bad_utf8", "deep_json", "wrong_shape"]
+MALFORMED_SHAPES: tuple[MalformedShape, ...] = get_args(MalformedShape)
 
 
 def checked_target(target: str, name: str = "target") -> FaultTarget:
@@ -162,9 +172,18 @@ class FakeLookerConfig:
     #: and sends a newline (blank in CSV, whitespace in JSON) every ``body_trickle`` seconds
     #: (every second when that is 0), until the client goes away or the stand-in stops.
     body_endless: bool = False
+    #: Every results body (query tasks, Looks, queries, SQL Runner) is malformed in this
+    #: `MalformedShape`, as a broken proxy or Looker might send it. None: well formed.
+    malformed_results: MalformedShape | None = None
+    #: Every query runs as if it had no row limit, whatever ``limit`` it asks for: a broken
+    #: proxy or Looker that sends more rows than asked for.
+    ignore_limit: bool = False
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")
+        if self.malformed_results not in (None, *MALFORMED_SHAPES):
+            shapes = ", ".join(MALFORMED_SHAPES)
+            raise ValueError(f"malformed_results must be one of {shapes}, or None")
 
     @classmethod
     def for_tutorials(cls) -> FakeLookerConfig:
