@@ -119,6 +119,7 @@ export function readyModel(changes: Partial<Model> = {}): FakeModel {
     protocol,
     texts,
     redirect_uri: "http://localhost:3000/user/ada/looker-nb-auth/callback",
+    client_guid: "notebooks",
     redirect_origin: "",
     quiet_after,
     _looker_nb_auth_probe: 0,

@@ -37,8 +37,11 @@ const bad = (): HTMLElement => el.querySelector(".looker-nb-auth-bad") as HTMLEl
 const causes = (): string[] =>
   [...role("causes").querySelectorAll("li")].map((item) => item.textContent ?? "");
 /** The kernel's `causes` sentence, filled as the widget fills it. */
-const expectedCauses = (redirectUri: string): string[] =>
-  T.causes.replaceAll("{redirect_uri}", redirectUri).split("\n");
+const expectedCauses = (redirectUri: string, clientGuid: string): string[] =>
+  T.causes
+    .replaceAll("{redirect_uri}", redirectUri)
+    .replaceAll("{client_guid}", clientGuid)
+    .split("\n");
 
 /** Let the widget's requestAnimationFrame (its focus move) run. */
 function nextFrame(): void {
@@ -225,6 +228,29 @@ describe("what a click sends the kernel", () => {
     expect(shown()).toEqual(["login"]);
   });
 
+  it("Cancel closes the Looker popup it opened, where the browser allows", () => {
+    const popup = { close: vi.fn() };
+    open.mockReturnValueOnce(popup as unknown as Window);
+    render(readyModel());
+    button("login").click();
+    expect(popup.close).not.toHaveBeenCalled();
+    button("cancel").click();
+    expect(popup.close).toHaveBeenCalledOnce();
+  });
+
+  it("a popup that refuses to close is not an error on the page", () => {
+    const popup = {
+      close: vi.fn(() => {
+        throw new Error("blocked by the browser");
+      }),
+    };
+    open.mockReturnValueOnce(popup as unknown as Window);
+    render(readyModel());
+    button("login").click();
+    expect(() => button("cancel").click()).not.toThrow();
+    expect(root().dataset.status).toBe(S.READY);
+  });
+
   it("Cancel with no Jupyter server to tell only tells the kernel", () => {
     const model = readyModel({ api_base: "" });
     render(model);
@@ -312,7 +338,9 @@ describe("the quiet timer", () => {
     vi.advanceTimersByTime(1);
     expect(role("message").textContent).toBe(T.quiet);
     expect(visible(role("causes"))).toBe(true);
-    expect(causes()).toEqual(expectedCauses(model.get("redirect_uri")));
+    expect(causes()).toEqual(expectedCauses(model.get("redirect_uri"), model.get("client_guid")));
+    // The guid and the redirect URI in use, each named on its own.
+    expect(causes()[1]).toContain(`client guid, ${model.get("client_guid")}, and this redirect`);
     expect(causes()).toHaveLength(3);
     expect(link().classList.contains("looker-nb-auth-primary-link")).toBe(true);
   });
@@ -411,10 +439,11 @@ describe("the callback page's BroadcastChannel message", () => {
 describe("the origin warning, before the click", () => {
   it("says where to open Jupyter when the page is not on the redirect URI's origin", () => {
     render(readyModel({ redirect_origin: "https://jupyter.example" }));
+    const there = `https://jupyter.example${location.pathname}`;
     const expected = T.origin
       .replaceAll("{page}", location.origin)
       .replaceAll("{expected}", "https://jupyter.example")
-      .replaceAll("{path}", location.pathname);
+      .replaceAll("{link}", there);
     expect(role("note").textContent).toBe(expected);
     expect(role("note").textContent).toContain(location.origin);
     expect(visible(role("note"))).toBe(true);
@@ -422,10 +451,21 @@ describe("the origin warning, before the click", () => {
     expect(visible(role("note"))).toBe(false);
   });
 
+  it("is the main thing shown: first, its link the way, the button no longer primary", () => {
+    render(readyModel({ redirect_origin: "https://jupyter.example" }));
+    const there = role("origin-link") as HTMLAnchorElement;
+    expect(there.getAttribute("href")).toBe(`https://jupyter.example${location.pathname}`);
+    expect(there.textContent).toBe(there.getAttribute("href"));
+    expect(there.classList.contains("looker-nb-auth-primary-link")).toBe(true);
+    expect(button("login").classList.contains("looker-nb-auth-primary")).toBe(false);
+    expect(root().firstElementChild).toBe(role("note"));
+  });
+
   it("says nothing on the redirect URI's own origin", () => {
     render(readyModel({ redirect_origin: location.origin }));
     expect(visible(role("note"))).toBe(false);
     expect(role("note").textContent).toBe("");
+    expect(button("login").classList.contains("looker-nb-auth-primary")).toBe(true);
   });
 });
 

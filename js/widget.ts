@@ -50,6 +50,7 @@ export interface Model {
   protocol: Protocol;
   texts: Texts;
   redirect_uri: string;
+  client_guid: string;
   redirect_origin: string;
   quiet_after: number;
   /** Not a trait: set here alone, never synced, to reach the backing model (see `grab`). */
@@ -102,6 +103,7 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
   let localUrl = ""; // the URL of the login in progress, kept here after the model clears it
   let localStatus = ""; // WAITING once clicked, before the kernel has said anything
   let blocked = false; // the browser refused to open the popup
+  let popup: Window | null = null; // the popup this view opened, to close on Cancel
   let quiet = false; // waited `quiet_after` seconds with no answer
   let quietTimer: ReturnType<typeof setTimeout> | undefined;
   let drawn = ""; // the status last drawn, to move focus only when it changes
@@ -134,12 +136,13 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
   const logout = h("button", { type: "button", "data-action": "logout" }, T.logout);
   const retry = h("button", { type: "button", "data-action": "retry" }, T.retry);
   const note = h("p", { class: "looker-nb-auth-note", "data-role": "note" });
+  const noteLink = h("a", { target: "_blank", rel: "noopener", "data-role": "origin-link" });
   const causes = h("ul", { class: "looker-nb-auth-causes", "data-role": "causes" });
   // The mark stays with its sentence: one flex item, wrapping as text.
   const sentence = h("span", { class: "looker-nb-auth-sentence" });
   sentence.append(ok, bad, message);
   line.append(sentence, login, hint, cancel, logout, retry);
-  root.append(line, note, causes);
+  root.append(note, line, causes); // the origin warning, when there is one, comes first
   el.appendChild(root);
 
   const show = (node: HTMLElement, visible: boolean): void => {
@@ -171,15 +174,37 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
     }).catch(() => {});
   }
 
-  /** Facts known before the click: the page and the redirect URI must share an origin. */
-  function originWarning(): string {
+  /** Facts known before the click: the page and the redirect URI must share an origin. The
+   * link opens this notebook on the redirect URI's origin (the same path; no token, which the
+   * kernel does not know: Jupyter asks for it there if that browser has not logged in). */
+  function originWarning(): boolean {
     const expected = model.get("redirect_origin");
-    if (!expected || expected === location.origin) return "";
-    return fill(T.origin, { page: location.origin, expected, path: location.pathname });
+    if (!expected || expected === location.origin) {
+      note.replaceChildren();
+      return false;
+    }
+    const there = expected + location.pathname;
+    const [before, after] = fill(T.origin, { page: location.origin, expected }).split("{link}");
+    noteLink.setAttribute("href", there);
+    noteLink.textContent = there;
+    note.replaceChildren(before ?? "", noteLink, after ?? "");
+    return true;
   }
 
+  const closePopup = (): void => {
+    try {
+      popup?.close(); // where the browser allows it (a severed opener makes it a no-op)
+    } catch {
+      // a cross-origin popup may refuse; nothing else to do
+    }
+    popup = null;
+  };
+
   const causeList = (): string[] =>
-    fill(T.causes, { redirect_uri: model.get("redirect_uri") }).split("\n");
+    fill(T.causes, {
+      redirect_uri: model.get("redirect_uri"),
+      client_guid: model.get("client_guid"),
+    }).split("\n");
 
   function draw(): void {
     const status = disconnected() ? DISCONNECTED : localStatus || model.get("status");
@@ -209,16 +234,20 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
     show(logout, status === S.LOGGED_IN);
     show(retry, status === S.ERROR);
 
-    const warning = ready ? originWarning() : "";
-    note.textContent = warning;
-    show(note, Boolean(warning));
+    const warning = ready && originWarning();
+    show(note, warning);
+    // The warning's link is the way; the button, whose login cannot come back here, is not.
+    login.classList.toggle("looker-nb-auth-primary", !warning);
+    noteLink.classList.toggle("looker-nb-auth-primary-link", warning);
     causes.replaceChildren(...(waiting && quiet ? causeList().map((c) => h("li", {}, c)) : []));
     show(causes, waiting && quiet);
 
     if (status !== drawn) {
       drawn = status;
       const main = ready
-        ? login
+        ? note.hidden
+          ? login
+          : noteLink
         : waiting
           ? blocked
             ? link
@@ -250,7 +279,7 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
     }
   }
 
-  for (const control of [login, link, cancel, logout, retry]) {
+  for (const control of [login, link, noteLink, cancel, logout, retry]) {
     control.addEventListener("click", () => {
       focusNext = true;
     });
@@ -260,7 +289,7 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
     if (!target) return;
     localUrl = target;
     // Synchronously, inside the click: popup blockers allow it.
-    const popup = window.open(target, "looker-nb-auth-login", "popup,width=520,height=700");
+    popup = window.open(target, "looker-nb-auth-login", "popup,width=520,height=700");
     blocked = popup === null;
     localStatus = S.WAITING;
     startWaiting();
@@ -274,6 +303,7 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
   });
   cancel.addEventListener("click", () => {
     cancelAtServer(); // unblocks a cell running login(wait=True)
+    closePopup(); // its login is gone: Looker's page there would lead nowhere
     localStatus = "";
     clearTimeout(quietTimer);
     model.send({ [K.EVENT]: E.CANCEL, [K.STATE]: stateOf(localUrl) });

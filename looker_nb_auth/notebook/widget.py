@@ -47,9 +47,10 @@ TEXTS = {
             "Logging in to Looker itself failed (password, SSO): finish it in the popup.",
         ]
     ),
-    "origin": "This page is open at {page}, but Looker sends the login back to {expected} (the "
-    "registered redirect URI), where this browser is not logged in to Jupyter: open Jupyter at "
-    "{expected}{path}, or register a redirect URI on {page} in Looker.",
+    # {link}: this notebook on {expected}, a link (no token: Jupyter asks for it there if needed)
+    "origin": "This login would come back to {expected}, not to {page} where this page is open: "
+    "open this notebook at {link} and log in there (Jupyter may ask for its token or password "
+    "first), or register a redirect URI on {page} in Looker.",
     "disconnected": "Disconnected from its kernel: run this cell again to log in.",
     # the callback page told this widget (BroadcastChannel) that Looker answered the login
     "answered": "Looker answered; finishing the login…",

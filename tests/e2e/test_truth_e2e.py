@@ -113,7 +113,8 @@ def test_kernel_interrupt_during_a_wait_is_login_cancelled(lab: Jupyter) -> None
 
 
 def test_a_page_open_on_another_origin_says_where_to_open_jupyter(lab: Jupyter) -> None:
-    """Jupyter opened at localhost while the redirect URI says 127.0.0.1: said before the click."""
+    """Jupyter opened at localhost while the redirect URI says 127.0.0.1: said before the click,
+    as the main thing shown, with a link to this notebook on 127.0.0.1 that works."""
     name = write_notebook(lab.notebook_path("origin"), [LOGIN])
     server = lab.server
     url = server.page_url(name, workspace="e2e-origin").replace("//127.0.0.1:", "//localhost:")
@@ -127,10 +128,27 @@ def test_a_page_open_on_another_origin_says_where_to_open_jupyter(lab: Jupyter) 
     origin = server.url.rstrip("/")
     note = widget.root.locator('[data-role="note"]')
     expect(note).to_contain_text(
-        f"This page is open at {origin.replace('127.0.0.1', 'localhost')}, but Looker sends the "
-        f"login back to {origin}"
+        f"This login would come back to {origin}, not to "
+        f"{origin.replace('127.0.0.1', 'localhost')} where this page is open"
     )
-    expect(note).to_contain_text(f"open Jupyter at {origin}/lab/")
+    expect(note).to_contain_text("Jupyter may ask for its token or password first")
+    # The warning is the main thing: above the button, which is no longer the primary one.
+    box, button = note.bounding_box(), widget.button("login").bounding_box()
+    assert box is not None and button is not None and box["y"] < button["y"]
+    expect(widget.button("login")).not_to_have_class(re.compile("looker-nb-auth-primary"))
+    there = note.get_by_role("link")
+    expect(there).to_have_text(f"{origin}/lab/workspaces/e2e-origin/tree/{name}")
+    with lab.context.expect_page() as opened:
+        there.click()
+    reached = opened.value
+    reached.wait_for_load_state()
+    # Jupyter asks for its token there, as the warning says; then the same notebook opens.
+    assert reached.url.startswith(f"{origin}/login"), reached.url
+    reached.locator("#password_input").fill(server.token)
+    reached.locator("#password_input").press("Enter")
+    again = Notebook(reached, server, name)
+    again.wait_until_ready()
+    assert reached.url.startswith(f"{origin}/lab/workspaces/e2e-origin/tree/{name}"), reached.url
 
 
 def test_a_blocked_popup_is_named_and_the_link_is_the_way(lab: Jupyter) -> None:
