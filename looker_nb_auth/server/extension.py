@@ -238,7 +238,8 @@ def load(serverapp: object) -> None:
     )
     context.kernels.give_to_kernels_of(serverapp.kernel_manager)
     # A saved login widget keeps its text, not a view of a model that dies with its kernel.
-    serverapp.contents_manager.register_pre_save_hook(drop_login_widget_views)
+    contents: Any = serverapp.contents_manager  # jupyter_server's ContentsManager is untyped
+    contents.register_pre_save_hook(drop_login_widget_views)
     web_app = serverapp.web_app
     base_url: str = web_app.settings["base_url"]
     web_app.settings[SETTINGS_KEY] = Extension(config=config, context=context)
