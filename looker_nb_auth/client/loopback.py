@@ -161,7 +161,7 @@ class LoopbackReceiver:
             with self._changed:
                 self._remote.add(state)
             return ttl
-        raise self._cannot_listen()
+        raise self._cannot_listen() from self._bind_error
 
     def forget(self, state: str) -> None:
         """Drop a pending login; a ``wait`` parked on it returns ``cancelled``."""
@@ -169,7 +169,7 @@ class LoopbackReceiver:
             remote = state in self._remote
             if remote and state not in self._waiting:
                 self._remote.discard(state)
-            login = self._pending.get(state)
+            login = self._pending.get(state) if self._mine(state) else None
             if login is not None and state in self._waiting:
                 if login.answer is None:
                     login.answer = dict(CANCELLED)  # the waiter takes it and cleans up
@@ -222,6 +222,8 @@ class LoopbackReceiver:
     ) -> dict[str, str] | None:
         """Under the lock: the answer for a login on this kernel's listener (taken out), or
         ``None`` on timeout or ``stop`` (still pending) or when it is gone."""
+        if not self._mine(state):
+            return None  # another kernel's login, on this listener: its answer is not ours
         self._waiting.add(state)
         try:
             while (login := self._pending.get(state)) is not None and login.answer is None:
@@ -233,6 +235,11 @@ class LoopbackReceiver:
             self._waiting.discard(state)
         login = self._pending.pop(state)
         return None if login is None else login.answer
+
+    def _mine(self, state: str) -> bool:
+        """Under the lock: whether ``state`` is pending here for this kernel's own login."""
+        login = self._pending.get(state)
+        return login is not None and login.owner == self.owner
 
     def close(self) -> None:
         """Drop every login of this receiver, and let go of the port (another kernel's logins
@@ -302,7 +309,7 @@ class LoopbackReceiver:
             except NotAHost:
                 break
             return
-        raise self._cannot_listen()
+        raise self._cannot_listen() from self._bind_error
 
     def _cannot_listen(self) -> ReceiverUnavailable:
         error = self._bind_error

@@ -69,8 +69,16 @@ _THEN_PASTE = "paste the address Looker sent you to into the box below this cell
 _VOILA_ENV = "VOILA_BASE_URL"
 _VOILA_NO_RECEIVER = (
     "This Voila dashboard cannot take the login back: the voila command does not load the "
-    "looker-nb-auth server extension (and the redirect URI is no free loopback port), so serve "
+    "looker-nb-auth server extension (and the redirect URI is not a loopback address), so serve "
     "it with jupyter server and open /voila/render/<notebook>.ipynb; see the README."
+)
+#: The viewers' kernels share a loopback redirect URI's port (``client/loopback.py``): only a
+#: port that another program holds leaves a viewer without a way back.
+_VOILA_PORT_TAKEN = (
+    "This Voila dashboard cannot take the login back: {address}, where the redirect URI points, "
+    "is held by another program (not a looker-nb-auth login of this user), so stop that "
+    "program, or serve the dashboard with jupyter server and open "
+    "/voila/render/<notebook>.ipynb; see the README."
 )
 
 
@@ -162,7 +170,10 @@ class Controller:
                     if not isinstance(self.extension, LoopbackReceiver):
                         raise
                     if in_voila():
-                        raise ReceiverUnavailable(_VOILA_NO_RECEIVER) from exc
+                        address = f"{self.extension.host}:{self.extension.port}"
+                        raise ReceiverUnavailable(
+                            _VOILA_PORT_TAKEN.format(address=address)
+                        ) from exc
                     # Its port is taken: the next rung for this login, a pasted address.
                     self.extension = None
                     message = str(exc)

@@ -276,3 +276,29 @@ def test_standalone_voila_logs_in_on_a_loopback_redirect_uri(
     dashboard.widget.expect_status("logged_in")
     expect(dashboard.widget.message).to_contain_text(ADA)
     expect(dashboard.cells).to_contain_text(SHOWN)
+
+
+def test_standalone_voila_logs_two_viewers_in_at_once_on_one_loopback_port(
+    standalone: Callable[[str], StandaloneVoila], context: BrowserContext, looker: FakeLooker
+) -> None:
+    """Each viewer's kernel has a login pending on the redirect URI's one port: the first kernel
+    listens for both, and each viewer's answer reaches that viewer's kernel."""
+    redirect_uri = f"http://127.0.0.1:{free_port()}/looker-nb-auth/callback"
+    server = standalone(redirect_uri)
+    first = open_dashboard(context, server.url)
+    first.widget.expect_status("ready")  # its kernel holds the port now
+    assert context.browser is not None
+    elsewhere = context.browser.new_context()  # another viewer, with a browser of their own
+    try:
+        second = open_dashboard(elsewhere, server.url)
+        second.widget.expect_status("ready")
+        log_in(second, redirect_uri)
+        second.widget.expect_status("logged_in")
+        expect(second.cells).to_contain_text(SHOWN)
+        first.widget.expect_status("ready")  # the other viewer's login is not this one's
+        reset_consent(looker)  # the consent page again, as for another Looker user
+        log_in(first, redirect_uri)
+        first.widget.expect_status("logged_in")
+        expect(first.cells).to_contain_text(SHOWN)
+    finally:
+        elsewhere.close()
