@@ -142,7 +142,9 @@ _CALLS = "looker_nb_auth.dataframes.calls"
 
 def test_the_import_graph_check_sees_relative_imports() -> None:
     """The check above must be able to fail: the loopback rung does import the callback page."""
-    assert "looker_nb_auth._callback_page" in _imported_modules(PACKAGE / "client" / "loopback.py")
+    assert "looker_nb_auth._callback_page" in _imported_modules(
+        PACKAGE / "client" / "loopback_listener.py"
+    )
     assert _imports_from(PACKAGE / "server" / "extension.py", "server")
 
 
