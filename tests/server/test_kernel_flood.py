@@ -51,7 +51,20 @@ def test_one_kernels_flood_refuses_only_that_kernel(
     answers = [register(http, server, flooder, new_state()).status_code for _ in range(TOTAL + 1)]
     assert 429 in answers  # the flood was stopped, by the kernel's bound or the server's
     # The other kernel still starts a login, and picks its answer up.
-    assert register(http, server, other, new_state()).status_code == 201
+    state = new_state()
+    assert register(http, server, other, state).status_code == 201
+    callback = http.get(
+        f"{server.url}looker-nb-auth/callback",
+        params={"code": "the-code", "state": state},
+        headers={"Authorization": f"token {server.token}"},  # the user's browser
+    )
+    assert callback.status_code == 200
+    picked = http.post(
+        f"{server.url}looker-nb-auth/pickup",
+        json={"state": state, "wait": 0},
+        headers={SECRET_HEADER: other},
+    )
+    assert (picked.status_code, picked.json()) == (200, {"code": "the-code"})
 
 
 def test_the_flooding_kernel_is_told_why_in_a_sentence(server: JupyterServer) -> None:
