@@ -299,6 +299,6 @@ def test_a_user_outside_the_app_s_group_gets_the_causes_not_a_wait(lab: Jupyter)
     popup.get_by_role("button", name="Allow").click()
     expect(popup.locator("body")).to_contain_text("User not allowed to authorize app!")
     expect(widget.root.locator('[data-role="causes"] li').nth(1)).to_contain_text(
-        "or your Looker user may not use this app"
+        "or your Looker user may not use it"
     )
     popup.close()
