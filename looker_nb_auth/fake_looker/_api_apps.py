@@ -31,10 +31,15 @@ class _AppsBase(Api40Handler):
         return app
 
     def app_body(self, app: OAuthApp) -> dict[str, object]:
+        """The app as Looker answers it; a Looker before 26.18 (``ignore_list``) has no
+        ``redirect_uris``."""
         store = self.ctx.store
         invalid_before = store.tokens.invalid_before(app.client_guid)
         activated = store.activated_users(app.client_guid)
-        return app_json(app, invalid_before, activated, self.ctx.api_url)
+        body = app_json(app, invalid_before, activated, self.ctx.api_url)
+        if self.ctx.config.redirect_uri_precedence == "ignore_list":
+            del body["redirect_uris"]
+        return body
 
     def send_app(self, app: OAuthApp) -> None:
         self.send_model(self.app_body(app), "OauthClientApp")
@@ -69,8 +74,14 @@ class _AppsBase(Api40Handler):
 
     def redirect_uris(self, body: dict[str, Any], *, creating: bool) -> list[str] | None:
         """The app's new redirect URIs (None: unchanged): ``redirect_uris``, or else
-        ``[redirect_uri]``; when both are written, ``redirect_uri`` must be the list's first."""
+        ``[redirect_uri]``. When both are written, ``redirect_uri_precedence`` decides: the
+        list wins and ``redirect_uri`` must be its first (``list``, ``one_uri``: then only the
+        first is kept), ``redirect_uri`` wins (``deprecated``), or the list is ignored
+        (``ignore_list``, even when written alone)."""
+        precedence = self.ctx.config.redirect_uri_precedence
         single, many = body.get("redirect_uri"), body.get("redirect_uris")
+        if precedence == "ignore_list" or (precedence == "deprecated" and single is not None):
+            many = None
         if many is None:
             if single is None:
                 if creating or "redirect_uri" in body:
@@ -89,7 +100,7 @@ class _AppsBase(Api40Handler):
             self.invalid(field, "invalid", f"{field} must be absolute URLs.")
         if len(set(uris)) != len(uris):
             self.invalid(field, "invalid", "redirect_uris lists a URI twice.")
-        return uris
+        return uris[:1] if precedence == "one_uri" else uris
 
 
 class AppsHandler(_AppsBase):

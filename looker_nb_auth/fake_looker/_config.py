@@ -9,11 +9,15 @@ __all__ = [
     "ALL_USERS_GROUP",
     "FAULT_TARGETS",
     "MALFORMED_SHAPES",
+    "REDIRECT_URI_PRECEDENCES",
+    "TOKEN_ERROR_BODIES",
     "DemoUser",
     "FakeLookerConfig",
     "FaultTarget",
     "MalformedShape",
     "OAuthApp",
+    "RedirectUriPrecedence",
+    "TokenErrorBody",
     "checked_target",
 ]
 
@@ -31,6 +35,21 @@ FAULT_TARGETS: tuple[FaultTarget, ...] = get_args(FaultTarget)
 #: more than the header (csv) or rows as arrays instead of objects (json).
 MalformedShape = Literal["cut_row", "bad_utf8", "deep_json", "wrong_shape"]
 MALFORMED_SHAPES: tuple[MalformedShape, ...] = get_args(MalformedShape)
+
+#: How an app write (``POST``/``PATCH /api/4.0/oauth_client_apps/{guid}``) combines the
+#: deprecated ``redirect_uri`` with ``redirect_uris`` (the knob ``redirect_uri_precedence``):
+#: ``"list"`` the list wins (a ``redirect_uri`` sent with it must be its first);
+#: ``"deprecated"`` a ``redirect_uri`` sent with the list wins and replaces it;
+#: ``"ignore_list"`` a Looker before 26.18: ``redirect_uris`` is ignored and never answered;
+#: ``"one_uri"`` the answers carry ``redirect_uris`` but the app keeps only the first URI.
+RedirectUriPrecedence = Literal["list", "deprecated", "ignore_list", "one_uri"]
+REDIRECT_URI_PRECEDENCES: tuple[RedirectUriPrecedence, ...] = get_args(RedirectUriPrecedence)
+
+#: The body of a refusal from ``POST /api/token`` (``FakeLookerConfig.token_error_body``):
+#: ``"oauth"`` RFC 6749's ``{"error", "error_description"}``, ``"looker"`` Looker's API error
+#: model ``{"message", "documentation_url"}`` with the same words.
+TokenErrorBody = Literal["oauth", "looker"]
+TOKEN_ERROR_BODIES: tuple[TokenErrorBody, ...] = get_args(TokenErrorBody)
 
 
 def checked_target(target: str, name: str = "target") -> FaultTarget:
@@ -178,12 +197,28 @@ class FakeLookerConfig:
     #: Every query runs as if it had no row limit, whatever ``limit`` it asks for: a broken
     #: proxy or Looker that sends more rows than asked for.
     ignore_limit: bool = False
+    #: How an app write combines ``redirect_uri`` and ``redirect_uris`` sent together
+    #: (`RedirectUriPrecedence`); Looker does not say.
+    redirect_uri_precedence: RedirectUriPrecedence = "list"
+    #: The body of every refusal from ``POST /api/token`` (`TokenErrorBody`); Looker does not
+    #: say which it sends.
+    token_error_body: TokenErrorBody = "oauth"
+    #: Every refusal from ``POST /api/token`` answers this HTTP status instead of its own (400,
+    #: or 401 for Basic authentication). None: its own. 401, 403 and 404 are what Looker's API
+    #: answers elsewhere for credentials it refuses (a refused API3 ``/login`` is a 404).
+    token_error_status: int | None = None
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")
         if self.malformed_results not in (None, *MALFORMED_SHAPES):
             shapes = ", ".join(MALFORMED_SHAPES)
             raise ValueError(f"malformed_results must be one of {shapes}, or None")
+        if self.redirect_uri_precedence not in REDIRECT_URI_PRECEDENCES:
+            raise ValueError(
+                f"redirect_uri_precedence must be one of {', '.join(REDIRECT_URI_PRECEDENCES)}"
+            )
+        if self.token_error_body not in TOKEN_ERROR_BODIES:
+            raise ValueError(f"token_error_body must be one of {', '.join(TOKEN_ERROR_BODIES)}")
 
     @classmethod
     def for_tutorials(cls) -> FakeLookerConfig:
