@@ -15,6 +15,7 @@ acts as empty, so logging in still works but is not remembered.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import threading
@@ -30,7 +31,9 @@ from .._secret import Secret
 
 _VERSION = 1
 _BAD_LAYOUT = "it is not in the expected layout"
-#: How long a save waits for another process's lock before it gives up (with a warning).
+#: How long a save or a delete waits for another process's lock before it gives up (a save with
+#: a warning, a delete silently: the entry is kept). A refresh waits up to the session's
+#: ``timeout`` instead, as long as the refresh it waits for may take.
 LOCK_TIMEOUT = 5.0
 
 
@@ -153,9 +156,10 @@ class MemoryCache:
         self._exclusive = threading.RLock()
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the cache for a read-refresh-save (sessions sharing it take turns)."""
-        if not self._exclusive.acquire(timeout=LOCK_TIMEOUT):
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the cache for a read-refresh-save (sessions sharing it take turns); TimeoutError
+        after ``timeout`` seconds (default ``LOCK_TIMEOUT``)."""
+        if not self._exclusive.acquire(timeout=LOCK_TIMEOUT if timeout is None else timeout):
             raise TimeoutError
         try:
             yield
@@ -177,21 +181,29 @@ class MemoryCache:
 
 
 @contextmanager
-def exclusive(cache: TokenCache) -> Iterator[None]:
-    """Hold ``cache`` for a read-refresh-save when it can be locked (``FileCache``,
-    ``MemoryCache``, or any cache with a ``locked()`` context manager). A lock another process
-    holds for over ``LOCK_TIMEOUT`` costs a CacheWarning and an uncoordinated refresh, never a
-    hang."""
+def exclusive(cache: TokenCache, timeout: float | None = None) -> Iterator[None]:
+    """Hold ``cache`` for a read-refresh-save (or a read-compare-delete) when it can be locked
+    (``FileCache``, ``MemoryCache``, or any cache with a ``locked()`` context manager, which may
+    take ``timeout=``).
+
+    Raises TimeoutError when another process holds the lock for over ``timeout`` seconds
+    (default ``LOCK_TIMEOUT``): the caller decides, never by acting uncoordinated, since a
+    refresh sent beside another process's spends the refresh token that process is renewing.
+    A cache that cannot be locked at all (``OSError``) costs a CacheWarning and no coordination.
+    """
     locked = getattr(cache, "locked", None)
     with ExitStack() as stack:
         try:
             if locked is not None:
-                stack.enter_context(locked())
-        except (TimeoutError, OSError) as exc:
-            reason = "its lock is held" if isinstance(exc, TimeoutError) else "it cannot be locked"
+                timed = timeout is not None and "timeout" in inspect.signature(locked).parameters
+                stack.enter_context(locked(timeout=timeout) if timed else locked())
+        except TimeoutError:
+            raise
+        except OSError as exc:
             message = (
                 f"Renewing the Looker login without coordinating through the token cache "
-                f"({cache.description}): {reason}; another kernel may have to log in again."
+                f"({cache.description}): it cannot be locked ({exc.strerror}); another kernel "
+                "may have to log in again."
             )
             warnings.warn(message, CacheWarning, stacklevel=3)
         yield

@@ -51,10 +51,10 @@ def unsafe_reason(st: os.stat_result, path: Path) -> str | None:
     return None
 
 
-def _lock(fd: int) -> None:
-    """An exclusive flock on ``fd``, or TimeoutError after ``cache.LOCK_TIMEOUT``: a stuck holder (a
-    frozen kernel, a lock file on a hung network mount) costs one unsaved login, never a hang."""
-    deadline = time.monotonic() + cache.LOCK_TIMEOUT
+def _lock(fd: int, deadline: float) -> None:
+    """An exclusive flock on ``fd``, or TimeoutError at ``deadline`` (monotonic): a stuck holder (a
+    frozen kernel, a lock file on a hung network mount) costs a bounded wait, never a hang. The
+    poll sleeps are short, so Ctrl-C stops the wait at once."""
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -141,23 +141,23 @@ class FileCache:
             warnings.warn(message, CacheWarning, stacklevel=3)
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the file's lock across processes (re-entrant in the holding thread): a session
         reads, refreshes and saves under it, so two kernels never spend the same refresh token.
-        TimeoutError after ``cache.LOCK_TIMEOUT``."""
+        TimeoutError after ``timeout`` seconds (default ``cache.LOCK_TIMEOUT``)."""
+        wait = cache.LOCK_TIMEOUT if timeout is None else timeout
+        deadline = time.monotonic() + wait
         if not self.path.parent.is_dir():
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.path.parent.chmod(0o700)  # mkdir's mode is subject to the umask
-        if not self._thread_lock.acquire(
-            timeout=cache.LOCK_TIMEOUT
-        ):  # for threads: flock is per file
+        if not self._thread_lock.acquire(timeout=wait):  # for threads: flock is per file
             raise TimeoutError
         fd = -1
         try:
             if self._depth == 0:
                 fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
                 if sys.platform != "win32":
-                    _lock(fd)
+                    _lock(fd, deadline)
             self._depth += 1
             try:
                 yield

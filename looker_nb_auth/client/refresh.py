@@ -2,13 +2,19 @@
 
 One ``TokenState`` serves ``session.client`` (threads), ``session.async_client`` (asyncio tasks, any
 loop) and ``session.sdk``. When the access token needs renewing, the first caller becomes the
-leader and sends the one refresh request; everyone else (threads and tasks alike) waits on the same
-``concurrent.futures.Future``. The lock is never held across I/O.
+leader and sends the one refresh request; the lock is never held across I/O.
+
+While the access token is still valid (more than ``_MARGIN`` before it expires), a due refresh
+runs in the background and every caller keeps using the token: a slow token endpoint stalls
+nobody. Callers whose token has expired (or was refused, ``stale=``) wait for the one refresh on
+the same ``concurrent.futures.Future``; every such wait stops at the session's ``timeout``, at
+Ctrl-C and at a task cancel, and a cancel never cancels the refresh others wait for.
 
 Kernels sharing a token cache coordinate through it: the leader holds the cache's lock (the
 session's ``coordinate``) across its refresh, sends the refresh token the cache holds when another
-kernel stored a newer one, and re-reads the cache once more before it treats a refused refresh as
-the end of the login. So refresh-token rotation never logs a sibling kernel out.
+kernel stored a newer one, and re-reads the cache after a refusal, trying any token it has not
+sent yet, before it treats the refusal as the end of the login. So refresh-token rotation never
+logs a sibling kernel out.
 """
 
 from __future__ import annotations
@@ -38,6 +44,11 @@ NOT_LOGGED_IN = "Not logged in to Looker; log in first."
 
 _FIRST_BACKOFF = 5.0  # seconds before retrying a proactive refresh Looker could not answer
 _MAX_BACKOFF = 60.0
+#: An access token this close to its expiry (or a tenth of its life, if less) is not handed out
+#: while a refresh is due: the caller waits for the new one rather than see a 401 mid-flight.
+_MARGIN = 5.0
+#: Refresh tokens one refresh sends at most: its own, the cache's, one stored meanwhile.
+_MAX_SENDS = 3
 
 #: What a refresh leader holds while it refreshes: a context (the shared cache's lock) giving a
 #: reader of the refresh token the cache holds now (None when it holds none).
@@ -64,6 +75,8 @@ class _Claim:
     lost: LoginRequired | None = None  # the login just ended: raise this
     #: A proactive refresh (the token still works): if Looker cannot renew it now, use this.
     fallback: Secret | None = None
+    #: The token works for longer than the margin: refresh beside the caller, who goes on.
+    background: bool = False
 
 
 class TokenState:
@@ -79,9 +92,10 @@ class TokenState:
         #: What ``LoginRequired`` says while there is no token: before any login (``login()``
         #: points at its button), after a logout, after Looker refused to renew the login.
         self.not_logged_in = NOT_LOGGED_IN
-        #: Called (outside the lock) when Looker ends the login: a refused refresh, or an
-        #: expired token with no refresh token. The session tells its widgets.
-        self.on_lost: Callable[[LoginRequired], None] | None = None
+        #: Called (outside the lock) when Looker ends the login: a refused refresh (with the
+        #: refresh token refused), or an expired token with no refresh token (None). The
+        #: session tells its widgets, and forgets the cache entry if it holds the refused token.
+        self.on_lost: Callable[[LoginRequired, Secret | None], None] | None = None
         #: Held around every refresh; the session makes it the shared cache's lock.
         self.coordinate: Coordinate = _alone
         self._on_refresh = on_refresh
@@ -119,13 +133,15 @@ class TokenState:
             if token is None:
                 raise LoginRequired(self.not_logged_in)
             now = self.clock()
-            if stale is None and now < token.refresh_at:
-                return _Claim(access_token=token.access_token)
-            still_valid = stale is None and now < token.expires_at
-            if still_valid and now < self._retry_at:  # backing off after a failed renewal
-                return _Claim(access_token=token.access_token)
             if stale is not None and token.access_token != stale:
                 return _Claim(access_token=token.access_token)  # someone refreshed already
+            still_valid = stale is None and now < token.expires_at
+            usable = still_valid and now < token.expires_at - min(_MARGIN, token.expires_in / 10)
+            # Not due, or being renewed: use it meanwhile.
+            if usable and (now < token.refresh_at or self._inflight is not None):
+                return _Claim(access_token=token.access_token)
+            if still_valid and now < self._retry_at:  # backing off after a failed renewal
+                return _Claim(access_token=token.access_token)
             if self._inflight is not None:
                 return _Claim(future=self._inflight)
             if token.refresh_token is None:
@@ -137,10 +153,13 @@ class TokenState:
                     )
                 )
             self._inflight = Future()
+            # Running: a waiter's cancel (asyncio.wrap_future passes it on) cannot cancel it.
+            self._inflight.set_running_or_notify_cancel()
             return _Claim(
                 future=self._inflight,
                 refresh_token=token.refresh_token,
                 fallback=token.access_token if still_valid else None,
+                background=usable,
             )
 
     def _refused(self, response: httpx.Response) -> bool:
@@ -150,18 +169,20 @@ class TokenState:
         return isinstance(error, LoginRequired)
 
     def _renew(self, claim: _Claim, cached: Callable[[], Secret | None]) -> Secret:
-        """Refresh with the newest refresh token known here or in the shared cache."""
+        """Refresh with the newest refresh token known here or in the shared cache; after a
+        refusal, with any token the cache (or this session) holds that was not sent yet."""
         ours = claim.refresh_token
         assert ours is not None
-        stored = cached()
-        sent = stored or ours  # another kernel rotated it: its token is the live one
+        sent = cached() or ours  # another kernel rotated it: its token is the live one
+        tried = [sent]
         response = self.http.send(refresh_request(self.settings, sent))
-        if self._refused(response):  # rotated meanwhile (the lock timed out), or stale there
-            again = cached()
-            retry = again if again and again != sent else (ours if sent != ours else None)
-            if retry is not None:
-                sent = retry
-                response = self.http.send(refresh_request(self.settings, sent))
+        while self._refused(response) and len(tried) < _MAX_SENDS:
+            untried = [t for t in (cached(), ours) if t is not None and t not in tried]
+            if not untried:  # the cache still holds a refused token: the login is over
+                break
+            sent = untried[0]
+            tried.append(sent)
+            response = self.http.send(refresh_request(self.settings, sent))
         return self._finish(claim, response, sent)
 
     def _finish(self, claim: _Claim, response: httpx.Response, sent: Secret) -> Secret:
@@ -181,7 +202,7 @@ class TokenState:
                     self._token = None
             self._fail(claim, exc)
             if lost:
-                self._lose(exc)
+                self._lose(exc, refused=sent)
             raise
         except LookerAuthError as exc:
             if claim.fallback is not None and isinstance(exc, LookerServerError):
@@ -198,11 +219,12 @@ class TokenState:
             self._on_refresh(token)
         return token.access_token
 
-    def _lose(self, exc: LoginRequired) -> LoginRequired:
-        """The login is over at Looker: later calls say why, and the session is told."""
+    def _lose(self, exc: LoginRequired, refused: Secret | None = None) -> LoginRequired:
+        """The login is over at Looker (``refused``: the refresh token it refused): later calls
+        say why, and the session is told."""
         self.not_logged_in = str(exc)
         if self.on_lost is not None:
-            self.on_lost(exc)
+            self.on_lost(exc, refused)
         return exc
 
     def _keep(self, claim: _Claim, wait: float | None = None) -> Secret:
@@ -235,6 +257,7 @@ class TokenState:
 
     def _lead(self, claim: _Claim) -> Secret:
         """Send the refresh and settle ``claim.future`` whatever happens."""
+        assert claim.future is not None
         try:
             with self.coordinate() as cached:
                 return self._renew(claim, cached)
@@ -244,6 +267,13 @@ class TokenState:
             error = unreachable(self.settings, exc)
             self._fail(claim, error)
             raise error from exc
+        except LookerUnreachable as exc:  # the cache's lock stayed held: nothing was sent
+            if claim.future.done():
+                raise
+            if claim.fallback is not None:
+                return self._keep(claim)
+            self._fail(claim, exc)
+            raise
         except BaseException:
             self._fail(claim, _Abandoned())  # a no-op when _finish settled it
             raise
@@ -251,6 +281,22 @@ class TokenState:
     def _lead_quietly(self, claim: _Claim) -> None:
         with contextlib.suppress(BaseException):  # the outcome is in claim.future
             self._lead(claim)
+
+    def _in_background(self, claim: _Claim) -> Secret:
+        """A proactive refresh: sent from a thread of its own while every caller (this one
+        first) keeps using the still-valid token. Not a daemon thread: a script that ends
+        meanwhile still saves the rotated refresh token before it exits."""
+        assert claim.fallback is not None
+        threading.Thread(
+            target=self._lead_quietly, args=(claim,), name="looker-nb-auth-refresh"
+        ).start()
+        return claim.fallback
+
+    def _too_slow(self) -> LookerUnreachable:
+        return LookerUnreachable(
+            f"Renewing the Looker login took over {self.settings.timeout:g} s; check your "
+            "network, then try again."
+        )
 
     def _next_claim(self, stale: Secret | None) -> _Claim:
         claim = self._claim(stale)
@@ -266,16 +312,13 @@ class TokenState:
                 return claim.access_token
             assert claim.future is not None
             if claim.refresh_token is not None:
-                return self._lead(claim)
+                return self._in_background(claim) if claim.background else self._lead(claim)
             try:
                 return claim.future.result(timeout=self.settings.timeout)
             except _Abandoned:
                 continue
             except FutureTimeout:
-                raise LookerUnreachable(
-                    f"Renewing the Looker login took over {self.settings.timeout:g} s; check "
-                    "your network, then try again."
-                ) from None
+                raise self._too_slow() from None
 
     async def aaccess_token(self, stale: Secret | None = None) -> Secret:
         """The async twin of ``access_token``: waits without blocking the event loop.
@@ -291,10 +334,15 @@ class TokenState:
             assert claim.future is not None
             if claim.refresh_token is not None:
                 asyncio.get_running_loop().run_in_executor(None, self._lead_quietly, claim)
-            try:
-                return await asyncio.wrap_future(claim.future)
+                if claim.background and claim.fallback is not None:  # the token still works
+                    return claim.fallback
+            try:  # a cancel stops this wait only: the future is running, so it is not cancelled
+                wrapped = asyncio.wrap_future(claim.future)
+                return await asyncio.wait_for(wrapped, self.settings.timeout)
             except _Abandoned:
                 continue
+            except asyncio.TimeoutError:
+                raise self._too_slow() from None
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -316,7 +364,18 @@ class TokenState:
         except httpx.TransportError as exc:
             raise unreachable(self.settings, exc) from exc
 
+    def settle(self) -> None:
+        """Wait (up to ``timeout``) until no refresh is in flight, such as one running in the
+        background while the current token still works; its outcome is its callers' to see."""
+        inflight = self._inflight
+        if inflight is not None:
+            with contextlib.suppress(Exception):
+                inflight.exception(timeout=self.settings.timeout)
+
     def close(self) -> None:
+        """Close the token endpoint's client, once a refresh in flight has ended (up to
+        ``timeout``): closing it under the refresh would lose the refresh token Looker rotated."""
+        self.settle()
         if self._http is not None:
             self._http.close()
             self._http = None

@@ -3,16 +3,18 @@
 The entry is keyed by (base_url, client_guid, user) (``CacheKey``). Every token a login gets is
 saved back, and each refresh runs inside `SavedLogin.coordinate`: holding the cache's lock and
 reading the refresh token the cache holds, so kernels and cron jobs sharing one cache take turns
-and adopt each other's rotations instead of logging each other out.
+and adopt each other's rotations instead of logging each other out. A refresh waits for the lock
+as long as the refresh it waits for may take (the session's ``timeout``), and a refused login is
+deleted only while the entry still holds the refresh token Looker refused.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
-from .._errors import LoginRequired
+from .._errors import LoginRequired, LookerUnreachable
 from .._secret import Secret
 from .._settings import Settings
 from ..oauth.token import Token
@@ -54,10 +56,27 @@ class SavedLogin:
     def delete(self, user_id: str) -> None:
         self.cache.delete(self.key(user_id))
 
+    def forget_refused(self, user_id: str, refused: Secret) -> None:
+        """Delete ``user_id``'s entry if it still holds ``refused``, the refresh token Looker
+        refused (compare-and-delete under the cache's lock): a newer token another process
+        stored meanwhile is live and stays. A lock held elsewhere keeps the entry too."""
+        key = self.key(user_id)
+        try:
+            with exclusive(self.cache):  # re-entrant: a refused refresh holds it already
+                login = self.cache.load(key)
+                if login is not None and login.refresh_token == refused:
+                    self.cache.delete(key)
+        except TimeoutError:
+            return  # the holder may be saving a newer token: keeping the entry is safe
+
     @contextmanager
     def coordinate(self, user: LookerUser | None) -> Iterator[Callable[[], Secret | None]]:
         """Around a refresh of ``user``'s login: the cache's lock, and a way to read the refresh
-        token the cache holds now (another process may have rotated it)."""
+        token the cache holds now (another process may have rotated it).
+
+        The lock is waited for up to the session's ``timeout``, since the process holding it is
+        renewing the same login and may take that long; then `LookerUnreachable` (nothing sent,
+        nothing deleted). Ctrl-C stops the wait at once."""
         if user is None:
             yield lambda: None
             return
@@ -67,7 +86,16 @@ class SavedLogin:
             login = self.cache.load(key)
             return login.refresh_token if login is not None else None
 
-        with exclusive(self.cache):
+        timeout = self._settings.timeout
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive(self.cache, timeout))
+            except TimeoutError:
+                raise LookerUnreachable(
+                    f"Renewing the Looker login waited over {timeout:g} s for another process "
+                    f"that shares the token cache ({self.cache.description}) and is renewing it; "
+                    "Looker may be slow: try again in a moment."
+                ) from None
             yield cached
 
     def missing(self, *, refused: bool) -> LoginRequired:

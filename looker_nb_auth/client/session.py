@@ -193,7 +193,8 @@ class LookerSession(DataFrameCalls):
     def resume(self) -> bool:
         """Log in silently from the token cache; ``True`` when that worked.
 
-        A refresh token the cache holds but Looker refuses is deleted from the cache.
+        A refresh token the cache holds but Looker refuses is deleted from the cache, unless
+        another process stored a newer one meanwhile.
         """
         cached = self._saved.load()
         if cached is None:
@@ -202,9 +203,8 @@ class LookerSession(DataFrameCalls):
         self._tokens.set(Token(_NONE, cached.refresh_token, 0.0, self._tokens.clock()))
         try:
             self._tokens.access_token(stale=_NONE)  # refreshes, and persists a rotated token
-        except LoginRequired:
+        except LoginRequired:  # refused: the entry is gone if it still held the refused token
             self._user = None
-            self._saved.delete(cached.user_id)
             return False
         return True
 
@@ -325,19 +325,26 @@ class LookerSession(DataFrameCalls):
         if failure is not None:
             raise failure
 
-    def _lost(self, reason: LoginRequired) -> None:
-        """Looker ended the login (a refused refresh): forget it and tell the widgets."""
-        self._forget(str(reason), reason)
+    def _lost(self, reason: LoginRequired, refused: Secret | None) -> None:
+        """Looker ended the login (``refused``: the refresh token it refused, None when there
+        was none): forget it and tell the widgets."""
+        self._forget(str(reason), reason, refused=refused)
 
-    def _forget(self, why: str, reason: LookerAuthError | None) -> None:
+    def _forget(
+        self, why: str, reason: LookerAuthError | None, *, refused: Secret | None = None
+    ) -> None:
+        """Forget the login here; in the cache, all of it on a logout (``reason`` None or a
+        failed revocation), else only an entry that still holds the ``refused`` token."""
         user = self._user
         self._tokens.set(None)
         self.not_logged_in = why
         self._user = None
         with self._lock:
             self._pending.clear()
-        if user is not None:
+        if user is not None and not isinstance(reason, LoginRequired):
             self._saved.delete(user.id)
+        elif user is not None and refused is not None:
+            self._saved.forget_refused(user.id, refused)
         for listener in list(self.on_logout):
             listener(reason)
 

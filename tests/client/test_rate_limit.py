@@ -101,11 +101,13 @@ def test_a_proactive_refresh_meeting_429_keeps_the_token_and_waits_as_asked(
     clock.advance(3600 - 50)  # inside the leeway: the token still works for 50 s
     looker.fail_next(1, 429, target="token")
     assert logged_in.client.get("user").status_code == 200  # the old token, still valid
+    logged_in._tokens.settle()  # the refresh beside it met the 429
     clock.advance(20)  # within the 30 s Looker asked for: no new attempt
     assert logged_in.client.get("user").status_code == 200
     assert looker.token_requests["refresh_token"] == 1
     clock.advance(15)
     assert logged_in.client.get("user").status_code == 200
+    logged_in._tokens.settle()
     assert looker.token_requests["refresh_token"] == 2
     assert logged_in.is_logged_in
 

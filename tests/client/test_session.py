@@ -103,6 +103,7 @@ def test_expiring_token_is_refreshed_before_the_request(
     old = access_token(logged_in)
     clock.advance(3600 - 59)  # inside the 60 s leeway
     assert logged_in.client.get("user").status_code == 200
+    logged_in._tokens.settle()  # the token still worked: the refresh ran beside the request
     assert looker.token_requests["refresh_token"] == 1
     assert access_token(logged_in) != old
 
@@ -213,15 +214,17 @@ def test_a_failed_proactive_refresh_keeps_the_still_valid_token_and_retries_late
     assert before is not None
     clock.advance(3600 - 50)  # inside the 60 s leeway, before expiry
     if fault == "503":
-        looker.fail_next(1, status=503)
+        looker.fail_next(1, status=503, target="token")
     else:
-        looker.drop_next(1)
+        looker.drop_next(1, target="token")
     assert logged_in.client.get("user").status_code == 200  # on the current token
+    logged_in._tokens.settle()  # the refresh runs beside the call, as the token still works
     assert logged_in.client.get("user").status_code == 200  # backing off: no second attempt
     assert looker.token_requests["refresh_token"] == 1  # one attempt (a dropped one counts)
     assert logged_in._tokens.token is before
     clock.advance(6)  # past the first backoff (5 s), still before expiry
     assert logged_in.client.get("user").status_code == 200
+    logged_in._tokens.settle()
     after = logged_in._tokens.token
     assert after is not None and after.access_token != before.access_token  # renewed now
 
@@ -248,10 +251,11 @@ def test_an_expired_token_is_not_kept_when_the_refresh_fails(
     logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
 ) -> None:
     clock.advance(3600 - 50)
-    looker.fail_next(1, status=503)
+    looker.fail_next(1, status=503, target="token")
     assert logged_in.client.get("user").status_code == 200
+    logged_in._tokens.settle()  # the proactive refresh (in the background) met the 503
     clock.advance(60)  # now past expiry: only a new token will do
-    looker.fail_next(1, status=503)
+    looker.fail_next(1, status=503, target="token")
     with pytest.raises(LookerServerError):
         logged_in.client.get("user")
 
