@@ -144,13 +144,17 @@ def open_sdk(settings: AdminSettings) -> tuple[Looker40SDK, Transport]:
 
 
 def app_body(fields: Mapping[str, Any]) -> models40.WriteOauthClientApp:
-    """The body of a register or update request; ``redirect_uris`` becomes what this looker-sdk
-    can say: the list and its first URI (both, for Looker before and after 26.18), or the first
-    alone (a looker-sdk before 26.18; the caller sends one URI then)."""
+    """The body of a register or update request, saying ``redirect_uris`` so that no Looker can
+    read it two ways. How Looker combines the deprecated ``redirect_uri`` with ``redirect_uris``
+    sent together is undocumented, so both go only when they say the same: one URI (read alike
+    by Looker before and after 26.18). Several go as the list alone (the caller adds to a list
+    only on a Looker that answered one). A looker-sdk before 26.18 sends ``redirect_uri`` alone
+    (the caller sends one URI then)."""
     body = dict(fields)
     uris = body.pop("redirect_uris", None)
     if uris is not None:
-        body["redirect_uri"] = uris[0]
         if SDK_LISTS_REDIRECT_URIS:
             body["redirect_uris"] = list(uris)
+        if len(uris) == 1 or not SDK_LISTS_REDIRECT_URIS:
+            body["redirect_uri"] = uris[0]
     return models40.WriteOauthClientApp(**body)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from admin_helpers import (
@@ -22,6 +23,7 @@ from support import CLIENT_GUID, REDIRECT_URI
 from looker_nb_auth.cli._admin_sdk import SDK_LISTS_REDIRECT_URIS
 from looker_nb_auth.cli.main import main
 from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker._config import REDIRECT_URI_PRECEDENCES, RedirectUriPrecedence
 from looker_nb_auth.jupyterhub import hub_redirect_uri
 
 NEW_GUID = "jupyter-notebooks"
@@ -249,6 +251,96 @@ def test_an_app_that_already_lists_our_uri_among_others_is_left_alone(
     else:  # a looker-sdk before 26.18 sees only the first URI, and refuses to replace it
         assert code == 2
         assert capsys.readouterr().err == REFUSED_ONE_URI.format(guid=NEW_GUID, old=other)
+
+
+ADDED = "https://jupyter.example.com/looker-nb-auth/callback"
+
+
+def _kept(app: dict[str, Any] | None) -> list[str]:
+    """What Looker kept: ``redirect_uris``, or the one ``redirect_uri`` of a Looker before 26.18."""
+    assert app is not None
+    return list(app.get("redirect_uris") or [app["redirect_uri"]])
+
+
+@pytest.mark.parametrize("precedence", REDIRECT_URI_PRECEDENCES)
+def test_adding_a_redirect_uri_says_only_what_looker_kept(
+    precedence: RedirectUriPrecedence,
+    looker: FakeLooker,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """How Looker combines redirect_uri with redirect_uris is undocumented. Under each way, the
+    URI is added and the output says so, or nothing is claimed and the error says what Looker
+    kept. Before the fix, "deprecated" and "one_uri" printed "added" for a URI Looker dropped."""
+    use_admin(monkeypatch, looker)
+    looker.config.redirect_uri_precedence = precedence
+
+    code = main(register_args(looker, guid=CLIENT_GUID, target=("--redirect-uri", ADDED)))
+
+    out, err = capsys.readouterr()
+    kept = _kept(admin_get_app(looker, CLIENT_GUID))
+    if not SDK_LISTS_REDIRECT_URIS or precedence == "ignore_list":  # one URI per app: refused
+        assert (code, err) == (2, REFUSED_ONE_URI.format(guid=CLIENT_GUID, old=REDIRECT_URI))
+        assert kept == [REDIRECT_URI]
+    elif precedence == "one_uri":
+        assert (code, out) == (1, "")
+        assert err == (
+            f"looker-nb-auth register: Looker did not keep redirect URI {ADDED} for OAuth app "
+            f"{CLIENT_GUID} on {looker.api_url}: it kept {REDIRECT_URI}; this Looker seems to "
+            f"keep one redirect URI per app, so register {ADDED} under another --client-guid, "
+            "or pass --replace to make it the only one.\n"
+        )
+        assert kept == [REDIRECT_URI]
+    else:
+        assert code == 0
+        assert f": added redirect URI {ADDED} (now {REDIRECT_URI}, {ADDED})," in out
+        assert kept == [REDIRECT_URI, ADDED]
+
+
+def test_a_write_that_drops_other_redirect_uris_is_reported(
+    looker: FakeLooker, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Looker that keeps one URI drops the app's others too: the admin hears which."""
+    use_admin(monkeypatch, looker)
+    first, second = "https://a.example.com/cb", "https://b.example.com/cb"
+    looker.register_app(NEW_GUID, display_name="Notebooks", redirect_uris=[first, second])
+    looker.config.redirect_uri_precedence = "one_uri"
+
+    code = main(register_args(looker, target=("--redirect-uri", ADDED)))
+
+    err = capsys.readouterr().err
+    if not SDK_LISTS_REDIRECT_URIS:
+        assert (code, err) == (2, REFUSED_ONE_URI.format(guid=NEW_GUID, old=first))
+        return
+    assert code == 1
+    assert err.startswith(
+        f"looker-nb-auth register: Looker did not keep redirect URI {ADDED} for OAuth app "
+        f"{NEW_GUID} on {looker.api_url}: it kept {first}, and dropped {second} (logins "
+        "through it stop working now); "
+    )
+    assert _kept(admin_get_app(looker, NEW_GUID)) == [first]
+
+
+@pytest.mark.parametrize("precedence", REDIRECT_URI_PRECEDENCES)
+def test_registering_and_replacing_are_read_back_under_every_precedence(
+    precedence: RedirectUriPrecedence,
+    looker: FakeLooker,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_admin(monkeypatch, looker)
+    looker.config.redirect_uri_precedence = precedence
+    app_path = f"/api/4.0/oauth_client_apps/{NEW_GUID}"
+
+    assert main(register_args(looker)) == 0
+    assert _kept(admin_get_app(looker, NEW_GUID)) == [HUB_URI]
+    looker.reset_counters()
+    assert main([*register_args(looker, target=("--redirect-uri", ADDED)), "--replace"]) == 0
+
+    calls = [(m, p) for m, p in looker.requests if p == app_path]
+    assert calls[-2:] == [("PATCH", app_path), ("GET", app_path)]  # read back after writing
+    assert _kept(admin_get_app(looker, NEW_GUID)) == [ADDED]
+    assert "(replaced)" in capsys.readouterr().out
 
 
 def test_a_disabled_app_is_enabled_again(
