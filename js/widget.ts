@@ -111,7 +111,8 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
 
   const root = h("div", { class: "looker-nb-auth", role: "group", "aria-label": T.label });
   const line = h("div", { class: "looker-nb-auth-line" });
-  const ok = h("span", { class: "looker-nb-auth-ok", "aria-hidden": "true" }, "✓");
+  // Drawn by the stylesheet: U+2713 is missing from Liberation Sans, so a box where it is alone.
+  const ok = h("span", { class: "looker-nb-auth-ok", "aria-hidden": "true" });
   const bad = h("span", { class: "looker-nb-auth-bad", "aria-hidden": "true" }, "!");
   const message = h("span", {
     class: "looker-nb-auth-message",
@@ -251,14 +252,15 @@ function render({ model, el }: Pick<RenderProps<Model>, "model" | "el">): () => 
         : waiting
           ? blocked
             ? link
-            : cancel
+            : null // the user is in the popup; on their return, keys belong to the notebook
           : status === S.LOGGED_IN
             ? logout
             : status === S.ERROR
               ? retry
               : null;
-      if (focusNext && main) {
-        focusNext = false;
+      const moveFocus = focusNext && main;
+      focusNext = false; // one move per action, and none for a later state the user did not ask
+      if (moveFocus) {
         // After the click's own handling (a notebook focuses the cell on a click in it).
         requestAnimationFrame(() => {
           if (!main.hidden) main.focus();
