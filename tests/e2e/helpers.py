@@ -444,17 +444,6 @@ class Notebook:
         else:
             expect(prompt).to_have_text(_RUNNING)
 
-    def run_all(self) -> None:
-        """Run → Run All Cells."""
-        self.select(0)
-        self.menu("Run", "runmenu:run-all")
-
-    def expect_all_executed(self, *, timeout: float = CELL_TIMEOUT) -> None:
-        count = self.code_cells.count()
-        for index in range(count):
-            expect(self.prompt(index)).to_have_text(_EXECUTED, timeout=timeout)
-        self.expect_kernel_idle(timeout=timeout)
-
     def save(self) -> Any:
         """Ctrl+S, wait for the contents PUT to succeed, and read the .ipynb back from disk.
 
