@@ -109,6 +109,8 @@ class LookerAnswer:
     detail: str | None = None
     #: Seconds ``Retry-After`` asks to wait.
     retry_after: float | None = None
+    #: The body is the API's error model (``message``, ``documentation_url``), not OAuth's.
+    api_model: bool = False
 
     @classmethod
     def of(cls, response: httpx.Response) -> LookerAnswer:
@@ -122,6 +124,8 @@ class LookerAnswer:
             description=description if isinstance(description, str) else None,
             detail=_first_detail(data, description),
             retry_after=retry_after(response),
+            api_model=not isinstance(error, str)
+            and ("message" in data or "documentation_url" in data),
         )
 
     @property

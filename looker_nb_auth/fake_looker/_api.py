@@ -24,7 +24,8 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class TokenHandler(ApiHandler):
-    """``POST /api/token``: JSON body only, public client (no Basic auth), RFC 6749 errors."""
+    """``POST /api/token``: JSON body only, public client (no Basic auth), RFC 6749 errors
+    (or Looker's API error model: ``token_error_body``)."""
 
     async def prepare(self) -> None:
         body = parse_json(self.request.body)
@@ -61,7 +62,11 @@ class TokenHandler(ApiHandler):
             self.oauth_error(error)
 
     def oauth_error(self, error: OAuthError) -> NoReturn:
-        self.abort(error.status, error.body())
+        """Refuse with RFC 6749's body or Looker's API error model (``token_error_body``), at
+        the error's own status or ``token_error_status``."""
+        config = self.ctx.config
+        body = error.body() if config.token_error_body == "oauth" else error_json(str(error))
+        self.abort(config.token_error_status or error.status, body)
 
 
 class LogoutHandler(ApiHandler):

@@ -219,6 +219,8 @@ class FakeLookerConfig:
             )
         if self.token_error_body not in TOKEN_ERROR_BODIES:
             raise ValueError(f"token_error_body must be one of {', '.join(TOKEN_ERROR_BODIES)}")
+        if self.token_error_status is not None and not 400 <= self.token_error_status < 500:
+            raise ValueError("token_error_status must be a 4xx status, or None")
 
     @classmethod
     def for_tutorials(cls) -> FakeLookerConfig:

@@ -3,18 +3,26 @@
 Its answers go through the one map of Looker's answers (``_answers.py``): a 429 or 5xx is what it
 is for any call; OAuth's ``error`` codes come next; anything else is unexpected.
 
+Looker does not document its token refusals: RFC 6749's ``{"error", "error_description"}`` or
+its API's ``{"message", "documentation_url"}``, at a status of its choosing. Both are read
+alike: a refusal in the API's model at 400, 401, 403, 404 or 422 carries no OAuth code, so its
+words name the client (``invalid_client``) or it is a refused grant (``invalid_grant``). See
+docs/fidelity.md ("Refusal bodies and statuses").
+
 Redeem and refresh both ``POST {base_url}/api/token`` with a JSON body (Looker's public-client
 flow: ``client_id`` in the body, no secret, no HTTP Basic, no ``x-looker-appid``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
 from .._answers import (
+    Kind,
     LookerAnswer,
     json_object,
     unavailable,
@@ -49,6 +57,14 @@ LEEWAY = 60.0
 Grant = Literal["authorization_code", "refresh_token"]
 _JSON = "application/json;charset=UTF-8"
 _TOKEN_REQUEST = "the token request"
+#: What a refusal in the API's error model may come as: a request refused as sent (400, 422),
+#: credentials not accepted (401; Looker's API3 ``/login`` refuses them with 404), a user who
+#: may not (403). Any other status is not a refusal of the grant.
+_REFUSALS = frozenset({Kind.REFUSED, Kind.LOGIN, Kind.FORBIDDEN, Kind.MISSING})
+#: Words of a refusal that is about the client (OAuth's ``invalid_client``), not the grant.
+_CLIENT_WORDS = re.compile(
+    r"client[ _]?(?:id|guid)\b|\b(?:unknown|invalid|disabled) client\b|basic auth", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -153,14 +169,24 @@ def _secret(data: dict[str, Any], name: str) -> Secret | None:
     return Secret(value) if isinstance(value, str) and value else None
 
 
+def _oauth_code(answer: LookerAnswer) -> str | None:
+    """OAuth's ``error`` code, or the one a refusal in the API's error model means."""
+    if answer.error is not None or not answer.api_model or answer.kind not in _REFUSALS:
+        return answer.error
+    if _CLIENT_WORDS.search(answer.description or ""):
+        return "invalid_client"
+    return "invalid_grant"
+
+
 def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -> LookerAuthError:
     """Map a failed ``/api/token`` answer to the exception a user can act on: OAuth's ``error``
-    codes, within the map every Looker answer goes through (``_answers.py``)."""
+    codes (or what the API's error model means, ``_oauth_code``), within the map every Looker
+    answer goes through (``_answers.py``)."""
     answer = LookerAnswer.of(response)
     if (busy := unavailable(answer, _TOKEN_REQUEST)) is not None:
         return busy
-    said, fields = answer.quoted, answer.fields()
-    if answer.error == "invalid_client":
+    said, fields, code = answer.quoted, answer.fields(), _oauth_code(answer)
+    if code == "invalid_client":
         return ConfigurationError(
             f"Looker does not know the OAuth client guid {settings.client_guid!r} or it is "
             f"disabled{said}; ask your Looker admin to register it (register_oauth_client_app).",
@@ -170,7 +196,7 @@ def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -
         return LoginRequired(
             f"Looker refused to renew the login{said}; log in to Looker again.", **fields
         )
-    if answer.error == "access_denied":
+    if code == "access_denied":
         return AccessDenied(f"Looker denied access{said}; log in again and allow it.", **fields)
     if "redirect_uri" in (answer.description or "").lower():
         return RedirectUriMismatch(
@@ -178,7 +204,7 @@ def token_error(response: httpx.Response, *, grant: Grant, settings: Settings) -
             f"one{said}; ask your Looker admin to register exactly {settings.redirect_uri}.",
             **fields,
         )
-    if answer.error == "invalid_grant":
+    if code == "invalid_grant":
         return InvalidGrant(
             f"Looker refused the login code{said}; it may have expired or been used already, "
             "so log in again.",

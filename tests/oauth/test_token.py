@@ -104,6 +104,14 @@ def test_token_repr_shows_no_secret() -> None:
     assert "access-secret" not in text and "refresh-secret" not in text
 
 
+def _api(message: str) -> dict[str, str]:
+    """Looker's API error model, as its API refuses anything else."""
+    return {
+        "message": message,
+        "documentation_url": "https://cloud.google.com/looker/docs/r/api/support",
+    }
+
+
 @pytest.mark.parametrize(
     ("status", "body", "grant", "expected"),
     [
@@ -119,6 +127,27 @@ def test_token_repr_shows_no_secret() -> None:
         (503, {"message": "Service Unavailable"}, "refresh_token", LookerServerError),
         (500, "not json", "authorization_code", LookerServerError),
         (418, {}, "authorization_code", UnexpectedResponse),
+        # Looker's API error model: no OAuth code, so the status says it is a refusal and the
+        # words say whether of the client or of the grant (docs/fidelity.md).
+        (400, _api("The authorization code has expired."), "authorization_code", InvalidGrant),
+        (401, _api("Requires authentication."), "authorization_code", InvalidGrant),
+        (403, _api("The user is not allowed to use this app."), "authorization_code",
+         InvalidGrant),
+        (404, _api("Not found"), "authorization_code", InvalidGrant),
+        (422, _api("code_verifier does not match"), "authorization_code", InvalidGrant),
+        (400, _api("The authorization code was issued to another client."),
+         "authorization_code", InvalidGrant),
+        (400, _api("redirect_uri does not match"), "authorization_code", RedirectUriMismatch),
+        (401, _api("Unknown or disabled client_id."), "authorization_code", ConfigurationError),
+        (404, _api("Invalid client"), "refresh_token", ConfigurationError),
+        (401, _api("Failed Basic Authentication"), "authorization_code", ConfigurationError),
+        (404, _api("Not found"), "refresh_token", LoginRequired),
+        (403, _api("The refresh token is invalid, expired or revoked."), "refresh_token",
+         LoginRequired),
+        # Not a refusal of the grant: a status no refusal comes as, or not Looker's body.
+        (409, _api("Conflict"), "authorization_code", UnexpectedResponse),
+        (404, "<html>Not Found</html>", "authorization_code", UnexpectedResponse),
+        (400, ["a proxy's JSON"], "authorization_code", UnexpectedResponse),
     ],
 )  # fmt: skip
 def test_token_errors_map_to_typed_exceptions_carrying_lookers_words(

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock, authorize_in_browser
+from looker_nb_auth.fake_looker._config import TokenErrorBody
 
 from .helpers import (
     ADA,
@@ -32,12 +33,41 @@ RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
+DOCS = "https://cloud.google.com/looker/docs/r/api/support"
+#: The body the stand-in refuses token requests with in this test (``token_error_body``).
+_BODY = {"shape": "oauth"}
+
+
+@pytest.fixture(autouse=True, params=["oauth", "looker"])
+def token_error_body(
+    request: pytest.FixtureRequest, looker: FakeLooker, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Every test runs with both bodies Looker may refuse a token request with: RFC 6749's
+    ``{"error", "error_description"}`` and its API's ``{"message", "documentation_url"}``."""
+    shape: TokenErrorBody = request.param
+    looker.config.token_error_body = shape
+    monkeypatch.setitem(_BODY, "shape", shape)
+    return shape
+
+
+def _error_body(error: str, description: str) -> dict[str, str]:
+    """The refusal's body in this test's shape."""
+    if _BODY["shape"] == "oauth":
+        return {"error": error, "error_description": description}
+    return {"message": description, "documentation_url": DOCS}
+
+
 def _refused(response: httpx.Response, error: str, words: str, status: int = 400) -> None:
     assert response.status_code == status, response.text
     body = response.json()
-    assert body["error"] == error
-    assert words in body["error_description"]
-    assert "access_token" not in body
+    if _BODY["shape"] == "oauth":
+        assert set(body) == {"error", "error_description"}
+        assert body["error"] == error
+        assert words in body["error_description"]
+    else:
+        assert set(body) == {"message", "documentation_url"}
+        assert words in body["message"]
+        assert body["documentation_url"] == DOCS
 
 
 # -- authorization_code ---------------------------------------------------------------------------
@@ -222,10 +252,7 @@ def test_basic_authentication_is_refused(looker: FakeLooker) -> None:
         f"{looker.api_url}/api/token", json=body, auth=httpx.BasicAuth(CLIENT_GUID, "")
     )
     assert response.status_code == 401
-    assert response.json() == {
-        "error": "invalid_client",
-        "error_description": "Failed Basic Authentication",
-    }
+    assert response.json() == _error_body("invalid_client", "Failed Basic Authentication")
 
 
 @pytest.mark.parametrize("grant_type", ["client_credentials", "password", "implicit", ""])
