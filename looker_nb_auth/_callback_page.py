@@ -18,7 +18,9 @@ part of the page.
 
 The page sends the person back to where the login started: the notebook, or for a login of
 ``looker-nb-auth login`` (whose state the command marks with ``started_in_terminal``, in its
-own process, where its loopback listener serves the page) the terminal.
+own process, where its loopback listener serves the page) the terminal. A login whose kernel
+restarted or stopped before the answer came cannot finish (``kernel_gone``): the page says so and
+stays open.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .oauth.callback import START_AGAIN, UNKNOWN, CallbackResult, looker_said, p
 __all__ = [
     "ANSWERED",
     "DENIED",
+    "KERNEL_GONE",
     "LOGGED_IN",
     "PRIVATE",
     "Page",
@@ -46,6 +49,7 @@ __all__ = [
     "answer",
     "bad_callback",
     "error_page",
+    "kernel_gone",
     "started_in_terminal",
     "stored",
 ]
@@ -53,6 +57,10 @@ __all__ = [
 LOGGED_IN = "You are logged in to Looker. You can close this window and return to your notebook."
 ANSWERED = f"This login link has already been used; {START_AGAIN}"
 DENIED = "You did not allow access in Looker; click Log in to Looker in the notebook to try again."
+KERNEL_GONE = (
+    "The notebook kernel that started this login restarted or stopped, so this login cannot "
+    "finish; run the login cell again."
+)
 
 
 class _Words(NamedTuple):
@@ -185,6 +193,14 @@ def stored(result: CallbackResult, store: Store) -> Page:
         return Page(200, ok=False, title=words.denied, detail=detail, state=result.state)
     title = f"Looker did not log you in ({result.error}); {words.start_again}"
     return Page(200, ok=False, title=title, detail=detail, state=result.state)
+
+
+def kernel_gone(result: CallbackResult) -> Page:
+    """The page for a login whose kernel restarted or stopped before Looker's answer came: it
+    cannot finish (the verifier died with the kernel), so nothing is stored and no widget is told;
+    the page stays open to say so."""
+    said = looker_said(result.error, result.error_description)
+    return Page(410, ok=False, title=KERNEL_GONE, detail=said)
 
 
 def bad_callback(exc: CallbackError) -> Page:

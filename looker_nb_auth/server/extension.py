@@ -52,6 +52,7 @@ from .._protocol import (
 from .._settings import SETTING_NAMES, UrlKind, check_url
 from ..jupyterhub import HubServer
 from .handlers import HandlerContext, routes
+from .kernel_ends import on_kernel_end
 from .pending import ResultStore
 from .saving import drop_login_widget_views
 
@@ -237,6 +238,7 @@ def load(serverapp: object) -> None:
         hub=HubServer.from_environment(os.environ),
     )
     context.kernels.give_to_kernels_of(serverapp.kernel_manager)
+    on_kernel_end(serverapp.kernel_manager, context.kernel_ended)
     # A saved login widget keeps its text, not a view of a model that dies with its kernel.
     contents: Any = serverapp.contents_manager  # jupyter_server's ContentsManager is untyped
     contents.register_pre_save_hook(drop_login_widget_views)

@@ -6,7 +6,9 @@ server gave the kernel it started, and nothing else: ``@kernel_only``): ``POST p
 registers a state, ``POST pickup`` parks until its answer arrives (step 3), ``DELETE pending``
 drops it; the state travels in their JSON bodies, never in a URL. Each kernel's secret names it
 (``kernel_secrets.py``): a login is picked up and dropped by its own kernel only, and a kernel
-may keep ``max_pending_per_kernel`` pending. Errors are 4xx with one sentence.
+may keep ``max_pending_per_kernel`` pending. A login whose kernel restarted or stopped cannot
+finish (``kernel_ends.py``): its callback drops the code and its page says so, staying open.
+Errors are 4xx with one sentence.
 
 No code, state or secret is ever logged: every handler here drops the query from the request
 before the access log sees it (``_Handler.finish``) and logs its errors with the path alone.
@@ -72,6 +74,10 @@ class HandlerContext:
 
     def __post_init__(self) -> None:
         self.kernels = KernelSecrets(self.secret)
+
+    def kernel_ended(self, kernel_id: str) -> None:
+        """The kernel restarted or stopped (``kernel_ends.py``): its logins cannot finish."""
+        self.store.kernel_ended(kernel_id)
 
 
 class _Handler(JupyterHandler):
@@ -285,7 +291,10 @@ class CallbackHandler(_Handler):
             if (elsewhere := self._server_that_asked(result.state)) is not None:
                 self.redirect(f"{elsewhere}?{query}")
                 return
-            page = callback_page.stored(result, self.context.store.result)
+            if self.context.store.is_gone(result.state):
+                page = callback_page.kernel_gone(result)  # the code is dropped, not stored
+            else:
+                page = callback_page.stored(result, self.context.store.result)
         except CallbackError as exc:
             page = callback_page.bad_callback(exc)
         self._page(page)

@@ -6,8 +6,11 @@ long and how many is ``oauth/pending.py``'s rule: states expire after ``ttl`` se
 ``max_pending`` exist, so a flood of bogus callbacks stores nothing and a flood of registrations is
 refused (``StoreFull``). Each login belongs to the kernel that registered it (its ``owner``): only
 that kernel picks it up or forgets it, and one kernel keeps at most ``max_per_owner`` pending
-(``OwnerFull``), so a kernel's flood refuses that kernel and leaves room for the others. This adds
-the answers, the owners and the asyncio wake-ups: no tornado, no I/O, an injectable clock.
+(``OwnerFull``), so a kernel's flood refuses that kernel and leaves room for the others. When a
+kernel restarts or stops, its logins end with it (its process held their PKCE verifiers): they are
+dropped, an answer already here too, and their states are remembered as gone until they would have
+expired, so the callback page can say why the login cannot finish. This adds the answers, the
+owners and the asyncio wake-ups: no tornado, no I/O, an injectable clock.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .._errors import AlreadyAnswered, OwnerFull, UnknownState
+from .._errors import AlreadyAnswered, AlreadyRegistered, OwnerFull, UnknownState
 from .._protocol import CANCELLED, MAX_PENDING, MAX_PENDING_PER_KERNEL, PENDING_TTL
 from ..oauth.pending import Pending
 
@@ -27,6 +30,7 @@ __all__ = ["ResultStore"]
 
 @dataclass(eq=False)
 class _Entry:
+    state: str = field(repr=False)
     owner: str  # the kernel that registered it
     event: asyncio.Event = field(default_factory=asyncio.Event)
     result: dict[str, str] | None = None
@@ -51,6 +55,9 @@ class ResultStore:
         self._entries = Pending[_Entry](
             ttl=ttl, cap=max_pending, clock=clock, on_evict=self._expired
         )
+        #: The states of logins whose kernel ended (``kernel_ended``), as long as they would
+        #: have been pending; as many as logins may be pending, the newest kept.
+        self._gone = Pending[str](ttl=ttl, cap=max_pending, when_full="drop_oldest", clock=clock)
 
     @property
     def ttl(self) -> float:
@@ -78,7 +85,7 @@ class ResultStore:
             mine = sum(1 for entry in self._entries.values() if entry.owner == owner)
             if mine >= self.max_per_owner:
                 raise OwnerFull("This kernel has as many logins pending as one kernel may.")
-        self._entries.add(state, _Entry(owner))
+        self._entries.add(state, _Entry(state, owner))
 
     def result(self, state: str, result: Mapping[str, str]) -> None:
         """Answer ``state`` with ``{code}`` or ``{error, error_description}``; wakes its pickup."""
@@ -99,6 +106,21 @@ class ResultStore:
             self._entries.pop(state)
             entry.closed = True
             self._answer(entry, CANCELLED)
+
+    def kernel_ended(self, owner: str) -> int:
+        """The kernel ``owner`` restarted or stopped: drop its logins (and any answer not yet
+        picked up) and remember their states as gone (``is_gone``). Returns how many."""
+        ended = [entry for entry in self._entries.values() if entry.owner == owner]
+        for entry in ended:
+            self._entries.pop(entry.state)
+            self._expired(entry)
+            with contextlib.suppress(AlreadyRegistered):
+                self._gone.add(entry.state, owner)
+        return len(ended)
+
+    def is_gone(self, state: str) -> bool:
+        """Whether ``state`` was a login whose kernel ended before Looker's answer came."""
+        return state in self._gone
 
     async def wait(
         self, state: str, timeout: float, owner: str | None = None
