@@ -18,9 +18,11 @@ and 3 asyncio tasks on ``session.async_client`` for ``--duration`` seconds. Prin
 Scenarios: one kernel, then two kernels sharing one token cache (FileCache), each with the drops
 before Looker reads the request; then both again with the drops after Looker answered (the
 rotated refresh token is lost in transit: with strict rotation nothing can keep that login, and
-the figures show how often it happens).
+the figures show how often it happens). Last, a slow token endpoint (``slow_token.py``): every
+refresh answers 7 s late while a kernel and ~20 cron runs share one FileCache; it prints the
+logins lost (goal 0) and whether the cache ended holding a live refresh token.
 
-    python benchmarks/bench_faults.py [--duration 120] [--seed 7]
+    python benchmarks/bench_faults.py [--duration 120] [--seed 7] [--crons 20] [--slow-token]
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ import httpx
 
 from looker_nb_auth import FileCache, LookerAuthError, LookerSession
 from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig, authorize_in_browser
+
+sys.path.insert(0, str(Path(__file__).parent))  # run as a script or imported: slow_token beside
+import slow_token
 
 GUID = "looker-nb-auth-bench"
 REDIRECT = "http://127.0.0.1:8888/looker-nb-auth/callback"
@@ -253,9 +258,15 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kernel", nargs=3, metavar=("BASE_URL", "CACHE", "DURATION"))
+    parser.add_argument("--crons", type=int, default=20, help="cron runs, slow token scenario")
+    parser.add_argument("--cron-every", type=float, default=10.0, metavar="S")
+    parser.add_argument("--slow-token", action="store_true", help="only the slow token scenario")
     args = parser.parse_args()
     if args.kernel:
         kernel(args.kernel[0], args.kernel[1], float(args.kernel[2]))
+        return
+    if args.slow_token:
+        slow_token.report(slow_token.run(GUID, REDIRECT, args.crons, args.cron_every), args.crons)
         return
     print(
         f"{args.duration:g} s per scenario; {TTL} s tokens, rotation, {FAULT_RATE:.1%} 503 + "
@@ -278,6 +289,7 @@ def main() -> None:
             "failed attempts add retries)"
         )
         print(f"  every kernel logged in at the end: {figures['all_logged_in']}")
+    slow_token.report(slow_token.run(GUID, REDIRECT, args.crons, args.cron_every), args.crons)
 
 
 if __name__ == "__main__":
