@@ -17,8 +17,9 @@ the channel and the message are data on the page's ``<main>`` (``data-channel``,
 part of the page.
 
 The page sends the person back to where the login started: the notebook, or for a login of
-``looker-nb-auth login`` (whose state the command marks with ``started_in_terminal``, in its
-own process, where its loopback listener serves the page) the terminal. A login whose kernel
+``looker-nb-auth login`` the terminal. Only a loopback listener serves a terminal's login (its own
+or, when a kernel holds the port, that kernel's), and it knows which of its logins are the
+terminal's: it answers with ``started_in_terminal``. A login whose kernel
 restarted or stopped before the answer came cannot finish (``kernel_gone``): the page says so and
 stays open.
 """
@@ -27,8 +28,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import NamedTuple
@@ -44,13 +44,13 @@ __all__ = [
     "KERNEL_GONE",
     "LOGGED_IN",
     "PRIVATE",
+    "InTerminal",
     "Page",
     "Store",
     "answer",
     "bad_callback",
     "error_page",
     "kernel_gone",
-    "started_in_terminal",
     "stored",
 ]
 
@@ -77,18 +77,13 @@ _TERMINAL = _Words(
     "You did not allow access in Looker; run looker-nb-auth login in your terminal to try again.",
     "run looker-nb-auth login in your terminal again.",
 )
-#: The states of this process's logins started in a terminal (``started_in_terminal``).
-_from_terminal: set[str] = set()
+#: ``started_in_terminal(state)``: whether ``looker-nb-auth login`` started the login ``state``.
+InTerminal = Callable[[str], bool]
 
 
-@contextmanager
-def started_in_terminal(state: str) -> Iterator[None]:
-    """Meanwhile the page for this login's answer sends the person back to the terminal."""
-    _from_terminal.add(state)
-    try:
-        yield
-    finally:
-        _from_terminal.discard(state)
+def _in_a_notebook(state: str) -> bool:
+    """Where the server extension's logins start: a kernel."""
+    return False
 
 
 #: On every response that may carry the code in its URL: not cached, no referrer.
@@ -175,10 +170,13 @@ def error_page(status: int, sentence: str) -> Page:
     return Page(status, ok=False, title=sentence)
 
 
-def stored(result: CallbackResult, store: Store) -> Page:
+def stored(
+    result: CallbackResult, store: Store, started_in_terminal: InTerminal = _in_a_notebook
+) -> Page:
     """Store a parsed result; the page for it (raises ``CallbackError`` if it cannot be)."""
     said = looker_said(result.error, result.error_description)
-    words = _TERMINAL if result.state in _from_terminal else _NOTEBOOK
+    # Before storing: once stored, the login may be picked up and gone at once.
+    words = _TERMINAL if started_in_terminal(result.state) else _NOTEBOOK
     try:
         store(result.state, result.answer)
     except UnknownState:
@@ -208,9 +206,9 @@ def bad_callback(exc: CallbackError) -> Page:
     return Page(400, ok=False, title=exc.page, detail=exc.looker_said)
 
 
-def answer(query: str, store: Store) -> Page:
+def answer(query: str, store: Store, started_in_terminal: InTerminal = _in_a_notebook) -> Page:
     """The whole callback: parse the query, ``store(state, answer)``, and the page."""
     try:
-        return stored(parse_callback(query), store)
+        return stored(parse_callback(query), store, started_in_terminal)
     except CallbackError as exc:
         return bad_callback(exc)

@@ -25,7 +25,6 @@ from typing import TextIO
 
 import httpx
 
-from .._callback_page import started_in_terminal
 from .._errors import (
     CacheWarning,
     ConfigurationError,
@@ -92,7 +91,8 @@ def run_login(target: Target, *, open_browser: bool = False, out: TextIO | None 
 
 def _login(target: Target, open_browser: bool, out: TextIO) -> int:
     with target.session() as session:
-        receiver = LoopbackReceiver.for_redirect_uri(session.settings.redirect_uri)
+        # Its callback page, wherever it is served, sends the person back to this terminal.
+        receiver = LoopbackReceiver.for_redirect_uri(session.settings.redirect_uri, terminal=True)
         request = session.start_login()
         ttl = 0.0
         if receiver is not None:
@@ -105,9 +105,8 @@ def _login(target: Target, open_browser: bool, out: TextIO) -> int:
             _show_url(request.url, open_browser, out)
             if receiver is None:
                 answer = _paste(request.state, out)
-            else:  # the listener's page says to come back here, not to a notebook
-                with started_in_terminal(request.state):
-                    answer = _wait(receiver, request.state, ttl, out)
+            else:
+                answer = _wait(receiver, request.state, ttl, out)
         finally:
             if receiver is not None:
                 receiver.close()  # lets go of the port

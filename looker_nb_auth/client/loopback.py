@@ -78,6 +78,7 @@ class _Login:
 
     owner: str
     answer: dict[str, str] | None = None
+    terminal: bool = False  # started by looker-nb-auth login: its page says so
 
 
 class LoopbackReceiver:
@@ -86,18 +87,20 @@ class LoopbackReceiver:
     The same methods as ``ExtensionClient`` (``register``, ``forget``, ``wait``, ``close``): the
     widget's controller uses either. The port is bound from the first ``register`` until no
     login (of this kernel or of another that registered here) is pending; if another kernel of
-    this user holds it, the login is registered there.
+    this user holds it, the login is registered there. ``terminal``: looker-nb-auth login's
+    logins, whose callback page (wherever it is served) sends the person back to the terminal.
     """
 
     #: The widget's Cancel has no Jupyter route to post to (it tells the kernel instead).
     server_url = ""
 
-    def __init__(self, redirect_uri: str) -> None:
+    def __init__(self, redirect_uri: str, *, terminal: bool = False) -> None:
         address = loopback_address(redirect_uri)
         if address is None:
             raise ValueError(f"{redirect_uri!r} is not an http URL on loopback.")
         self.host, self.port, self.path = address
         self.redirect_uri = redirect_uri
+        self.terminal = terminal
         self.netloc = urlsplit(redirect_uri).netloc.lower()
         #: The Host headers a browser sends for the redirect URI (no port when it is 80).
         self.hosts = {self.netloc} | (
@@ -118,8 +121,10 @@ class LoopbackReceiver:
         self._peer: PeerClient | None = None
 
     @classmethod
-    def for_redirect_uri(cls, redirect_uri: str) -> LoopbackReceiver | None:
-        return cls(redirect_uri) if loopback_address(redirect_uri) else None
+    def for_redirect_uri(
+        cls, redirect_uri: str, *, terminal: bool = False
+    ) -> LoopbackReceiver | None:
+        return cls(redirect_uri, terminal=terminal) if loopback_address(redirect_uri) else None
 
     def store(self, state: str, result: Mapping[str, str]) -> None:
         """The page's handler: keep the answer for the waiting login (``callback_page`` store)."""
@@ -131,6 +136,12 @@ class LoopbackReceiver:
                 raise AlreadyAnswered("This login was already answered.")
             login.answer = dict(result)
             self._changed.notify_all()
+
+    def started_in_terminal(self, state: str) -> bool:
+        """Whether the login ``state`` pending here (any kernel's) is looker-nb-auth login's."""
+        with self._changed:
+            login = self._pending.get(state)
+            return login is not None and login.terminal
 
     def _dropped(self, login: _Login) -> None:
         self._changed.notify_all()  # a wait parked on it ends (returning None)
@@ -147,7 +158,7 @@ class LoopbackReceiver:
         for _ in range(_TRIES):
             with self._changed:
                 if self._bound():
-                    self._pending.add(state, _Login(self.owner))
+                    self._pending.add(state, _Login(self.owner, terminal=self.terminal))
                     return self._pending.ttl
             peer = self._peer_client()
             if peer is None:
@@ -280,7 +291,9 @@ class LoopbackReceiver:
         with self._changed:
             if self._peer is None and self.key is not None:
                 address = (self.host, self.port)
-                self._peer = PeerClient(address, self.netloc, self.key, self.owner)
+                self._peer = PeerClient(
+                    address, self.netloc, self.key, self.owner, terminal=self.terminal
+                )
             return self._peer
 
     def _take_over(self) -> None:
@@ -294,7 +307,7 @@ class LoopbackReceiver:
                 if self._bound():
                     for state in states:
                         with contextlib.suppress(AlreadyRegistered):
-                            self._pending.add(state, _Login(self.owner))
+                            self._pending.add(state, _Login(self.owner, terminal=self.terminal))
                     self._remote.clear()
                     return
                 peer = self._peer
@@ -322,8 +335,11 @@ class LoopbackReceiver:
 
     # -- other kernels' logins, on this kernel's listener --------------------------------------
 
-    def peer_register(self, listener: Listener, state: str, owner: str) -> float | None:
-        """Keep another kernel's login here; ``None`` if ``listener`` is letting go of the port.
+    def peer_register(
+        self, listener: Listener, state: str, owner: str, terminal: bool = False
+    ) -> float | None:
+        """Keep another kernel's login here (``terminal``: ``looker-nb-auth login``'s); ``None``
+        if ``listener`` is letting go of the port.
 
         Raises ``AlreadyRegistered``, or ``OwnerFull`` beyond ``_PER_KERNEL`` of that kernel."""
         with self._changed:
@@ -331,7 +347,7 @@ class LoopbackReceiver:
                 return None
             if sum(1 for login in self._pending.values() if login.owner == owner) >= _PER_KERNEL:
                 raise OwnerFull("That kernel has as many logins pending here as one may.")
-            self._pending.add(state, _Login(owner))
+            self._pending.add(state, _Login(owner, terminal=terminal))
             return self._pending.ttl
 
     def peer_pickup(

@@ -3,8 +3,9 @@
 ``GET <redirect path>`` is Looker's redirect in the browser: the callback page
 (``_callback_page.py``) stores the answer under its state. ``POST /looker-nb-auth-peer/<op>`` is
 this user's other kernels, which found the port taken by this one (``loopback_peer.py``): with the
-user's key (``loopback_key.py``) in ``PEER_HEADER`` and a JSON body, they register a state, park
-a pickup for its answer, or forget it. Every request must carry the redirect URI's own ``Host``
+user's key (``loopback_key.py``) in ``PEER_HEADER`` and a JSON body, they register a state (and
+whether ``looker-nb-auth login`` started it, so its page sends the person back to the terminal),
+park a pickup for its answer, or forget it. Every request must carry the redirect URI's own ``Host``
 (no DNS rebinding). Nothing is logged: request lines carry codes and states.
 """
 
@@ -40,7 +41,7 @@ _MAX_BODY = 4096
 class Peer(str, enum.Enum):
     """What another kernel asks of the listener."""
 
-    REGISTER = "register"  # {state, owner} -> 201 {expires_in}
+    REGISTER = "register"  # {state, owner, terminal} -> 201 {expires_in}
     PICKUP = "pickup"  # {state, owner, wait} -> 200 answer, 204 not yet, 404 gone
     FORGET = "forget"  # {state, owner} -> 204
 
@@ -62,7 +63,10 @@ class Host(Protocol):
     key: str | None
 
     def store(self, state: str, result: Any) -> None: ...
-    def peer_register(self, listener: Listener, state: str, owner: str) -> float | None: ...
+    def started_in_terminal(self, state: str) -> bool: ...
+    def peer_register(
+        self, listener: Listener, state: str, owner: str, terminal: bool
+    ) -> float | None: ...
     def peer_pickup(
         self, listener: Listener, state: str, owner: str, wait: float
     ) -> tuple[Outcome, dict[str, str] | None]: ...
@@ -100,7 +104,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path != self.server.host.path:
             self._send(callback_page.error_page(404, _NOT_HERE))
             return
-        self._send(callback_page.answer(query, self.server.host.store))
+        host = self.server.host
+        self._send(callback_page.answer(query, host.store, host.started_in_terminal))
 
     def _peer(self) -> None:
         host = self.server.host
@@ -120,7 +125,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         assert isinstance(state, str)
         if op == Peer.REGISTER:
             try:
-                ttl = host.peer_register(self.server, state, owner)
+                terminal = body.get("terminal") is True
+                ttl = host.peer_register(self.server, state, owner, terminal)
             except AlreadyRegistered:
                 self._json(409, {"message": "This login is already pending."})
             except OwnerFull:

@@ -29,12 +29,22 @@ class NotAHost(Exception):
 
 
 class PeerClient:
-    """Talks to the kernel that holds the port, for the logins of this receiver (``owner``)."""
+    """Talks to the kernel that holds the port, for the logins of this receiver (``owner``;
+    ``terminal``: ``looker-nb-auth login``'s, whose page sends the person back to the terminal)."""
 
-    def __init__(self, address: tuple[str, int], host_header: str, key: str, owner: str) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        host_header: str,
+        key: str,
+        owner: str,
+        *,
+        terminal: bool = False,
+    ) -> None:
         host, port = address
         netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self.owner = owner
+        self.terminal = terminal
         self._http = httpx.Client(
             base_url=f"http://{netloc}{PEER_PREFIX}",
             headers={PEER_HEADER: key, "Host": host_header},
@@ -62,7 +72,7 @@ class PeerClient:
     def register(self, state: str) -> float:
         """Seconds the login stays pending there. Raises ``HostGone``, ``NotAHost``, or
         ``ReceiverUnavailable`` when the listener refuses this login."""
-        response = self._call(Peer.REGISTER, state=state)
+        response = self._call(Peer.REGISTER, state=state, terminal=self.terminal)
         if response.status_code in (409, 429):
             raise ReceiverUnavailable(
                 "The kernel that listens on the redirect URI's port for this machine's logins "
