@@ -5,5 +5,6 @@
 401, single-flight), ``sdk.py`` (looker_sdk on that token and client), ``cache.py`` (the opt-in
 token cache), and the two receivers of Looker's redirect for a kernel: ``pickup.py`` (the answer
 from the Jupyter server extension) and ``loopback.py`` (the kernel's own listener on a loopback
-redirect URI). Nothing here draws anything: the notebook's UI is ``notebook/``.
+redirect URI, shared by this user's kernels through ``loopback_listener.py``, ``loopback_peer.py``
+and ``loopback_key.py``). Nothing here draws anything: the notebook's UI is ``notebook/``.
 """

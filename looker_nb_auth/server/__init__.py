@@ -10,7 +10,10 @@ calls its two hooks: ``_load_jupyter_server_extension`` while it initialises, an
   redirects the login popup there); ``POST pending`` and ``POST pickup`` are step 3, the kernel
   registering its state and collecting the answer; ``POST cancel`` is the widget's Cancel.
 - ``pending.py``: the store between the two, step 3: answers by state, single use, expiring,
-  bounded.
+  bounded for the server and for each kernel.
+- ``kernel_secrets.py``: each kernel's own secret, naming it, so the store knows whose login is
+  whose; ``kernel_ends.py``: a restart or shutdown ends that kernel's logins.
+- ``saving.py``: a saved notebook keeps the login widget's text, not its view.
 """
 
 from __future__ import annotations
