@@ -120,3 +120,95 @@ def test_readme_links_and_images_are_absolute_and_name_files_that_exist() -> Non
     assert files, "the README shows no image of its own"
     missing = [f for f in files if not (REPO / f).is_file()]
     assert not missing, missing
+
+
+# -- every test the README cites exists -----------------------------------------------------------
+
+TESTS = REPO / "tests"
+_CITATION = re.compile(
+    r"(?P<file>(?:tests/[\w/]*?)?test_\w+\.py)(?:::(?P<first>test_\w+))?"
+    r"|(?<![\w:])::(?P<next>test_\w+)"
+    r"|(?P<path>tests/[\w/]+?)/?(?=[`\s,;)])"
+)
+
+
+def _test_file(cited: str) -> Path | None:
+    """The file a citation names: a path from the repository root, or a bare file name that is
+    one file's name under tests/."""
+    if cited.startswith("tests/"):
+        return REPO / cited if (REPO / cited).is_file() else None
+    found = sorted(TESTS.rglob(cited))
+    return found[0] if len(found) == 1 else None
+
+
+def _test_functions(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.startswith("test_")
+    }
+
+
+def readme_citations(markdown: str) -> list[tuple[str, str | None]]:
+    """Every (file, test) the text cites, in order: `tests/x/test_y.py::test_z` (or a bare
+    `test_y.py::test_z`), then `::test_w` for another test of the same file; a parametrised id's
+    `[...]` is not part of the name. A file or folder cited alone comes with None."""
+    cited: list[tuple[str, str | None]] = []
+    current: str | None = None
+    for match in _CITATION.finditer(markdown):
+        if match["file"]:
+            current = match["file"]
+            cited.append((current, match["first"]))
+        elif match["next"]:
+            assert current is not None, f"::{match['next']} follows no test file"
+            cited.append((current, match["next"]))
+        else:
+            cited.append((match["path"], None))
+    return cited
+
+
+def test_the_citation_reader_follows_the_readme_s_forms() -> None:
+    text = (
+        "(`tests/e2e/test_a.py::test_one`, `::test_two` (each `[lab]`), "
+        "`test_b.py::test_three[notebook]`, `tests/server/test_c.py`, `tests/wheel`) `demo::events`"
+    )
+    assert readme_citations(text) == [
+        ("tests/e2e/test_a.py", "test_one"),
+        ("tests/e2e/test_a.py", "test_two"),
+        ("test_b.py", "test_three"),
+        ("tests/server/test_c.py", None),
+        ("tests/wheel", None),
+    ]
+
+
+def _broken(citations: list[tuple[str, str | None]]) -> list[str]:
+    broken: list[str] = []
+    for cited, name in citations:
+        if cited.endswith(".py"):
+            path = _test_file(cited)
+            if path is None:
+                broken.append(f"{cited}: no such test file (or more than one by that name)")
+            elif name is not None and name not in _test_functions(path):
+                broken.append(f"{cited}::{name}: no such test in {path.relative_to(REPO)}")
+        elif not (REPO / cited).exists():
+            broken.append(f"{cited}: no such folder or file")
+    return broken
+
+
+def test_a_citation_of_a_test_that_does_not_exist_is_reported() -> None:
+    text = "`tests/client/test_session.py::test_nothing_like_this`, `test_no_such_file.py::test_x`"
+    assert _broken(readme_citations(text)) == [
+        "tests/client/test_session.py::test_nothing_like_this: no such test in "
+        "tests/client/test_session.py",
+        "test_no_such_file.py: no such test file (or more than one by that name)",
+    ]
+
+
+def test_every_test_the_readme_cites_exists() -> None:
+    citations = readme_citations((REPO / "README.md").read_text())
+    assert len([name for _, name in citations if name]) > 30
+    assert _broken(citations) == []
