@@ -3,7 +3,10 @@
 It refreshes before expiry through the shared ``TokenState`` (single flight across threads and
 tasks), and on a 401 refreshes once and retries once. A 429 (Looker's rate limit or API quota) is
 retried a bounded number of times for idempotent methods, waiting what ``Retry-After`` asks (up
-to ``MAX_RETRY_WAIT``), then raises ``RateLimited`` saying how long to wait.
+to ``MAX_RETRY_WAIT``), then raises ``RateLimited`` saying how long to wait. A request that
+carries its call's deadline (``_deadline.py``: a query's ``timeout=``) never waits past it: a
+wait that would is not begun, and ``RateLimited`` is raised at once. The waits end at Ctrl-C
+(``time.sleep`` in the main thread) and at a cancel (``asyncio.sleep``) at once.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 import httpx
 
 from .._answers import Kind, rate_limited, retry_after
+from .._deadline import Deadline
 from .._errors import RateLimited
 from .._settings import Settings
 from .._version import __version__
@@ -55,12 +59,16 @@ def client_options(settings: Settings, auth: httpx.Auth) -> dict[str, Any]:
 
 
 def _retry_wait(request: httpx.Request, response: httpx.Response, retries: int) -> float | None:
-    """Seconds to wait before sending ``request`` again after a 429, or None to give up."""
+    """Seconds to wait before sending ``request`` again after a 429, or None to give up (also
+    when the wait would outlast the deadline the request carries)."""
     if request.method not in IDEMPOTENT or retries >= MAX_RATE_LIMIT_RETRIES:
         return None
     wait = retry_after(response)
     if wait is None:
         wait = float(2**retries)  # 1 s, then 2 s
+    deadline = Deadline.of(request)
+    if deadline is not None and wait >= deadline.left():
+        return None
     return wait if wait <= MAX_RETRY_WAIT else None
 
 

@@ -5,7 +5,8 @@ A mixin on the session's public surface only (``client``, ``async_client``, ``se
 session inherits it, and nothing here knows how the session logs in or refreshes. Each call is
 one method that builds its flow (``pipeline.py``); `blocking` makes it the ``run_*`` method,
 which drives the flow on ``session.client``, and `awaitable` its ``arun_*`` twin, which drives
-the same flow on ``session.async_client`` (``drive.py``).
+the same flow on ``session.async_client`` (``drive.py``). A Look or query is run `_bounded`:
+``timeout=`` is a deadline for the whole call, and a stop is `QueryCancelled` wherever it comes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._errors import QueryCancelled
 from .._keywords import spelled_out
 from . import describe, pipeline
 from .backends import Backend
 from .describe import Explores, QueryFields
-from .drive import Flow, awaitable, blocking
+from .drive import STOPS, Flow, Within, awaitable, blocking
 from .pipeline import Run
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from .._settings import Settings
 
 __all__ = ["DataFrameCalls"]
+
+T = TypeVar("T")
 
 
 class DataFrameCalls:
@@ -70,11 +74,13 @@ class DataFrameCalls:
         holds their labels (``labels=True`` names the columns by them). ``limit`` overrides the
         Look's row limit (``-1``: every row); a result as long as its limit warns
         `ResultTruncated`. ``to=path`` writes Looker's CSV there instead, as it arrives, and
-        returns the path. ``timeout`` stops the query at Looker after that many seconds
-        (`QueryTimeout`); Ctrl-C or Kernel > Interrupt stops it too (`QueryCancelled`).
+        returns the path. ``timeout`` (seconds) bounds the whole call, the download and a
+        rate limit's wait included: past it the query is stopped (at Looker too, while it runs
+        there) with `QueryTimeout`. Ctrl-C or Kernel > Interrupt stops it within a second, at
+        any step (`QueryCancelled`).
         """
         run = Run(limit, labels, backend, _path(to), timeout, progress)
-        return pipeline.query(describe.look(look_id), run, self._explores)
+        return _bounded(pipeline.query(describe.look(look_id), run, self._explores), timeout)
 
     @spelled_out(QueryFields)
     def _run_query(
@@ -96,7 +102,9 @@ class DataFrameCalls:
         the row index. Everything else is as in `run_look`.
         """
         run = Run(limit, labels, backend, _path(to), timeout, progress)
-        return pipeline.query(describe.query(query, keywords), run, self._explores)
+        return _bounded(
+            pipeline.query(describe.query(query, keywords), run, self._explores), timeout
+        )
 
     def _run_sql(
         self,
@@ -131,6 +139,20 @@ class DataFrameCalls:
     arun_look = awaitable(_run_look)
     arun_query = awaitable(_run_query)
     arun_sql = awaitable(_run_sql)
+
+
+def _bounded(flow: Flow[T], timeout: float | None) -> Flow[T]:
+    """``flow`` as a Look or query call: done within ``timeout`` seconds (`Within`), and a stop
+    that reaches a step that does not answer it itself (while the query is described and
+    created) is `QueryCancelled` too."""
+    if timeout is not None:
+        yield Within(timeout)
+    try:
+        return (yield from flow)
+    except STOPS:
+        raise QueryCancelled(
+            "The query was cancelled while it was sent to Looker; nothing of its result was kept."
+        ) from None
 
 
 def _path(to: str | os.PathLike[str] | None) -> Path | None:

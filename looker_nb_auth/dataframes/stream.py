@@ -2,10 +2,18 @@
 
 Parsers want a file they read from (pyarrow's streaming CSV reader, pandas' C parser), so the
 body becomes one: `Body`, a readable file over the body's chunks that counts the bytes read.
-`pull` hands it to the parser in the caller's thread (the sync loop: the parser's reads pull
-the next chunk off the socket). `push` is the async loop's: the event loop reads the chunks and
-pushes them through a bounded `_Pipe` to the parser in a worker thread. `to_file` is the
-parser of ``to=``: Looker's CSV written as it comes.
+Both loops parse in a worker thread, fed through a bounded `_Pipe` while the loop's own thread
+reads the body off the network: `feed` is the sync loop's, `push` the async loop's. `pull` is
+what the worker runs (the parser's reads pull the next chunk). `to_file` is the parser of
+``to=``: Looker's CSV written as it comes.
+
+Why the sync loop does not parse in the caller's thread: pyarrow's reader holds that thread in
+C++ while it waits for the next block, where no signal handler runs, so Ctrl-C (Kernel >
+Interrupt) waited until the body ended (a trickling body: 15 s in the stop test, an endless one
+forever), and nothing could check a deadline. Reading the network in the caller's thread keeps
+it in Python's socket reads and in waits of `TICK` seconds, where Ctrl-C lands at once and the
+deadline is checked between chunks; a read that gets nothing at all ends at the read timeout,
+which ``drive.py`` caps to what is left of the deadline.
 """
 
 from __future__ import annotations
@@ -13,20 +21,29 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import io
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Body", "pull", "push", "to_file"]
+from .._deadline import Deadline
+
+__all__ = ["Body", "feed", "pull", "push", "to_file"]
 
 T = TypeVar("T")
 OnBytes = Callable[[int], None]
 #: The parser reads the body through a buffer this big (pyarrow's block size).
 BUFFER = 1 << 20
-#: Bytes the event loop may push ahead of the parse thread before it waits for it.
+#: Bytes the loop may push ahead of the parse thread before it waits for it.
 AHEAD = 8 << 20
+#: Seconds the sync loop waits at a time (for room in the pipe, for the parse to end) before it
+#: checks the deadline again; Ctrl-C needs no tick, it ends any wait at once.
+TICK = 0.1
+#: Seconds a stopped loop gives the parse thread to stop (at its next read: at once, unless it
+#: is typing a finished parse) before it goes on without it; the thread then ends on its own.
+LET_GO = 0.5
 
 
 class Body(io.RawIOBase):
@@ -65,6 +82,72 @@ def pull(
     return consume(io.BufferedReader(Body(chunks, on_bytes), BUFFER))
 
 
+def feed(
+    chunks: Iterable[bytes],
+    consume: Callable[[io.BufferedReader], T],
+    on_bytes: OnBytes | None,
+    deadline: Deadline | None = None,
+) -> T:
+    """``consume`` the body in a worker thread while this thread reads it (the sync loop's).
+    A stop in this thread (Ctrl-C, `DeadlinePassed` once ``deadline`` has passed, a lost
+    connection) stops the worker at its next read; a parser that fails or is done stops the
+    reading."""
+    pipe = _Pipe()
+    parse = _Worker(lambda: pull(pipe.chunks(), consume, on_bytes), pipe)
+    try:
+        for chunk in chunks:
+            if deadline is not None:
+                deadline.check()
+            if not pipe.offer(chunk, deadline):
+                break  # the parser has what it needs, or failed
+        else:
+            pipe.end()
+        return parse.result(deadline)
+    except BaseException:
+        pipe.end(abandoned=True)
+        parse.let_go()
+        raise
+
+
+class _Worker(Generic[T]):
+    """``work`` in a thread of its own, in this thread's context (ipykernel's context variables
+    send its progress lines to the cell that runs the query)."""
+
+    def __init__(self, work: Callable[[], T], pipe: _Pipe) -> None:
+        self._work = work
+        self._pipe = pipe
+        self._done = threading.Event()
+        self._value: list[T] = []  # one value, once the work has returned
+        self._error: BaseException | None = None
+        context = contextvars.copy_context()
+        name = "looker-nb-auth parse"
+        self._thread = threading.Thread(target=context.run, args=(self._run,), name=name)
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value.append(self._work())
+        except BaseException as error:  # raised in the caller's thread by `result`
+            self._error = error
+        finally:
+            self._pipe.reader_gone()
+            self._done.set()
+
+    def result(self, deadline: Deadline | None) -> T:
+        """What the work returned (or raised), waiting `TICK` at a time, checking ``deadline``."""
+        while not self._done.wait(TICK):
+            if deadline is not None:
+                deadline.check()
+        if self._error is not None:
+            raise self._error
+        return self._value[0]
+
+    def let_go(self) -> None:
+        """Give the stopped work `LET_GO` seconds to end (a ``to=`` file to be removed)."""
+        self._done.wait(LET_GO)
+
+
 # Why the async path still parses in a worker thread: pyarrow's reader pulls from a file, and
 # the parse and typing are CPU-bound. Measured with 1M rows of demo::events (66 MB of CSV) from
 # the stand-in on loopback, 2 cores, a ticker task on the same loop timing its longest gap:
@@ -92,6 +175,7 @@ async def push(
             pipe.reader_gone()
 
     parsed = asyncio.ensure_future(asyncio.to_thread(parse))
+    parsed.add_done_callback(_retrieved)
     feeding = asyncio.ensure_future(_feed(chunks, pipe))
     try:
         return await asyncio.shield(parsed)
@@ -100,13 +184,18 @@ async def push(
         raise
     except BaseException:  # the awaiting task was cancelled, or the parser failed
         pipe.end(abandoned=True)
-        with contextlib.suppress(BaseException):
-            await parsed  # the thread stops at its next read
+        await asyncio.wait({parsed}, timeout=LET_GO)  # the thread stops at its next read
         raise
     finally:
         feeding.cancel()  # the parser has what it needs, or nothing more is wanted
         with contextlib.suppress(BaseException):
             await feeding
+
+
+def _retrieved(parsed: asyncio.Future[Any]) -> None:
+    """A parse let go of ends unheard: its error is no news (asyncio would log it)."""
+    if not parsed.cancelled():
+        parsed.exception()
 
 
 async def _feed(chunks: AsyncIterator[bytes], pipe: _Pipe) -> None:
@@ -126,9 +215,10 @@ class _Abandoned(Exception):
 
 
 class _Pipe:
-    """Chunks from the event loop to one reading thread, at most `AHEAD` bytes waiting."""
+    """Chunks from a loop (the event loop's, given as ``loop``, or a thread's) to one reading
+    thread, at most `AHEAD` bytes waiting."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop
         self._ready = threading.Condition()
         self._chunks: collections.deque[bytes] = collections.deque()
@@ -138,6 +228,21 @@ class _Pipe:
         self._gone = False
         self._room = asyncio.Event()
         self._room.set()
+
+    def offer(self, chunk: bytes, deadline: Deadline | None) -> bool:
+        """Queue ``chunk`` (a thread's side), waiting `TICK` at a time while the pipe is full and
+        checking ``deadline``; False once the reader has stopped."""
+        with self._ready:
+            while self._waiting >= AHEAD and not self._gone:
+                if deadline is not None:
+                    deadline.check()
+                self._ready.wait(TICK)
+            if self._gone:
+                return False
+            self._chunks.append(chunk)
+            self._waiting += len(chunk)
+            self._ready.notify_all()
+        return True
 
     async def put(self, chunk: bytes) -> bool:
         """Queue ``chunk`` (the event loop's side); False once the reader has stopped."""
@@ -149,7 +254,7 @@ class _Pipe:
             self._waiting += len(chunk)
             if self._waiting >= AHEAD:
                 self._room.clear()  # set again from the thread when it has read some
-            self._ready.notify()
+            self._ready.notify_all()
         return True
 
     def end(self, *, abandoned: bool = False) -> None:
@@ -157,7 +262,7 @@ class _Pipe:
         with self._ready:
             self._ended = True
             self._abandoned = self._abandoned or abandoned
-            self._ready.notify()
+            self._ready.notify_all()
 
     def chunks(self) -> Iterator[bytes]:
         """The chunks, as they come (the thread's side)."""
@@ -173,14 +278,21 @@ class _Pipe:
                 was_full = self._waiting >= AHEAD
                 self._waiting -= len(chunk)
                 if was_full and self._waiting < AHEAD:
-                    self._loop.call_soon_threadsafe(self._room.set)
+                    self._made_room()
             yield chunk
 
     def reader_gone(self) -> None:
-        """The reader has stopped (done or failed): ``put`` says so from now on."""
+        """The reader has stopped (done or failed): ``put`` and ``offer`` say so from now on."""
         with self._ready:
             self._gone = True
-        self._loop.call_soon_threadsafe(self._room.set)
+            self._made_room()
+
+    def _made_room(self) -> None:
+        """Wake the side that puts (called with the lock held)."""
+        if self._loop is None:
+            self._ready.notify_all()
+        else:
+            self._loop.call_soon_threadsafe(self._room.set)
 
 
 def to_file(path: Path) -> Callable[[io.BufferedReader], int]:

@@ -3,8 +3,9 @@
 As Looker's UI runs a query: ``POST /query_tasks`` for the saved query, then
 ``GET /query_tasks/{id}/results`` until it answers 200 (202 or 204 while Looker runs it),
 waiting 50 ms after the first poll, twice as long after each next one, at most a second.
-``timeout`` (seconds), Ctrl-C, Kernel > Interrupt or a cancelled task stops the task at Looker
-(``DELETE /running_queries/{id}``) and raises `QueryTimeout` or `QueryCancelled`.
+``timeout`` (seconds, or the call's deadline thrown in by ``drive.py``), Ctrl-C, Kernel >
+Interrupt or a cancelled task stops the task at Looker (``DELETE /running_queries/{id}``) and
+raises `QueryTimeout` or `QueryCancelled`, saying whether Looker confirmed the stop.
 
 Both are flows (``drive.py``): the same steps for ``run_query`` and ``arun_query``.
 """
@@ -36,6 +37,7 @@ RUNNING = (202, 204)  # a query task's results while it runs
 FIRST_POLL = 0.05
 MAX_POLL = 1.0
 _SOURCE = "looker-nb-auth"
+_UNCONFIRMED = "; Looker did not confirm stopping it, so it may run there until it finishes"
 
 
 def create(saved: Query, result_format: str, limit: int | None) -> Flow[str]:
@@ -76,16 +78,22 @@ def results(
             yield Pause(pause)
             wait = min(wait * 2, MAX_POLL)
     except STOPS:
-        yield from _stop(task_id)
-        raise QueryCancelled(
-            f"The query was cancelled after {progress.elapsed:.1f} s and stopped at Looker; "
-            "nothing of its result was kept."
-        ) from None
-    yield from _stop(task_id)
-    raise QueryTimeout(
-        f"The query ran longer than its timeout of {timeout:g} s, so it was stopped at Looker; "
-        "run it again with a longer timeout (or timeout=None)."
-    )
+        if (yield from _stop(task_id)):
+            sentence = (
+                f"The query was cancelled after {progress.elapsed:.1f} s and stopped at Looker"
+            )
+        else:
+            sentence = f"The query was cancelled after {progress.elapsed:.1f} s{_UNCONFIRMED}"
+        raise QueryCancelled(f"{sentence}; nothing of its result was kept.") from None
+    except QueryTimeout:  # the call's deadline (``drive.py``)
+        pass
+    if (yield from _stop(task_id)):
+        said = (
+            f"The query ran longer than its timeout of {timeout:g} s, so it was stopped at Looker"
+        )
+    else:
+        said = f"The query ran longer than its timeout of {timeout:g} s{_UNCONFIRMED}"
+    raise QueryTimeout(f"{said}; run it again with a longer timeout (or timeout=None).") from None
 
 
 def _finished(response: httpx.Response, task_id: str, progress: Progress) -> httpx.Response:
@@ -102,8 +110,10 @@ def _finished(response: httpx.Response, task_id: str, progress: Progress) -> htt
     return response
 
 
-def _stop(task_id: str) -> Flow[None]:
-    """Stop the task at Looker; a task that already finished has nothing to stop."""
+def _stop(task_id: str) -> Flow[bool]:
+    """Stop the task at Looker; whether Looker confirmed it (or had nothing left to stop)."""
     # best effort: the user asked to stop, and nothing of the result is kept
     with contextlib.suppress(httpx.HTTPError, LookerAuthError):
-        yield Call("DELETE", f"running_queries/{task_id}")
+        response: httpx.Response = yield Call("DELETE", f"running_queries/{task_id}")
+        return response.status_code < 400 or response.status_code == 404
+    return False
