@@ -180,6 +180,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """Nothing: the request line carries the code."""
 
 
+#: How long `Listener.stop` lets answers being written finish.
+_FINISH_WRITING = 2.0
+
+
 class Listener(http.server.ThreadingHTTPServer):
     """Serves ``host`` on ``address`` (a thread per connection) until ``stop``."""
 
@@ -192,6 +196,7 @@ class Listener(http.server.ThreadingHTTPServer):
         self._answering: set[socket.socket] = set()  # a request read, its answer being written
         self._closed = False
         self._open_lock = threading.Lock()
+        self._answered = threading.Condition(self._open_lock)
         super().__init__(address, _Handler)
 
     def start(self, poll_interval: float) -> None:
@@ -213,6 +218,7 @@ class Listener(http.server.ThreadingHTTPServer):
     def done_answering(self, connection: socket.socket) -> None:
         with self._open_lock:
             self._answering.discard(connection)
+            self._answered.notify_all()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
@@ -225,10 +231,15 @@ class Listener(http.server.ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def stop(self) -> None:
-        """Stop serving (within one poll interval), close the port, drop idle connections."""
+        """Stop serving (within one poll interval), close the port, drop idle connections, and
+        let the answers being written finish (up to ``_FINISH_WRITING`` seconds): the page of
+        the answer that ended the login is on its way, and a command that exits right after
+        (a denied login) would otherwise cut it off, since the threads writing are daemons."""
         self.shutdown()
         self.server_close()
         self._close_connections()
+        with self._open_lock:
+            self._answered.wait_for(lambda: not self._answering, timeout=_FINISH_WRITING)
 
     def _close_connections(self) -> None:
         """Drop every idle connection still open: their threads end with them. A connection
