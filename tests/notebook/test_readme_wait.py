@@ -48,14 +48,17 @@ def _send(widget: WidgetView, event: str) -> None:
 def test_wait_true_raises_login_timeout_after_timeout_s_and_try_again_still_logs_in(
     page: Page, looker: FakeLooker, notebook: list[Any], redirect_uri: str
 ) -> None:
-    settings = {"client_guid": GUID, "redirect_uri": redirect_uri}
-    session = login(looker.api_url, **settings)  # the cell's first run
+    session = login(
+        looker.api_url, client_guid=GUID, redirect_uri=redirect_uri
+    )  # the cell's first run
     logged_in = threading.Event()
     session.on_login.append(logged_in.set)
     try:
         started = time.monotonic()
         with pytest.raises(LoginTimeout) as info:
-            login(looker.api_url, **settings, wait=True, timeout=1)  # run again, waiting
+            login(
+                looker.api_url, client_guid=GUID, redirect_uri=redirect_uri, wait=True, timeout=1
+            )  # run again, waiting
         waited = time.monotonic() - started
         assert 1 <= waited < 30  # a bound: never before the timeout, and no hang
         assert str(info.value) == (
@@ -71,6 +74,6 @@ def test_wait_true_raises_login_timeout_after_timeout_s_and_try_again_still_logs
         assert logged_in.wait(30)
         assert widget.status == "logged_in"
         assert widget.message.endswith("; run the login cell again to get this session")
-        assert login(looker.api_url, **settings) is session
+        assert login(looker.api_url, client_guid=GUID, redirect_uri=redirect_uri) is session
     finally:
         session.close()
