@@ -155,3 +155,30 @@ def test_every_stand_in_knob_the_readme_names_is_a_config_field() -> None:
     assert named - knobs == set()
     for method in re.findall(r"`(\w+)\(", section):
         assert callable(getattr(FakeLooker, method, None)), method
+
+
+def test_the_warnings_the_readme_names_are_user_warnings() -> None:
+    import looker_nb_auth
+
+    said = re.findall(r"`(\w+)` is a warning \(a `UserWarning`\)", README.read_text())
+    assert said == ["ResultTruncated"]
+    assert all(getattr(looker_nb_auth, name).__bases__ == (UserWarning,) for name in said)
+    assert looker_nb_auth.CacheWarning.__bases__ == (UserWarning,)  # "costs a CacheWarning"
+
+
+def test_the_numbers_the_readme_gives_are_the_code_s() -> None:
+    """Defaults a user meets without passing them: login()'s 20 s before the likely causes, the
+    cache lock's 5 s, the loopback listener's 10 s idle limit."""
+    import inspect
+
+    from looker_nb_auth import login
+    from looker_nb_auth.client.cache import LOCK_TIMEOUT
+    from looker_nb_auth.client.loopback_listener import _IDLE_TIMEOUT
+
+    readme = " ".join(README.read_text().split())
+    assert "`login(quiet_after=20)`" in readme
+    assert inspect.signature(login).parameters["quiet_after"].default == 20
+    lock = re.search(r"waits at most (\d+) s for another process's lock", readme)
+    assert lock is not None and float(lock[1]) == LOCK_TIMEOUT
+    idle = re.search(r"drops idle connections after (\d+) s", readme)
+    assert idle is not None and float(idle[1]) == _IDLE_TIMEOUT
