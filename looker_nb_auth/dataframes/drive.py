@@ -157,7 +157,8 @@ def drive(flow: Flow[T], session: Session) -> T:
                     time.sleep(_pause(step, deadline))
                 else:
                     chunks = step.response.iter_bytes()
-                    answer = stream.feed(chunks, step.consume, step.on_bytes, deadline)
+                    with stream.cut_off_at(deadline, step.response):
+                        answer = stream.feed(chunks, step.consume, step.on_bytes, deadline)
             except DeadlinePassed:
                 error = limit.expired()
             except httpx.TransportError as exc:
@@ -311,9 +312,9 @@ class _Limit:
             self.deadline = Deadline.after(STOP_GRACE)
 
     def ran_out(self, exc: httpx.TransportError) -> bool:
-        """Whether ``exc`` is a request's timeout cut short by the deadline."""
-        timed_out = isinstance(exc, httpx.TimeoutException)
-        return timed_out and self.deadline is not None and self.deadline.reached()
+        """Whether ``exc`` came of the deadline: a request's timeout cut short by it, or a
+        connection `stream.cut_off_at` cut."""
+        return self.deadline is not None and self.deadline.reached()
 
     def expired(self) -> QueryTimeout:
         """The error the flow hears at its deadline; what it still does gets its grace."""

@@ -136,6 +136,17 @@ def test_a_timeout_stops_a_body_that_never_ends(
     assert elapsed < 1 + SLACK
 
 
+def test_a_timeout_stops_a_body_gone_silent_just_before_the_deadline(
+    logged_in: LookerSession, big: FakeLooker
+) -> None:
+    # A piece every 3.5 s: the read waiting for the third begins at ~3.7 s, before the 4 s
+    # deadline, and httpx's read timeout (what was left when the request went out, ~3.8 s) would
+    # let it wait until ~7.5 s; the piece itself comes at ~7.2 s.
+    big.config.body_trickle = 3.5
+    _error, elapsed = _timed(lambda: logged_in.run_query(EVENTS, timeout=4), QueryTimeout)
+    assert elapsed < 4 + SLACK
+
+
 def test_a_timeout_stops_the_async_twins_trickling_download(
     logged_in: LookerSession, trickling: FakeLooker, run_async: AsyncRun[None]
 ) -> None:
