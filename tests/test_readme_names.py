@@ -161,7 +161,7 @@ def test_the_warnings_the_readme_names_are_user_warnings() -> None:
     import looker_nb_auth
 
     said = re.findall(r"`(\w+)` is a warning \(a `UserWarning`\)", README.read_text())
-    assert said == ["ResultTruncated"]
+    assert "ResultTruncated" in said
     assert all(getattr(looker_nb_auth, name).__bases__ == (UserWarning,) for name in said)
     assert looker_nb_auth.CacheWarning.__bases__ == (UserWarning,)  # "costs a CacheWarning"
 
