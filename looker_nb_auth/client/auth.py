@@ -84,11 +84,12 @@ class LookerAuth(httpx.Auth):
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         request.read()  # so the request can be replayed after a 401 or a 429
-        token = self._tokens.access_token()
+        deadline = Deadline.of(request)  # a DataFrame call's: no wait outlasts it
+        token = self._tokens.access_token(deadline=deadline)
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
         if Kind.of(response.status_code) is Kind.LOGIN:
-            token = self._tokens.access_token(stale=token)
+            token = self._tokens.access_token(stale=token, deadline=deadline)
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
         retries = 0
@@ -105,11 +106,12 @@ class LookerAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
-        token = await self._tokens.aaccess_token()
+        deadline = Deadline.of(request)
+        token = await self._tokens.aaccess_token(deadline=deadline)
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
         if Kind.of(response.status_code) is Kind.LOGIN:
-            token = await self._tokens.aaccess_token(stale=token)
+            token = await self._tokens.aaccess_token(stale=token, deadline=deadline)
             request.headers["Authorization"] = f"Bearer {token.reveal()}"
             response = yield request
         retries = 0

@@ -22,10 +22,10 @@ def revoke(tokens: TokenState, settings: Settings) -> None:
     try:
         if access is None:
             access = tokens.access_token(stale=token.access_token)
-        response = tokens.send(revoke_request(settings, access))
+        response = tokens.endpoint.send(revoke_request(settings, access))
         if response.status_code == 401:  # ended early at Looker: the refresh token may live
             access = tokens.access_token(stale=access)
-            response = tokens.send(revoke_request(settings, access))
+            response = tokens.endpoint.send(revoke_request(settings, access))
     except LoginRequired:
         return  # Looker refused to renew it: nothing left to revoke
     if response.status_code >= 300:

@@ -7,14 +7,15 @@ leader and sends the one refresh request; the lock is never held across I/O.
 While the access token is still valid (more than ``_MARGIN`` before it expires), a due refresh
 runs in the background and every caller keeps using the token: a slow token endpoint stalls
 nobody. Callers whose token has expired (or was refused, ``stale=``) wait for the one refresh on
-the same ``concurrent.futures.Future``; every such wait stops at the session's ``timeout``, at
-Ctrl-C and at a task cancel, and a cancel never cancels the refresh others wait for.
+the same ``concurrent.futures.Future``; every such wait stops at the session's ``timeout`` (or
+the earlier deadline of the call it serves, ``_deadline.py``), at Ctrl-C and at a task cancel, and
+a cancel never cancels the refresh others wait for. A caller under a deadline starts the refresh
+in a thread and waits: the deadline ends the wait, never the refresh (cut short, a refresh may
+lose the refresh token Looker rotated).
 
-Kernels sharing a token cache coordinate through it: the leader holds the cache's lock (the
-session's ``coordinate``) across its refresh, sends the refresh token the cache holds when another
-kernel stored a newer one, and re-reads the cache after a refusal, trying any token it has not
-sent yet, before it treats the refusal as the end of the login. So refresh-token rotation never
-logs a sibling kernel out.
+Kernels sharing a token cache coordinate through it: the leader holds its lock (``coordinate``)
+across the refresh, sends the refresh token the cache holds, and after a refusal tries any token
+the cache holds that it has not sent: rotation never logs a sibling kernel out.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from dataclasses import dataclass
 import httpx
 
 from .._answers import unreachable
+from .._deadline import Deadline, DeadlinePassed
 from .._errors import LoginRequired, LookerAuthError, LookerServerError, LookerUnreachable
 from .._secret import Secret
 from .._settings import Settings
 from ..oauth.token import Token, parse_token_response, refresh_request, token_error
+from .endpoint import Endpoint
 
 __all__ = ["TokenState"]
 
@@ -102,7 +105,8 @@ class TokenState:
         self._lock = threading.Lock()
         self._token: Token | None = None
         self._inflight: Future[Secret] | None = None
-        self._http: httpx.Client | None = None
+        #: The token endpoint's plain client (refresh here; redeem, logout, /versions elsewhere).
+        self.endpoint = Endpoint(settings)
         #: After a failed proactive refresh, the still-valid token is used until then.
         self._retry_at = 0.0
         self._backoff = _FIRST_BACKOFF
@@ -175,14 +179,14 @@ class TokenState:
         assert ours is not None
         sent = cached() or ours  # another kernel rotated it: its token is the live one
         tried = [sent]
-        response = self.http.send(refresh_request(self.settings, sent))
+        response = self.endpoint.http.send(refresh_request(self.settings, sent))
         while self._refused(response) and len(tried) < _MAX_SENDS:
             untried = [t for t in (cached(), ours) if t is not None and t not in tried]
             if not untried:  # the cache still holds a refused token: the login is over
                 break
             sent = untried[0]
             tried.append(sent)
-            response = self.http.send(refresh_request(self.settings, sent))
+            response = self.endpoint.http.send(refresh_request(self.settings, sent))
         return self._finish(claim, response, sent)
 
     def _finish(self, claim: _Claim, response: httpx.Response, sent: Secret) -> Secret:
@@ -282,45 +286,72 @@ class TokenState:
         with contextlib.suppress(BaseException):  # the outcome is in claim.future
             self._lead(claim)
 
-    def _in_background(self, claim: _Claim) -> Secret:
-        """A proactive refresh: sent from a thread of its own while every caller (this one
-        first) keeps using the still-valid token. Not a daemon thread: a script that ends
-        meanwhile still saves the rotated refresh token before it exits."""
-        assert claim.fallback is not None
+    def _lead_elsewhere(self, claim: _Claim) -> None:
+        """Send the refresh from a thread of its own, whose outcome goes to ``claim.future``.
+        Not a daemon thread: a script that ends meanwhile still saves the rotated refresh token
+        before it exits. Not the event loop's default executor either, whose shutdown
+        (``asyncio.run``'s end) would wait for it: a timed-out call returns at its deadline."""
         threading.Thread(
             target=self._lead_quietly, args=(claim,), name="looker-nb-auth-refresh"
         ).start()
+
+    def _in_background(self, claim: _Claim) -> Secret:
+        """A proactive refresh: sent elsewhere while every caller (this one first) keeps using
+        the still-valid token."""
+        assert claim.fallback is not None
+        self._lead_elsewhere(claim)
         return claim.fallback
 
-    def _too_slow(self) -> LookerUnreachable:
-        return LookerUnreachable(
-            f"Renewing the Looker login took over {self.settings.timeout:g} s; check your "
-            "network, then try again."
-        )
-
-    def _next_claim(self, stale: Secret | None) -> _Claim:
+    def _next_claim(self, stale: Secret | None, deadline: Deadline | None) -> _Claim:
+        if deadline is not None:
+            deadline.check()
         claim = self._claim(stale)
         if claim.lost is not None:
             raise self._lose(claim.lost)
         return claim
 
-    def access_token(self, stale: Secret | None = None) -> Secret:
-        """A usable access token, refreshing first when needed (or when ``stale`` was refused)."""
+    def _wait(self, deadline: Deadline | None) -> float:
+        """How long a caller waits for a refresh in flight: ``timeout``, or less by its deadline."""
+        return (
+            self.settings.timeout
+            if deadline is None
+            else min(self.settings.timeout, deadline.left())
+        )
+
+    def _waited_too_long(self, deadline: Deadline | None) -> Exception:
+        """Why a wait for a refresh ended: the call's deadline (`DeadlinePassed`, which the
+        call turns into its own error), else the session's ``timeout``."""
+        if deadline is not None and deadline.reached():
+            return DeadlinePassed()
+        return LookerUnreachable(
+            f"Renewing the Looker login took over {self.settings.timeout:g} s; check your "
+            "network, then try again."
+        )
+
+    def access_token(self, stale: Secret | None = None, deadline: Deadline | None = None) -> Secret:
+        """A usable access token, refreshing first when needed (or when ``stale`` was refused);
+        a wait for the refresh ends at ``deadline``, if given, with `DeadlinePassed`."""
         while True:
-            claim = self._next_claim(stale)
+            claim = self._next_claim(stale, deadline)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
             if claim.refresh_token is not None:
-                return self._in_background(claim) if claim.background else self._lead(claim)
+                if claim.background:
+                    return self._in_background(claim)
+                if deadline is None:
+                    return self._lead(claim)
+                self._lead_elsewhere(claim)
             try:
-                return claim.future.result(timeout=self.settings.timeout)
+                return claim.future.result(timeout=self._wait(deadline))
             except _Abandoned:
                 continue
             except FutureTimeout:
-                raise self._too_slow() from None
+                raise self._waited_too_long(deadline) from None
 
-    async def aaccess_token(self, stale: Secret | None = None) -> Secret:
+    async def aaccess_token(
+        self, stale: Secret | None = None, deadline: Deadline | None = None
+    ) -> Secret:
         """The async twin of ``access_token``: waits without blocking the event loop.
 
         An async leader refreshes on the pooled sync client in a worker thread: the refresh
@@ -328,41 +359,23 @@ class TokenState:
         never lost), and no ``AsyncClient`` (bound to one loop) is built per refresh.
         """
         while True:
-            claim = self._next_claim(stale)
+            claim = self._next_claim(stale, deadline)
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
             if claim.refresh_token is not None:
-                asyncio.get_running_loop().run_in_executor(None, self._lead_quietly, claim)
+                self._lead_elsewhere(claim)
                 if claim.background and claim.fallback is not None:  # the token still works
                     return claim.fallback
             try:  # a cancel stops this wait only: the future is running, so it is not cancelled
                 wrapped = asyncio.wrap_future(claim.future)
-                return await asyncio.wait_for(wrapped, self.settings.timeout)
+                return await asyncio.wait_for(wrapped, self._wait(deadline))
             except _Abandoned:
                 continue
             except asyncio.TimeoutError:
-                raise self._too_slow() from None
+                raise self._waited_too_long(deadline) from None
 
     # -- plumbing ----------------------------------------------------------------------------
-
-    @property
-    def http(self) -> httpx.Client:
-        """The plain client (no auth) for the token endpoint, logout and ``/versions``."""
-        if self._http is None:
-            with self._lock:
-                if self._http is None:
-                    self._http = httpx.Client(
-                        verify=self.settings.verify_ssl, timeout=self.settings.timeout
-                    )
-        return self._http
-
-    def send(self, request: httpx.Request) -> httpx.Response:
-        """Send a token-endpoint or logout request, mapping connection failures to typed errors."""
-        try:
-            return self.http.send(request)
-        except httpx.TransportError as exc:
-            raise unreachable(self.settings, exc) from exc
 
     def settle(self) -> None:
         """Wait (up to ``timeout``) until no refresh is in flight, such as one running in the
@@ -376,6 +389,4 @@ class TokenState:
         """Close the token endpoint's client, once a refresh in flight has ended (up to
         ``timeout``): closing it under the refresh would lose the refresh token Looker rotated."""
         self.settle()
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        self.endpoint.close()

@@ -113,7 +113,7 @@ class LookerSession(DataFrameCalls):
     def looker_url(self) -> str:
         """The Looker UI host serving ``/auth``; read from ``/versions`` when not configured."""
         if self._looker_url is None:
-            self._looker_url = login_page_url(self.settings, self._tokens.http)
+            self._looker_url = login_page_url(self.settings, self._tokens.endpoint.http)
         return self._looker_url
 
     def start_login(self) -> AuthorizationRequest:
@@ -174,7 +174,7 @@ class LookerSession(DataFrameCalls):
                 "expired state); start the login again and use the newest link."
             )
         assert result.code is not None
-        response = self._tokens.send(
+        response = self._tokens.endpoint.send(
             redeem_request(self.settings, result.code, pending.code_verifier)
         )
         token = parse_token_response(

@@ -24,7 +24,7 @@ import pytest
 from looker_nb_auth import LookerSession, QueryCancelled, QueryTimeout, RateLimited
 from looker_nb_auth.dataframes import task
 from looker_nb_auth.dataframes.drive import Call, Flow
-from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 from looker_nb_auth.notebook.progress import Progress
 
 from .conftest import AsyncRun, Requests, When
@@ -155,6 +155,35 @@ def test_a_timeout_stops_the_async_twins_trickling_download(
 
     _error, elapsed = _timed(lambda: run_async(run()), QueryTimeout)
     assert elapsed < 1 + SLACK
+
+
+def test_a_timeout_stops_the_wait_for_a_slow_refresh(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    clock.advance(3600)  # the access token has expired: the call must wait for the refresh
+    looker.config.token_latency = 4
+    _error, elapsed = _timed(lambda: logged_in.run_look(1, timeout=1), QueryTimeout)
+    assert elapsed < 1 + SLACK
+    # The refresh went on, unhurried: the next call waits for it and is served with its token.
+    assert logged_in.client.get("user").status_code == 200
+    assert looker.token_requests["refresh_token"] == 1
+
+
+def test_a_timeout_stops_the_async_twins_wait_for_a_slow_refresh(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock, run_async: AsyncRun[float]
+) -> None:
+    clock.advance(3600)
+    looker.config.token_latency = 4
+
+    async def run() -> float:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            await logged_in.arun_look(1, timeout=1)
+        return time.monotonic() - started  # aclose() after it waits for the refresh to be kept
+
+    assert run_async(run()) < 1 + SLACK
+    assert logged_in.client.get("user").status_code == 200
+    assert looker.token_requests["refresh_token"] == 1
 
 
 # -- Ctrl-C and cancel while the result arrives -----------------------------------------------
