@@ -27,7 +27,8 @@
     ├── QueryError                  Looker refused a query, or its SQL failed in the database
     │   └── QueryNotFound           no such Look, query, model, explore or connection
     ├── QueryCancelled              Ctrl-C or Kernel > Interrupt stopped a running query
-    │   └── QueryTimeout            the query ran longer than its ``timeout``
+    │   ├── QueryTimeout            the query ran longer than its ``timeout``
+    │   └── ResultTooLarge          its result grew past its ``max_bytes``
     ├── ReceiverUnavailable         the Jupyter server or loopback port cannot take this login
     │   └── JupyterServerUnreachable  this kernel cannot reach its Jupyter server
     └── AdminError                  ``looker-nb-auth register`` / ``doctor``: exit code 1
@@ -93,6 +94,7 @@ __all__ = [
     "RateLimited",
     "ReceiverUnavailable",
     "RedirectUriMismatch",
+    "ResultTooLarge",
     "ResultTruncated",
     "RevokeFailed",
     "SdkNotInstalled",
@@ -167,8 +169,9 @@ class CacheWarning(UserWarning):
 
 
 class ResultTruncated(UserWarning):
-    """A query returned exactly as many rows as its row limit, so Looker may have more;
-    ``limit=-1`` asks for every row."""
+    """A query returned exactly as many rows as a row limit it did not set (Looker's default,
+    a Look's), so Looker may have more; or Looker sent more rows than the limit asked for and
+    only that many were kept. ``limit=-1`` asks for every row."""
 
 
 class CallbackError(LookerAuthError):
@@ -273,6 +276,11 @@ class QueryCancelled(LookerAuthError):
 
 class QueryTimeout(QueryCancelled):
     """A query ran longer than the ``timeout`` it was given; it was stopped at Looker."""
+
+
+class ResultTooLarge(QueryCancelled):
+    """A query's result grew past the ``max_bytes`` it was given: its download was stopped
+    there and nothing of it was kept."""
 
 
 class ReceiverUnavailable(LookerAuthError):

@@ -1,12 +1,17 @@
 """Step 7, annotate: what the DataFrame says of itself, and the warning a short result needs.
 
 ``df.attrs`` holds the fields' labels and the query's id (pandas); ``labels=True`` names the
-columns (and a pivot's field level, the row index) by the labels. A result as long as its row
-limit warns `ResultTruncated`: Looker cuts results at the limit without saying so.
+columns (and a pivot's field level, the row index) by the labels. A result as long as a row
+limit the caller did not set (Looker's default, a Look's own) warns `ResultTruncated`: Looker
+cuts results at the limit without saying so; a limit the caller set gives what it asked for.
+A result the parser cut at the limit asked for (Looker sent more) warns too, and says so.
+The warning points at the caller's line: the first frame outside this package.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -19,8 +24,8 @@ __all__ = ["DEFAULT_ROW_LIMIT", "annotate", "warn_if_truncated"]
 
 #: Looker's row limit for a query that sets none.
 DEFAULT_ROW_LIMIT = 500
-#: From `warn_if_truncated`: the pipeline's flow, the loop driving it, ``run_query``, the caller.
-_CALLER = 5
+#: Where the package's own frames are (``looker_nb_auth/``).
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def annotate(
@@ -46,14 +51,35 @@ def annotate(
         frame.index.names = [by_field.get(n, n) if n else n for n in frame.index.names]
 
 
-def warn_if_truncated(rows: int, limit: int | None) -> None:
-    """Warn when a result is as long as its row limit (Looker's default when it has none)."""
-    if limit is None:
-        limit = DEFAULT_ROW_LIMIT
-    if limit >= 0 and rows >= limit:
-        warnings.warn(
-            f"Looker returned {rows:,} rows, the query's row limit, so the result may be cut "
-            "short; pass limit=-1 for every row (or a higher limit).",
-            ResultTruncated,
-            stacklevel=_CALLER,
+def warn_if_truncated(rows: int, limit: int | None, *, asked: bool, cut: bool) -> None:
+    """Warn when rows past ``limit`` came and were not kept (``cut``), or when a result is as
+    long as a row limit the caller did not set (not ``asked``; Looker's default when none)."""
+    if cut:
+        sentence = (
+            f"Looker sent more rows than the limit of {limit:,} asked for (a proxy or Looker "
+            f"ignored it), so only the first {rows:,} were kept and the rest was not downloaded; "
+            "pass limit=-1 for every row."
         )
+    elif asked:
+        return  # the caller has the rows it asked for
+    else:
+        limit = DEFAULT_ROW_LIMIT if limit is None else limit
+        if limit < 0 or rows < limit:
+            return
+        sentence = (
+            f"Looker returned {rows:,} rows, the query's row limit, so the result may be cut "
+            "short; pass limit=-1 for every row (or a higher limit)."
+        )
+    warnings.warn(sentence, ResultTruncated, stacklevel=_callers_level())
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package, seen from the function that
+    calls this one: the caller's line, whichever loop, flow or wrapper is between."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_code.co_filename.startswith(_PACKAGE):
+        if frame.f_back is None:
+            return 1
+        frame, level = frame.f_back, level + 1
+    return level

@@ -2,20 +2,17 @@
 
 `check` maps an HTTP answer that is not a 2xx to the typed error a user can act on, through the
 package's one map (``_answers.py``), for every step of the pipeline; `failed` is a query that
-Looker ran and the database refused; `looker_json` a body that is not the JSON a Looker API sends.
+Looker ran and the database refused. A results body that does not parse is ``parse.guarded``'s.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import httpx
 
 from .._answers import LookerAnswer, api_error
-from .._errors import QueryError, UnexpectedResponse
+from .._errors import QueryError
 
-__all__ = ["check", "failed", "looker_json", "said"]
+__all__ = ["check", "failed", "said"]
 
 
 def said(response: httpx.Response) -> str | None:
@@ -41,12 +38,3 @@ def failed(message: str) -> QueryError:
         f"The query failed in the database (Looker said: {shown}); fix the query and run it again.",
         looker_message=message,
     )
-
-
-def looker_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise UnexpectedResponse(
-            "Looker's answer is not the JSON a Looker API sends; check base_url and try again."
-        ) from None

@@ -67,6 +67,7 @@ class DataFrameCalls:
         to: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         progress: bool = True,
+        max_bytes: int | None = None,
     ) -> Flow[Any]:
         """Run a saved Look into a DataFrame (needs [pandas]; ``backend="polars"``: [polars]).
 
@@ -78,8 +79,12 @@ class DataFrameCalls:
         rate limit's wait included: past it the query is stopped (at Looker too, while it runs
         there) with `QueryTimeout`. Ctrl-C or Kernel > Interrupt stops it within a second, at
         any step (`QueryCancelled`).
+
+        Bounds: rows past the limit are not read (Looker sent more: `ResultTruncated` says so),
+        and only a limit not given here warns when the result is as long as it; ``max_bytes``
+        stops a result that grows past it (`ResultTooLarge`).
         """
-        run = Run(limit, labels, backend, _path(to), timeout, progress)
+        run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes=max_bytes)
         return _bounded(pipeline.query(describe.look(look_id), run, self._explores), timeout)
 
     @spelled_out(QueryFields)
@@ -93,6 +98,7 @@ class DataFrameCalls:
         to: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         progress: bool = True,
+        max_bytes: int | None = None,
         **keywords: Unpack[QueryFields],
     ) -> Flow[Any]:
         """Run a query into a DataFrame: ``query`` is a WriteQuery dict, a saved query's id or
@@ -101,7 +107,7 @@ class DataFrameCalls:
         Pivoted fields become a column MultiIndex (field, pivot values), the other dimensions
         the row index. Everything else is as in `run_look`.
         """
-        run = Run(limit, labels, backend, _path(to), timeout, progress)
+        run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes=max_bytes)
         return _bounded(
             pipeline.query(describe.query(query, keywords), run, self._explores), timeout
         )
@@ -114,12 +120,14 @@ class DataFrameCalls:
         model: str | None = None,
         backend: Backend = "pandas",
         progress: bool = True,
+        max_bytes: int | None = None,
     ) -> Flow[Any]:
         """Run SQL through Looker's SQL Runner on a database ``connection`` (or the connection
-        of a LookML ``model``) into a DataFrame; values keep the types JSON gives them."""
+        of a LookML ``model``) into a DataFrame; values keep the types JSON gives them.
+        ``max_bytes`` stops a result that grows past it (`ResultTooLarge`)."""
         if (connection is None) == (model is None):
             raise TypeError("run_sql needs exactly one of connection= or model=")
-        run = Run(backend=backend, progress=progress)
+        run = Run(backend=backend, progress=progress, max_bytes=max_bytes)
         return pipeline.sql_runner(sql, connection, model, run)
 
     @spelled_out(QueryFields)

@@ -61,7 +61,8 @@ _FIELD_METADATA = f"fields(dimensions({_FIELD}),measures({_FIELD}))"
 @dataclass(frozen=True)
 class Query:
     """A saved query as ``GET /queries/{id}`` describes it, with what to call it in the
-    progress line (``name``) and the Look it belongs to, if any."""
+    progress line (``name``), the Look it belongs to, if any, and whether its ``limit`` is the
+    caller's own (``limit_asked``: a WriteQuery the caller wrote with one)."""
 
     id: str
     model: str
@@ -71,6 +72,7 @@ class Query:
     limit: int | None
     name: str = "query"
     look_id: str | None = None
+    limit_asked: bool = False
 
     @classmethod
     def from_json(
@@ -130,7 +132,8 @@ def query(given: object, keywords: QueryFields) -> Flow[Query]:
         response = yield Call("POST", "queries", json=body)
         where = f"model or explore {body.get('model')}::{body.get('view')}"
         check(response, "the query", missing=where)
-        return Query.from_json(response.json())
+        asked = body.get("limit") not in (None, "")
+        return dataclasses.replace(Query.from_json(response.json()), limit_asked=asked)
     if isinstance(given, (str, int)) and not isinstance(given, bool):
         extra = sorted(set(chosen) - {"limit"})
         if extra:

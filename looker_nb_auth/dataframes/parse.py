@@ -1,4 +1,13 @@
-"""Step 5, parse: Looker's CSV, as it arrives, into columns named by field.
+"""Step 5, parse: Looker's CSV, as it arrives, into columns named by field; and the one rule for
+every results body a parser reads.
+
+`guarded` is how each results body meets its parser (this CSV, a pivot's json_detail, SQL
+Runner's json, ``to=``'s file): whatever the parser finds wrong with it (pyarrow's
+``ArrowInvalid``, pandas' ``ParserError``, bytes that are not UTF-8, JSON too deep or of the
+wrong shape) is `UnexpectedResponse` with a sentence, while what went wrong in reading it (a
+lost connection, a stop) goes on as it was; ``max_bytes`` stops the download with
+`ResultTooLarge` once the parser has read more; and once the parser is done, nothing more of
+the body is read.
 
 The header (Looker writes the fields' labels) becomes the field names. The rows go through
 pyarrow's streaming CSV reader when pyarrow is installed, pandas' C parser in chunks
@@ -14,16 +23,19 @@ import csv as csv_module
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from .._errors import UnexpectedResponse
+from .._errors import LookerAuthError, ResultTooLarge, UnexpectedResponse
 from .backends import has_pyarrow
 from .describe import Column
 
-__all__ = ["Engine", "Parsed", "csv"]
+__all__ = ["Engine", "Malformed", "Parsed", "csv", "guarded"]
 
+T = TypeVar("T")
 Engine = Literal["pyarrow", "pandas"]
 RowCount = Callable[[int], None]
+#: The parser reads the body through a buffer this big (pyarrow's block size).
+BUFFER = 1 << 20
 _TEXT = ("string", "datetime", "quarter")  # kinds read as text; dtypes.py converts the times
 
 
@@ -35,6 +47,7 @@ class Parsed:
     names: list[str]
     engine: Engine
     table: Any = None
+    cut: bool = False  # more rows came than ``max_rows``: the table holds the first ones
 
 
 def csv(
@@ -44,9 +57,10 @@ def csv(
     fields: list[str],
     on_rows: RowCount,
     engine: Engine | None = None,
+    max_rows: int | None = None,
 ) -> Parsed:
     """Parse Looker's CSV (a header of labels, then rows) from ``body``; ``engine``: the
-    parser (pyarrow when installed)."""
+    parser (pyarrow when installed). Past ``max_rows`` rows it stops reading (``cut``)."""
     first = body.readline()
     if not first.strip():
         names = list(fields)
@@ -62,9 +76,9 @@ def csv(
         engine = "pyarrow" if has_pyarrow() else "pandas"
     if not body.peek(1):  # a header and no rows (pyarrow refuses an empty CSV)
         return Parsed(names, engine)
-    if engine == "pyarrow":
-        return Parsed(names, engine, _arrow_table(body, names, columns, on_rows))
-    return Parsed(names, engine, _pandas_frame(body, names, columns, on_rows))
+    read = _arrow_table if engine == "pyarrow" else _pandas_frame
+    table, cut = read(body, names, columns, on_rows, max_rows)
+    return Parsed(names, engine, table, cut)
 
 
 def _header_names(header: list[str], columns: Mapping[str, Column], fields: list[str]) -> list[str]:
@@ -83,8 +97,12 @@ def _header_names(header: list[str], columns: Mapping[str, Column], fields: list
 
 
 def _arrow_table(
-    body: io.BufferedReader, names: list[str], columns: Mapping[str, Column], on_rows: RowCount
-) -> Any:
+    body: io.BufferedReader,
+    names: list[str],
+    columns: Mapping[str, Column],
+    on_rows: RowCount,
+    max_rows: int | None,
+) -> tuple[Any, bool]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -104,42 +122,151 @@ def _arrow_table(
         quoted_strings_can_be_null=False,
     )
     read = pacsv.ReadOptions(column_names=names, block_size=1 << 20, use_threads=True)
-    reader = pacsv.open_csv(body, read_options=read, convert_options=convert)
     batches = []
-    rows = 0
-    for batch in reader:
-        batches.append(batch)
-        rows += batch.num_rows
-        on_rows(rows)
-    return pa.Table.from_batches(batches, schema=reader.schema)
+    rows, cut = 0, False
+    with pacsv.open_csv(body, read_options=read, convert_options=convert) as reader:
+        if any(
+            pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in reader.schema
+        ):
+            raise Malformed("it is not UTF-8 text")  # pyarrow reads such a column as bytes
+        for batch in reader:
+            if max_rows is not None and rows + batch.num_rows > max_rows:
+                batch, cut = batch.slice(0, max_rows - rows), True
+            batches.append(batch)
+            rows += batch.num_rows
+            on_rows(rows)
+            if cut:
+                break
+        return pa.Table.from_batches(batches, schema=reader.schema), cut
 
 
 def _pandas_frame(
-    body: io.BufferedReader, names: list[str], columns: Mapping[str, Column], on_rows: RowCount
-) -> Any:
+    body: io.BufferedReader,
+    names: list[str],
+    columns: Mapping[str, Column],
+    on_rows: RowCount,
+    max_rows: int | None,
+) -> tuple[Any, bool]:
     import pandas as pd
 
     text = {n: str for n in names if n in columns and columns[n].kind in _TEXT}
     chunks = []
-    rows = 0
-    reader = pd.read_csv(
+    rows, cut = 0, False
+    chunk_rows = 100_000 if max_rows is None else min(100_000, max_rows + 1)
+    with pd.read_csv(
         body,
         header=None,
         names=names,
         dtype=text,
         keep_default_na=False,
         na_values=[""],
-        chunksize=100_000,
+        chunksize=chunk_rows,
         dtype_backend="numpy_nullable",  # whole numbers with nulls stay whole (Int64)
-    )
-    for chunk in reader:
-        chunks.append(chunk)
-        rows += len(chunk)
-        on_rows(rows)
+    ) as reader:
+        for chunk in reader:
+            if not isinstance(chunk.index, pd.RangeIndex):  # pandas took a column as the index
+                raise Malformed("a row has more cells than the header")
+            if max_rows is not None and rows + len(chunk) > max_rows:
+                chunk, cut = chunk.iloc[: max_rows - rows], True
+            chunks.append(chunk)
+            rows += len(chunk)
+            on_rows(rows)
+            if cut:
+                break
     frame = pd.concat(chunks, ignore_index=True)
     for name in frame.columns:  # as pyarrow's path gives them: float64 (NaN), str
         if isinstance(frame[name].dtype, pd.Float64Dtype):
             frame[name] = frame[name].astype("float64")
         elif isinstance(frame[name].dtype, pd.StringDtype):
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None).astype(str)
-    return frame
+    return frame, cut
+
+
+# -- the one rule for every results body -------------------------------------------------------
+
+
+class Malformed(Exception):
+    """Raised by a parser on a body it could read but that is not what Looker sends;
+    ``reason`` ends the sentence's parenthesis ("it is not UTF-8 text")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def guarded(
+    consume: Callable[[io.BufferedReader], T],
+    body: io.BufferedReader,
+    *,
+    what: str,
+    max_bytes: int | None,
+) -> T:
+    """``consume(body)`` (a parser) under the rule of this module: ``what`` names the body in
+    the sentence ("Looker's CSV result"). A `Receive`'s ``consume`` is this, ``consume`` bound
+    with ``functools.partial``."""
+    source = _Source(body, max_bytes)
+    try:
+        return consume(io.BufferedReader(source, BUFFER))
+    except Exception as error:
+        if source.failed is error:
+            raise
+        if source.failed is not None:  # the parser wrapped what went wrong in reading
+            raise source.failed from None
+        if isinstance(error, (LookerAuthError, MemoryError, ImportError)):
+            raise
+        raise UnexpectedResponse(
+            f"{what} came back malformed ({_reason(error)}), so nothing of it was kept; run "
+            "it again, and if this repeats, check that base_url reaches Looker itself rather "
+            "than a proxy that changes its answers."
+        ) from error
+    finally:
+        source.stop()  # a parser's read-ahead (pyarrow's) reads no further
+
+
+def _reason(error: Exception) -> str:
+    """What the parser found, by the type of its error (its message may quote the data)."""
+    if isinstance(error, Malformed):
+        return error.reason
+    if isinstance(error, UnicodeError):
+        return "it is not UTF-8 text"
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply to read"
+    if isinstance(error, ValueError):  # pyarrow's ArrowInvalid, pandas' ParserError, json's
+        return "it does not parse"
+    return "it is not shaped as Looker's results are"
+
+
+class _Source(io.RawIOBase):
+    """The body as a parser reads it: counted against ``max_bytes``, keeping what went wrong in
+    reading it (that is not the parser's finding), and ended for good once `stop` is called."""
+
+    def __init__(self, body: io.BufferedReader, max_bytes: int | None) -> None:
+        self._body = body
+        self._max_bytes = max_bytes
+        self._stopped = False
+        self.bytes_read = 0
+        self.failed: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._stopped:
+            return 0
+        try:
+            size = self._body.readinto1(buffer)
+        except BaseException as error:
+            self.failed = error
+            raise
+        self.bytes_read += size
+        if self._max_bytes is not None and self.bytes_read > self._max_bytes:
+            self.failed = ResultTooLarge(
+                f"The result grew past max_bytes={self._max_bytes:,} bytes, so its download was "
+                "stopped and nothing of it was kept; ask for fewer rows (limit=, filters=) or "
+                "pass a higher max_bytes."
+            )
+            raise self.failed
+        return size
+
+    def stop(self) -> None:
+        self._stopped = True

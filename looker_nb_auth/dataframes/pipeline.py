@@ -5,7 +5,9 @@ Each step is a module, visited once, in this order:
 1. ``describe.py``: the saved query to run, and what the explore says its fields hold;
 2. ``task.py``: create the query task, then 3. poll its results until Looker has run it;
 4. ``stream.py``: the results body, as it arrives, into the parser (or ``to=``'s file);
-5. ``parse.py``: the CSV into columns named by field (a pivoted query: ``pivots.py``);
+5. ``parse.py``: the CSV into columns named by field (a pivoted query: ``pivots.py``), no
+   further than the row limit asked for and ``max_bytes``; a body that does not parse is
+   `UnexpectedResponse` (``parse.guarded``, the one rule for every results body);
 6. ``dtypes.py``: the columns into the dtypes their LookML types call for;
 7. ``annotate.py``: ``df.attrs``, ``labels=True`` and the truncation warning.
 
@@ -19,10 +21,12 @@ from __future__ import annotations
 import functools
 import io
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import httpx
 
 from .._errors import LookerAuthError, QueryCancelled
 from ..notebook.progress import Progress
@@ -36,6 +40,8 @@ from .sql import generated_sql, run_sql
 
 __all__ = ["Run", "query", "query_sql", "sql_runner"]
 
+T = TypeVar("T")
+
 
 @dataclass
 class Run:
@@ -47,7 +53,18 @@ class Run:
     to: Path | None = None
     timeout: float | None = None
     progress: bool = True
+    max_bytes: int | None = None
     started: float = field(default_factory=time.monotonic)  # when the call began
+
+    def __post_init__(self) -> None:
+        """Refuse a ``max_bytes`` that is not a positive whole number, before Looker is asked."""
+        given = self.max_bytes
+        if given is None:
+            return
+        if isinstance(given, bool) or not isinstance(given, int):
+            raise TypeError(f"max_bytes must be a whole number of bytes, not {given!r}")
+        if given <= 0:
+            raise ValueError(f"max_bytes must be a positive number of bytes, not {given}")
 
 
 def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
@@ -58,19 +75,26 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
     columns = yield from describe.columns(saved, explores)
     progress = Progress(saved.name, enabled=run.progress, started=run.started)
     result_format = "json_detail" if saved.pivots and run.to is None else "csv"
+    limit = run.limit if run.limit is not None else saved.limit
+    most = limit if limit is not None and limit >= 0 else None  # rows past it are not read
+    cut = False
     try:
         task_id = yield from task.create(saved, result_format, run.limit)
         results = yield from task.results(task_id, run.timeout, progress)
+        receiving = functools.partial(_receive, results, progress, run.max_bytes)
         try:
             if run.to is not None:
-                rows = yield Receive(results, stream.to_file(run.to), progress.receiving)
+                rows = yield receiving(stream.to_file(run.to), "Looker's CSV result")
                 result: Any = run.to
             elif result_format == "json_detail":
-                read = functools.partial(read_pivots, columns=columns, backend=run.backend)
-                result, rows = yield Receive(results, read, progress.receiving)
+                read = functools.partial(
+                    read_pivots, columns=columns, backend=run.backend, max_rows=most
+                )
+                what = "Looker's json_detail result"
+                result, rows, cut = yield receiving(read, what)
             else:
-                read = functools.partial(_read_csv, saved, columns, run.backend, progress)
-                result, rows = yield Receive(results, read, progress.receiving)
+                read = functools.partial(_read_csv, saved, columns, run.backend, progress, most)
+                result, rows, cut = yield receiving(read, "Looker's CSV result")
         except STOPS:
             raise QueryCancelled(
                 "The query was cancelled while its result arrived; nothing of it was kept."
@@ -81,8 +105,20 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
     progress.finished(rows)
     if run.to is None:
         annotate(result, columns, saved, run.backend, run.labels)
-    warn_if_truncated(rows, run.limit if run.limit is not None else saved.limit)
+    warn_if_truncated(rows, limit, asked=run.limit is not None or saved.limit_asked, cut=cut)
     return result
+
+
+def _receive(
+    results: httpx.Response,
+    progress: Progress,
+    max_bytes: int | None,
+    consume: Callable[[io.BufferedReader], T],
+    what: str,
+) -> Receive[T]:
+    """Step 4 into step 5: ``consume`` the results as they arrive, under ``parse.guarded``."""
+    read = functools.partial(parse.guarded, consume, what=what, max_bytes=max_bytes)
+    return Receive(results, read, progress.receiving)
 
 
 def _read_csv(
@@ -90,18 +126,22 @@ def _read_csv(
     columns: Mapping[str, Column],
     backend: Backend,
     progress: Progress,
+    max_rows: int | None,
     body: io.BufferedReader,
-) -> tuple[Any, int]:
-    """Steps 5 and 6, where the loop runs parsers (``stream.py``): parse, then type."""
-    parsed = parse.csv(body, columns=columns, fields=saved.fields, on_rows=progress.counted)
+) -> tuple[Any, int, bool]:
+    """Steps 5 and 6, where the loop runs parsers (``stream.py``): parse (no further than
+    ``max_rows``), then type; the frame, its rows and whether rows past ``max_rows`` came."""
+    parsed = parse.csv(
+        body, columns=columns, fields=saved.fields, on_rows=progress.counted, max_rows=max_rows
+    )
     frame = dtypes.frame(parsed, columns, backend)
-    return frame, len(frame)
+    return frame, len(frame), parsed.cut
 
 
 def sql_runner(sql: str, connection: str | None, model: str | None, run: Run) -> Flow[Any]:
     """``run_sql``: SQL Runner's rows as a DataFrame."""
     progress = Progress("SQL Runner", enabled=run.progress, started=run.started)
-    return (yield from run_sql(sql, connection, model, run.backend, progress))
+    return (yield from run_sql(sql, connection, model, run.backend, progress, run.max_bytes))
 
 
 def query_sql(describing: Flow[Query]) -> Flow[str]:

@@ -3,16 +3,19 @@
 The non-pivot dimensions become the row index and each (measure, pivot value...) a column of a
 column MultiIndex (pandas), or a flat ``measure|value`` name (polars). The columns are typed as
 ``dtypes.py`` types a CSV's, by the fields json_detail describes. A query the database refused
-comes with no data and the database's message in ``errors``.
+comes with no data and the database's message in ``errors``. Rows past the limit asked for
+are not kept. JSON that is not json_detail's shape fails here as any parser's error does, and
+``parse.guarded`` says so.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from .answers import failed, looker_json
+from .answers import failed
 from .backends import Backend
 from .describe import Column, columns_from_metadata
 from .dtypes import pandas_types
@@ -21,14 +24,23 @@ __all__ = ["pivot_frame", "read_pivots"]
 
 
 def read_pivots(
-    body: io.BufferedReader, columns: Mapping[str, Column], backend: Backend
-) -> tuple[Any, int]:
-    """Parse a json_detail body into its DataFrame and row count (or raise its failure)."""
-    detail = looker_json(body.read())
+    body: io.BufferedReader,
+    columns: Mapping[str, Column],
+    backend: Backend,
+    max_rows: int | None = None,
+) -> tuple[Any, int, bool]:
+    """Parse a json_detail body into its DataFrame, its row count and whether rows past
+    ``max_rows`` came (they are not kept); or raise the query's failure."""
+    detail = json.loads(body.read())
     message = _detail_error(detail)
     if message is not None:
         raise failed(message)
-    return pivot_frame(detail, columns, backend)
+    data = detail.get("data") or []
+    cut = max_rows is not None and len(data) > max_rows
+    if cut:
+        detail = {**detail, "data": data[:max_rows]}
+    frame, rows = pivot_frame(detail, columns, backend)
+    return frame, rows, cut
 
 
 def _detail_error(detail: Mapping[str, Any]) -> str | None:

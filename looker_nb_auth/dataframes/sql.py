@@ -1,29 +1,40 @@
 """SQL: run it through Looker's SQL Runner, or see the SQL Looker writes for a query.
 
 SQL Runner: ``POST /sql_queries`` on a connection (or a model's), then
-``POST /sql_queries/{slug}/run/json``; a failure in the database comes in-band, as
-``[{"looker_error": ...}]``. The rows keep the types JSON gives them (whole numbers ``Int64``).
-A query's SQL: ``GET /queries/{id}/run/sql``, without running it.
+``POST /sql_queries/{slug}/run/json``, whose body is read as a query's results are
+(``parse.guarded``: ``max_bytes``, and a body that does not parse is `UnexpectedResponse`); a
+failure in the database comes in-band, as ``[{"looker_error": ...}]``. The rows keep the types
+JSON gives them (whole numbers ``Int64``). A query's SQL: ``GET /queries/{id}/run/sql``,
+without running it.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import QueryCancelled, UnexpectedResponse
+from .._errors import LookerAuthError, QueryCancelled, QueryError, UnexpectedResponse
 from ..notebook.progress import Progress
-from .answers import check, failed, looker_json
+from . import parse
+from .answers import check, failed
 from .backends import Backend, require_backend
 from .describe import Query
-from .drive import STOPS, Call, Flow
+from .drive import STOPS, Call, Flow, Receive
 from .dtypes import pandas_types
 
 __all__ = ["generated_sql", "run_sql"]
 
 
 def run_sql(
-    sql: str, connection: str | None, model: str | None, backend: Backend, progress: Progress
+    sql: str,
+    connection: str | None,
+    model: str | None,
+    backend: Backend,
+    progress: Progress,
+    max_bytes: int | None = None,
 ) -> Flow[Any]:
     """SQL Runner's rows for ``sql`` on ``connection`` (or ``model``'s) as a DataFrame."""
     require_backend(backend)
@@ -39,20 +50,34 @@ def run_sql(
     if not isinstance(slug, str) or not slug:
         raise UnexpectedResponse("Looker's SQL Runner query has no slug; run it again.")
     try:
-        response = yield Call("POST", f"sql_queries/{slug}/run/json")
+        response = yield Call("POST", f"sql_queries/{slug}/run/json", stream=True)
+        check(response, "the SQL query")
+        read = functools.partial(
+            parse.guarded,
+            functools.partial(_read_rows, backend=backend),
+            what="Looker's SQL Runner result",
+            max_bytes=max_bytes,
+        )
+        frame, rows = yield Receive(response, read, progress.receiving)
     except STOPS:
         raise QueryCancelled("The SQL query was cancelled; nothing of it was kept.") from None
-    check(response, "the SQL query")
-    rows = looker_json(response.content)
+    except LookerAuthError as error:  # the line ends with what went wrong
+        said = error.looker_message if isinstance(error, QueryError) else None
+        progress.failed((said or str(error)).splitlines()[0])
+        raise
+    progress.finished(rows)
+    return frame
+
+
+def _read_rows(body: io.BufferedReader, backend: Backend) -> tuple[Any, int]:
+    """SQL Runner's json: its rows as a DataFrame and their count (or the database's failure)."""
+    rows = json.loads(body.read())
     message = _in_band_error(rows)
     if message is not None:
-        progress.failed(message.splitlines()[0])
         raise failed(message)
-    if not isinstance(rows, list):
-        raise UnexpectedResponse("Looker's SQL Runner result is not a list of rows.")
-    frame = _records_frame(rows, backend)
-    progress.finished(len(rows))
-    return frame
+    if not isinstance(rows, list) or not all(isinstance(row, Mapping) for row in rows):
+        raise parse.Malformed("its rows are not JSON objects")
+    return _records_frame(rows, backend), len(rows)
 
 
 def _in_band_error(rows: object) -> str | None:

@@ -1,5 +1,6 @@
 """Step 7, annotate: labels in ``df.attrs`` or as the column names, and a warning, pointing at
-the caller's line, for a result as long as its row limit."""
+the caller's line, for a result as long as a row limit the caller did not set (a limit it set:
+``test_result_bounds.py``)."""
 
 from __future__ import annotations
 
@@ -23,19 +24,25 @@ def test_the_query_id_is_kept_in_attrs(logged_in: LookerSession) -> None:
     assert frame.attrs["query_id"] == "101"
 
 
+def _saved_with_limit_5(session: LookerSession) -> str:
+    """A saved query whose own limit is 5 (one the caller of run_query does not set)."""
+    query = {"model": "demo", "view": "orders", "fields": ["orders.id"], "limit": "5"}
+    return str(session.client.post("queries", json=query).json()["id"])
+
+
 def test_a_result_as_long_as_its_limit_warns_and_says_how_to_get_all(
     logged_in: LookerSession,
 ) -> None:
+    query_id = _saved_with_limit_5(logged_in)
     with pytest.warns(ResultTruncated, match="limit=-1"):
-        frame = logged_in.run_query(
-            model="demo", view="orders", fields=["orders.id"], sorts=["orders.id"], limit=5
-        )
+        frame = logged_in.run_query(query_id)
     assert len(frame) == 5
 
 
 def test_the_truncation_warning_points_at_the_callers_line(logged_in: LookerSession) -> None:
+    query_id = _saved_with_limit_5(logged_in)
     with pytest.warns(ResultTruncated) as caught:
-        logged_in.run_query(model="demo", view="orders", fields=["orders.id"], limit=5)
+        logged_in.run_query(query_id)
     assert [w.filename for w in caught] == [__file__]
 
 
