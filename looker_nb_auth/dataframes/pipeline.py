@@ -99,8 +99,8 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
             raise QueryCancelled(
                 "The query was cancelled while its result arrived; nothing of it was kept."
             ) from None
-    except LookerAuthError as error:  # the line ends with what went wrong
-        progress.failed(str(error))
+    except LookerAuthError as error:  # the line ends; the error says what went wrong
+        progress.failed(stopped=isinstance(error, QueryCancelled))
         raise
     progress.finished(rows)
     if run.to is None:

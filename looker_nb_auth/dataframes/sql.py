@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import LookerAuthError, QueryCancelled, QueryError, UnexpectedResponse
+from .._errors import LookerAuthError, QueryCancelled, UnexpectedResponse
 from ..notebook.progress import Progress
 from . import parse
 from .answers import check, failed
@@ -61,9 +61,8 @@ def run_sql(
         frame, rows = yield Receive(response, read, progress.receiving)
     except STOPS:
         raise QueryCancelled("The SQL query was cancelled; nothing of it was kept.") from None
-    except LookerAuthError as error:  # the line ends with what went wrong
-        said = error.looker_message if isinstance(error, QueryError) else None
-        progress.failed((said or str(error)).splitlines()[0])
+    except LookerAuthError as error:  # the line ends; the error says what went wrong
+        progress.failed(stopped=isinstance(error, QueryCancelled))
         raise
     progress.finished(rows)
     return frame

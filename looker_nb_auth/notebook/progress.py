@@ -159,5 +159,8 @@ class Progress:
     def finished(self, rows: int) -> None:
         self._line(f"{self._what}: done, {rows:,} rows in {_seconds(self.elapsed)}", final=True)
 
-    def failed(self, sentence: str) -> None:
-        self._line(f"{self._what}: {sentence}", final=True)
+    def failed(self, *, stopped: bool) -> None:
+        """The call raised: the line says it ended and points at the error, whose sentence the
+        cell shows once, right below."""
+        how = "stopped" if stopped else "failed"
+        self._line(f"{self._what}: {how} after {_seconds(self.elapsed)}; see below.", final=True)

@@ -83,7 +83,7 @@ def progress_lines(monkeypatch: pytest.MonkeyPatch) -> str:
     done.finished(4_000)
     failed = Progress("Query abc", clock=Clock())
     failed.running()
-    failed.failed("The query was cancelled after 3 s and stopped at Looker.")
+    failed.failed(stopped=True)
     return terminal.getvalue().replace("\r", "\n")
 
 
@@ -91,7 +91,7 @@ def test_every_progress_line_has_a_glyph_in_every_default_font(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shown = progress_lines(monkeypatch)
-    for part in ("running the query", "receiving the result", "4,000 rows", "cancelled"):
+    for part in ("running the query", "receiving the result", "4,000 rows", "stopped after"):
         assert part in shown, shown  # every kind of line was drawn
     assert uncovered(shown) == [], shown
 
