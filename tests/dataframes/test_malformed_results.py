@@ -16,14 +16,15 @@ import pytest
 from looker_nb_auth import LookerSession, UnexpectedResponse
 from looker_nb_auth.dataframes.backends import Backend
 from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker._config import MalformedShape
 
 from .conftest import AsyncRun
 from .helpers import EVENTS, PIVOTED
 
 BACKENDS: list[Backend] = ["pandas", "polars"]
 #: What the stand-in can send instead of a CSV result, and of a JSON one.
-CSV_SHAPES = ["cut_row", "bad_utf8", "wrong_shape"]
-JSON_SHAPES = ["cut_row", "bad_utf8", "deep_json", "wrong_shape"]
+CSV_SHAPES: list[MalformedShape] = ["cut_row", "bad_utf8", "wrong_shape"]
+JSON_SHAPES: list[MalformedShape] = ["cut_row", "bad_utf8", "deep_json", "wrong_shape"]
 
 Call = Callable[[LookerSession, Backend], Any]
 AsyncCall = Callable[[LookerSession, Backend], Coroutine[Any, Any, Any]]
@@ -51,9 +52,9 @@ def _says_what_and_what_to_do(error: UnexpectedResponse, what: str) -> None:
 @pytest.mark.parametrize("shape", CSV_SHAPES)
 @pytest.mark.parametrize("call", list(CSV_CALLS))
 def test_a_malformed_csv_result_is_unexpected_response(
-    logged_in: LookerSession, big: FakeLooker, call: str, shape: str, backend: Backend
+    logged_in: LookerSession, big: FakeLooker, call: str, shape: MalformedShape, backend: Backend
 ) -> None:
-    big.config.malformed_results = shape  # type: ignore[assignment]
+    big.config.malformed_results = shape
     with pytest.raises(UnexpectedResponse) as raised:
         CSV_CALLS[call](logged_in, backend)
     _says_what_and_what_to_do(raised.value, "CSV result")
@@ -67,10 +68,10 @@ def test_a_malformed_csv_result_is_unexpected_response_for_the_async_twins(
     big: FakeLooker,
     run_async: AsyncRun[Any],
     call: str,
-    shape: str,
+    shape: MalformedShape,
     backend: Backend,
 ) -> None:
-    big.config.malformed_results = shape  # type: ignore[assignment]
+    big.config.malformed_results = shape
     with pytest.raises(UnexpectedResponse) as raised:
         run_async(ASYNC_CSV_CALLS[call](logged_in, backend))
     _says_what_and_what_to_do(raised.value, "CSV result")
@@ -79,9 +80,9 @@ def test_a_malformed_csv_result_is_unexpected_response_for_the_async_twins(
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("shape", JSON_SHAPES)
 def test_a_malformed_json_detail_result_is_unexpected_response(
-    logged_in: LookerSession, looker: FakeLooker, shape: str, backend: Backend
+    logged_in: LookerSession, looker: FakeLooker, shape: MalformedShape, backend: Backend
 ) -> None:
-    looker.config.malformed_results = shape  # type: ignore[assignment]
+    looker.config.malformed_results = shape
     with pytest.raises(UnexpectedResponse) as raised:
         logged_in.run_query(PIVOTED, backend=backend)
     _says_what_and_what_to_do(raised.value, "json_detail result")
@@ -89,9 +90,9 @@ def test_a_malformed_json_detail_result_is_unexpected_response(
 
 @pytest.mark.parametrize("shape", JSON_SHAPES)
 def test_a_malformed_json_detail_result_is_unexpected_response_for_arun_query(
-    logged_in: LookerSession, looker: FakeLooker, run_async: AsyncRun[Any], shape: str
+    logged_in: LookerSession, looker: FakeLooker, run_async: AsyncRun[Any], shape: MalformedShape
 ) -> None:
-    looker.config.malformed_results = shape  # type: ignore[assignment]
+    looker.config.malformed_results = shape
     with pytest.raises(UnexpectedResponse) as raised:
         run_async(logged_in.arun_query(PIVOTED))
     _says_what_and_what_to_do(raised.value, "json_detail result")
@@ -100,9 +101,9 @@ def test_a_malformed_json_detail_result_is_unexpected_response_for_arun_query(
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("shape", JSON_SHAPES)
 def test_a_malformed_sql_runner_result_is_unexpected_response(
-    logged_in: LookerSession, looker: FakeLooker, shape: str, backend: Backend
+    logged_in: LookerSession, looker: FakeLooker, shape: MalformedShape, backend: Backend
 ) -> None:
-    looker.config.malformed_results = shape  # type: ignore[assignment]
+    looker.config.malformed_results = shape
     with pytest.raises(UnexpectedResponse) as raised:
         logged_in.run_sql(SQL, connection="demo", backend=backend)
     _says_what_and_what_to_do(raised.value, "SQL Runner result")
@@ -110,9 +111,9 @@ def test_a_malformed_sql_runner_result_is_unexpected_response(
 
 @pytest.mark.parametrize("shape", JSON_SHAPES)
 def test_a_malformed_sql_runner_result_is_unexpected_response_for_arun_sql(
-    logged_in: LookerSession, looker: FakeLooker, run_async: AsyncRun[Any], shape: str
+    logged_in: LookerSession, looker: FakeLooker, run_async: AsyncRun[Any], shape: MalformedShape
 ) -> None:
-    looker.config.malformed_results = shape  # type: ignore[assignment]
+    looker.config.malformed_results = shape
     with pytest.raises(UnexpectedResponse) as raised:
         run_async(logged_in.arun_sql(SQL, connection="demo"))
     _says_what_and_what_to_do(raised.value, "SQL Runner result")

@@ -32,6 +32,15 @@ def _ids(frame: Any) -> list[str]:
     return list(frame["events.id"])
 
 
+Run = Callable[..., Any]
+
+
+def _run(logged_in: LookerSession, run_async: AsyncRun[Any], twin: str) -> Run:
+    if twin == "sync":
+        return logged_in.run_query
+    return lambda *args, **kwargs: run_async(logged_in.arun_query(*args, **kwargs))
+
+
 # -- rows past the limit ---------------------------------------------------------------------------
 
 
@@ -86,24 +95,14 @@ def test_reading_stops_at_the_limit_instead_of_downloading_the_rest(
     max_bytes (100 MB) would have stopped it."""
     looker.config.big_rows = 2_000_000
     looker.config.ignore_limit = True
+    run = _run(logged_in, run_async, twin)
     query = {"model": "demo", "view": "events", "fields": EVENTS}
     with pytest.warns(ResultTruncated, match="more rows than the limit of 10"):
-        if twin == "sync":
-            frame = logged_in.run_query(query, limit=10, max_bytes=100_000_000)
-        else:
-            frame = run_async(logged_in.arun_query(query, limit=10, max_bytes=100_000_000))
+        frame = run(query, limit=10, max_bytes=100_000_000)
     assert len(frame) == 10
 
 
-# -- max_bytes --------------------------------------------------------------------------------------
-
-Run = Callable[..., Any]
-
-
-def _run(logged_in: LookerSession, run_async: AsyncRun[Any], twin: str) -> Run:
-    if twin == "sync":
-        return logged_in.run_query
-    return lambda *args, **kwargs: run_async(logged_in.arun_query(*args, **kwargs))
+# -- max_bytes -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("twin", ["sync", "async"])
