@@ -5,7 +5,10 @@ columns (and a pivot's field level, the row index) by the labels. A result as lo
 limit the caller did not set (Looker's default, a Look's own) warns `ResultTruncated`: Looker
 cuts results at the limit without saying so; a limit the caller set gives what it asked for.
 A result the parser cut at the limit asked for (Looker sent more) warns too, and says so.
-The warning points at the caller's line: the first frame outside this package.
+A ``limit=-1`` result as long as a cap Looker applies silently (`SILENT_CAPS`: a user
+without ``download_without_limit``, a query that does not stream) warns too, whoever set the
+limit; so does a SQL Runner result as long as its 5,000-row cap. Each warning points at the
+caller's line: the first frame outside this package.
 """
 
 from __future__ import annotations
@@ -13,17 +16,31 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._errors import ResultTruncated
 from .backends import Backend
 from .describe import Column, Query
 
-__all__ = ["DEFAULT_ROW_LIMIT", "annotate", "warn_if_truncated"]
+__all__ = [
+    "DEFAULT_ROW_LIMIT",
+    "SILENT_CAPS",
+    "SQL_RUNNER_CAP",
+    "annotate",
+    "say",
+    "warn_if_sql_runner_cut",
+    "warn_if_truncated",
+]
 
 #: Looker's row limit for a query that sets none.
 DEFAULT_ROW_LIMIT = 500
+#: Row counts at which Looker cuts a ``limit=-1`` result without saying so: the browser's and
+#: SQL Runner's 5,000, the legacy 50,000 for results that do not stream, and the download
+#: maximum (100,000 unless an admin changed it).
+SILENT_CAPS = frozenset({5_000, 50_000, 100_000})
+#: SQL Runner's row cap (Looker's row-limits page).
+SQL_RUNNER_CAP = 5_000
 #: Where the package's own frames are (``looker_nb_auth/``).
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -60,6 +77,15 @@ def warn_if_truncated(rows: int, limit: int | None, *, asked: bool, cut: bool) -
             f"ignored it), so only the first {rows:,} were kept and the rest was not downloaded; "
             "pass limit=-1 for every row."
         )
+    elif limit is not None and limit < 0 and rows in SILENT_CAPS:
+        sentence = (
+            f"Looker returned {rows:,} rows for limit=-1 (every row), exactly one of its row "
+            "caps, so the result is likely cut short: Looker sends every row only to a user "
+            "with the download_without_limit permission and for a query that streams (table "
+            "calculations, totals and some pivots stop it streaming); ask your Looker admin "
+            "for that permission, or drop the table calculations, or split the query with "
+            "filters."
+        )
     elif asked:
         return  # the caller has the rows it asked for
     else:
@@ -71,6 +97,25 @@ def warn_if_truncated(rows: int, limit: int | None, *, asked: bool, cut: bool) -
             "short; pass limit=-1 for every row (or a higher limit)."
         )
     warnings.warn(sentence, ResultTruncated, stacklevel=_callers_level())
+
+
+def warn_if_sql_runner_cut(rows: int) -> None:
+    """Warn when SQL Runner's result is as long as its cap: the rest was not sent."""
+    if rows != SQL_RUNNER_CAP:
+        return
+    sentence = (
+        f"SQL Runner returned {rows:,} rows, its row cap, so the result is likely cut short; "
+        "run the query as a LookML query with run_query(..., limit=-1), or split the SQL with "
+        "WHERE clauses (or aggregate it in the database)."
+    )
+    warnings.warn(sentence, ResultTruncated, stacklevel=_callers_level())
+
+
+def say(sentences: Iterable[tuple[str, type[Warning]]]) -> None:
+    """Warn each (sentence, category) a parser found, at the caller's line (parsers run in a
+    worker thread, where no warning can point at it)."""
+    for sentence, category in sentences:
+        warnings.warn(sentence, category, stacklevel=_callers_level())
 
 
 def _callers_level() -> int:

@@ -4,7 +4,8 @@ SQL Runner: ``POST /sql_queries`` on a connection (or a model's), then
 ``POST /sql_queries/{slug}/run/json``, whose body is read as a query's results are
 (``parse.guarded``: ``max_bytes``, and a body that does not parse is `UnexpectedResponse`); a
 failure in the database comes in-band, as ``[{"looker_error": ...}]``. The rows keep the types
-JSON gives them (whole numbers ``Int64``). A query's SQL: ``GET /queries/{id}/run/sql``,
+JSON gives them (whole numbers ``Int64``). SQL Runner cuts results at 5,000 rows without
+saying so: a result that long warns `ResultTruncated`. A query's SQL: ``GET /queries/{id}/run/sql``,
 without running it.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from .._errors import LookerAuthError, QueryCancelled, UnexpectedResponse
 from ..notebook.progress import Progress
 from . import parse
+from .annotate import warn_if_sql_runner_cut
 from .answers import check, failed
 from .backends import Backend, require_backend
 from .describe import Query
@@ -65,6 +67,7 @@ def run_sql(
         progress.failed(stopped=isinstance(error, QueryCancelled))
         raise
     progress.finished(rows)
+    warn_if_sql_runner_cut(rows)
     return frame
 
 

@@ -12,14 +12,14 @@ Answers on ``demo::events`` go through the result cache (`ResultCache`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from tornado.iostream import StreamClosedError
 
 from ._api import Api40Handler
 from ._cache import SLICE_BYTES, CachedResult, result_key
-from ._data import LOOKS, MODEL, QUERIES, QueryError, QueryNotFound, SqlError
+from ._data import LOOKS, MAX_LIMIT, MODEL, QUERIES, QueryError, QueryNotFound, SqlError
 from ._events import run_events
 from ._formats import (
     PIVOT_FORMATS,
@@ -69,13 +69,31 @@ def execute(
     fail_with = ctx.config.fail_queries_with if fail else None
     if ctx.config.ignore_limit:
         limit = "-1"
+    limit, most = _row_cap(ctx, body, limit)
     if isinstance(body, dict) and body.get("model") == MODEL and body.get("view") == "events":
         fields, events = run_events(
             body, big_rows=ctx.config.big_rows, fail_with=fail_with, limit=limit
         )
-        return fields, events, None
+        return fields, islice(events, most), None
     fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit)
-    return fields, iter(rows), pivot
+    return fields, islice(rows, most), pivot
+
+
+def _row_cap(ctx: Context, body: object, limit: str | None) -> tuple[str | None, int | None]:
+    """The limit to run with and the most rows to send: a limit above `MAX_LIMIT` runs as
+    ``-1`` and is cut at its own value, as Looker accepts it; ``-1`` is cut at
+    ``unlimited_row_cap`` (a user without ``download_without_limit``, a query that does not
+    stream), whatever ``ignore_limit`` says."""
+    given = limit if limit is not None or not isinstance(body, dict) else body.get("limit")
+    try:
+        asked = int(str(given))
+    except ValueError:
+        return limit, None
+    if asked > MAX_LIMIT:
+        return "-1", asked
+    if asked == -1:
+        return limit, ctx.config.unlimited_row_cap
+    return limit, None
 
 
 def is_pivoted(body: dict[str, Any]) -> bool:
@@ -151,6 +169,8 @@ class _Results(Api40Handler):
         config = self.ctx.config
         if config.malformed_results is not None or config.ignore_limit:
             return None
+        if config.unlimited_row_cap is not None:
+            return None  # -1's rows depend on the cap
         return result_key(body, result_format, limit, config.big_rows)
 
     def cached(self, key: str | None) -> CachedResult | None:

@@ -1,8 +1,9 @@
 """SQL Runner: ``/api/4.0/sql_queries`` over the built-in data (sqlite, connection ``demo``).
 
 Create with ``{connection_name, sql}`` (or ``model_name`` ``demo``), read back by ``slug``, run
-in json or csv. An unknown connection or model is a 404; SQL the database rejects fails in-band
-(HTTP 200) as query runs do: ``[{"looker_error": ...}]`` in json, the message in csv.
+in json or csv, at most ``sql_runner_row_cap`` rows (5,000, as Looker's SQL Runner). An unknown
+connection or model is a 404; SQL the database rejects fails in-band (HTTP 200) as query runs
+do: ``[{"looker_error": ...}]`` in json, the message in csv.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class SqlQueryRunHandler(_Sql):
         query.run_count += 1
         query.last_run_at = self.ctx.store.clock()
         try:
-            columns, rows = run_sql(query.sql)
+            columns, rows = run_sql(query.sql, max_rows=self.ctx.config.sql_runner_row_cap)
         except SqlError as error:
             if result_format == "json":
                 self.send_json([{"looker_error": error.message}])

@@ -197,6 +197,18 @@ class FakeLookerConfig:
     #: Every query runs as if it had no row limit, whatever ``limit`` it asks for: a broken
     #: proxy or Looker that sends more rows than asked for.
     ignore_limit: bool = False
+    #: The most rows a ``limit`` of ``-1`` gets: Looker sends every row only to a user with
+    #: ``download_without_limit`` and for a query that streams, and cuts the rest at a cap it
+    #: does not report (5,000 in the browser; a configurable download maximum, 100,000 by
+    #: default). None: every row (a user with the permission, a streaming query).
+    unlimited_row_cap: int | None = None
+    #: The most rows SQL Runner returns (Looker's row-limits page: 5,000). None: every row,
+    #: as a Looker whose API does not apply the browser's cap would send them.
+    sql_runner_row_cap: int | None = 5000
+    #: json_detail answers carry Looker's Development Mode note in ``errors`` (an entry with
+    #: only a ``message``, "Note: This query contains derived tables with conditional SQL for
+    #: Development Mode. ..."), beside the rows, as real instances do in Development Mode.
+    development_mode_note: bool = False
     #: How an app write combines ``redirect_uri`` and ``redirect_uris`` sent together
     #: (`RedirectUriPrecedence`); Looker does not say.
     redirect_uri_precedence: RedirectUriPrecedence = "list"

@@ -96,7 +96,7 @@ def test_without_a_limit_500_rows_and_minus_one_gives_all(
     assert len(overridden.json()) == 1200
 
 
-@pytest.mark.parametrize("limit", ["0", "-2", "lots", "5001"])
+@pytest.mark.parametrize("limit", ["0", "-2", "lots"])
 def test_bad_limit_parameter_is_a_400(grace: httpx.Client, limit: str) -> None:
     response = grace.get("looks/1/run/json", params={"limit": limit})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "limit"
