@@ -37,6 +37,7 @@
 
     CacheWarning (a UserWarning)    a token cache was ignored or not written; login works
     ResultTruncated (a UserWarning) a result has as many rows as its row limit: there may be more
+    QueryNote (a UserWarning)       Looker sent a note with the rows (Development Mode)
 
 Internal, never raised to a user (not in ``__all__``): the stores of pending logins
 (``oauth/pending.py`` and the stores built on it) refuse a request with a leaf of::
@@ -90,6 +91,7 @@ __all__ = [
     "QueryCancelled",
     "QueryError",
     "QueryNotFound",
+    "QueryNote",
     "QueryTimeout",
     "RateLimited",
     "ReceiverUnavailable",
@@ -172,6 +174,13 @@ class ResultTruncated(UserWarning):
     """A query returned exactly as many rows as a row limit it did not set (Looker's default,
     a Look's), so Looker may have more; or Looker sent more rows than the limit asked for and
     only that many were kept. ``limit=-1`` asks for every row."""
+
+
+class QueryNote(UserWarning):
+    """Looker sent a note beside a query's rows, in its ``errors`` list but not an error: a
+    Development Mode note ("Query results in Production Mode might be different"), or an
+    entry whose ``level`` is below ``error``. The DataFrame is whole; the note says what to
+    keep in mind."""
 
 
 class CallbackError(LookerAuthError):

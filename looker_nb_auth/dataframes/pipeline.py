@@ -31,11 +31,11 @@ import httpx
 from .._errors import LookerAuthError, QueryCancelled
 from ..notebook.progress import Progress
 from . import describe, dtypes, parse, stream, task
-from .annotate import annotate, warn_if_truncated
+from .annotate import annotate, say, warn_if_truncated
 from .backends import Backend, require_backend
 from .describe import Column, Explores, Query
 from .drive import STOPS, Flow, Receive
-from .pivots import read_pivots
+from .pivots import Said, read_pivots
 from .sql import generated_sql, run_sql
 
 __all__ = ["Run", "query", "query_sql", "sql_runner"]
@@ -78,6 +78,7 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
     limit = run.limit if run.limit is not None else saved.limit
     most = limit if limit is not None and limit >= 0 else None  # rows past it are not read
     cut = False
+    said: Said = []  # what the json_detail parser found to warn of
     try:
         task_id = yield from task.create(saved, result_format, run.limit)
         results = yield from task.results(task_id, run.timeout, progress)
@@ -87,11 +88,11 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
                 rows = yield receiving(stream.to_file(run.to), "Looker's CSV result")
                 result: Any = run.to
             elif result_format == "json_detail":
-                read = functools.partial(
+                pivoted = functools.partial(
                     read_pivots, columns=columns, backend=run.backend, max_rows=most
                 )
                 what = "Looker's json_detail result"
-                result, rows, cut = yield receiving(read, what)
+                result, rows, cut, said = yield receiving(pivoted, what)
             else:
                 read = functools.partial(_read_csv, saved, columns, run.backend, progress, most)
                 result, rows, cut = yield receiving(read, "Looker's CSV result")
@@ -106,6 +107,7 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
     if run.to is None:
         annotate(result, columns, saved, run.backend, run.labels)
     warn_if_truncated(rows, limit, asked=run.limit is not None or saved.limit_asked, cut=cut)
+    say(said)
     return result
 
 

@@ -3,9 +3,12 @@
 The non-pivot dimensions become the row index and each (measure, pivot value...) a column of a
 column MultiIndex (pandas), or a flat ``measure|value`` name (polars). The columns are typed as
 ``dtypes.py`` types a CSV's, by the fields json_detail describes. A query the database refused
-comes with no data and the database's message in ``errors``. Rows past the limit asked for
-are not kept. JSON that is not json_detail's shape fails here as any parser's error does, and
-``parse.guarded`` says so.
+comes with no data and the database's message in ``errors``; a note there (Development Mode)
+is a `QueryNote` warning, not a failure. Pivot columns Looker cut at ``column_limit`` warn
+`ResultTruncated`. Row totals (pivot entries with ``is_total``), ``totals_data`` and
+``subtotals_data`` stay out of the frame: it holds the query's rows, which pandas sums at
+will. Rows past the limit asked for are not kept. JSON that is not json_detail's shape fails
+here as any parser's error does, and ``parse.guarded`` says so.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._errors import QueryNote, ResultTruncated
 from .answers import failed
 from .backends import Backend
 from .describe import Column, columns_from_metadata
 from .dtypes import pandas_types
 
-__all__ = ["pivot_frame", "read_pivots"]
+__all__ = ["MAX_PIVOT_COLUMNS", "Said", "pivot_frame", "read_pivots"]
+
+
+#: Said = (sentence, warning class) pairs a parser found, warned later at the caller's line.
+Said = list[tuple[str, type[Warning]]]
+#: The column count at which Looker cuts pivot columns when the query sets no ``column_limit``
+#: (its largest), so a result that wide may have lost columns.
+MAX_PIVOT_COLUMNS = 200
 
 
 def read_pivots(
@@ -28,27 +39,51 @@ def read_pivots(
     columns: Mapping[str, Column],
     backend: Backend,
     max_rows: int | None = None,
-) -> tuple[Any, int, bool]:
-    """Parse a json_detail body into its DataFrame, its row count and whether rows past
-    ``max_rows`` came (they are not kept); or raise the query's failure."""
+) -> tuple[Any, int, bool, Said]:
+    """Parse a json_detail body into its DataFrame, its row count, whether rows past
+    ``max_rows`` came (they are not kept) and what to warn (notes, cut columns); or raise the
+    query's failure."""
     detail = json.loads(body.read())
-    message = _detail_error(detail)
-    if message is not None:
-        raise failed(message)
+    said = _notes(detail)
     data = detail.get("data") or []
     cut = max_rows is not None and len(data) > max_rows
     if cut:
         detail = {**detail, "data": data[:max_rows]}
     frame, rows = pivot_frame(detail, columns, backend)
-    return frame, rows, cut
+    said += _columns_cut(detail)
+    return frame, rows, cut, said
 
 
-def _detail_error(detail: Mapping[str, Any]) -> str | None:
-    """json_detail's in-band failure: no data, the database's message in ``errors``."""
+def _notes(detail: Mapping[str, Any]) -> Said:
+    """json_detail's ``errors``: raise the first failure; the notes, as `QueryNote` sentences.
+
+    An entry is a failure when its ``level`` is ``error``, or when it has no ``level`` and its
+    message is not a note (Looker's Development Mode notes carry only a ``message`` starting
+    "Note:"; spectacles skips them the same way). Any other ``level`` is a note."""
+    notes: Said = []
     for error in detail.get("errors") or ():
-        if isinstance(error, Mapping) and error.get("level", "error") == "error":
-            return str(error.get("message") or "the query failed")
-    return None
+        if not isinstance(error, Mapping):
+            continue
+        message = str(error.get("message") or "")
+        level = error.get("level")
+        if level == "error" or (level is None and not message.startswith("Note:")):
+            raise failed(message or "the query failed")
+        notes.append((f"Looker said of this query: {message}", QueryNote))
+    return notes
+
+
+def _columns_cut(detail: Mapping[str, Any]) -> Said:
+    """A sentence when Looker cut the pivot columns at the column limit: it says so
+    (``columns_truncated``), or there are as many columns as its largest limit."""
+    shown = [p for p in detail.get("pivots") or () if not p.get("is_total")]
+    if not detail.get("columns_truncated") and len(shown) != MAX_PIVOT_COLUMNS:
+        return []
+    sentence = (
+        f"Looker returned {len(shown):,} pivot columns, the query's column_limit, so pivot "
+        f"values past it were cut; pass a higher column_limit (at most {MAX_PIVOT_COLUMNS}) "
+        "or filter the pivot's values."
+    )
+    return [(sentence, ResultTruncated)]
 
 
 def _cell(value: Any) -> Any:

@@ -20,6 +20,7 @@ from tornado.iostream import StreamClosedError
 from ._api import Api40Handler
 from ._cache import SLICE_BYTES, CachedResult, result_key
 from ._data import LOOKS, MAX_LIMIT, MODEL, QUERIES, QueryError, QueryNotFound, SqlError
+from ._detail_extras import with_extras
 from ._events import run_events
 from ._formats import (
     PIVOT_FORMATS,
@@ -184,6 +185,8 @@ class _Results(Api40Handler):
     async def send_cached(self, cached: CachedResult, result_format: str, meta: ResultMeta) -> None:
         """A fresh head, then the cached rest in `SLICE_BYTES` slices, flushing each."""
         head = render_head(result_format, list(cached.fields), meta)
+        if result_format == "json_detail":
+            head = with_extras(head, meta.pivot, self.ctx.config.development_mode_note)
         body = cached.body
         slices = (body[i : i + SLICE_BYTES] for i in range(0, len(body), SLICE_BYTES))
         await self.stream(chain([head.encode()], slices), content_type(result_format))
@@ -199,6 +202,8 @@ class _Results(Api40Handler):
         """Render and stream the rows; an events answer (``key``) that is sent whole becomes
         the cache's entry, encoded once as it streams."""
         head, rest = render_parts(result_format, fields, rows, meta)
+        if result_format == "json_detail":
+            head = with_extras(head, meta.pivot, self.ctx.config.development_mode_note)
         media_type = content_type(result_format)
         shape = self.ctx.config.malformed_results
         if shape is not None:

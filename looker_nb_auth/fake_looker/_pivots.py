@@ -4,21 +4,24 @@ Looker groups by every dimension, pivot ones included, then turns each distinct 
 the pivot dimensions' values into a pivot column (its ``key``: the values joined by ``|FIELD|``).
 The other dimensions make the rows; each measure holds one value per pivot column, null where
 the combination has no rows. The row limit counts pivoted rows; ``column_limit`` (at most 200)
-counts columns. Looker cuts the columns at that limit; the stand-in refuses the query instead.
+counts columns, and the columns past it are cut, as Looker cuts them (json_detail then says
+``columns_truncated``). A sort on a measure orders the rows by its value in the first pivot
+column. ``row_total`` adds Looker's row-total column (``ROW_TOTAL_KEY``) to every measure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._data import QueryError, SqlError, _limit, _sort, _sort_keys, run_query
+from ._data import QueryError, SqlError, _limit, _sort, _sort_key, _sort_keys, run_query
 from ._fields import FIELDS
 
 __all__ = [
     "MAX_COLUMNS",
     "PIVOT_SEPARATOR",
+    "ROW_TOTAL_KEY",
     "PivotColumns",
     "PivotPlan",
     "pivot_key",
@@ -29,6 +32,7 @@ __all__ = [
 
 MAX_COLUMNS = 200  # Looker's largest column limit
 PIVOT_SEPARATOR = "|FIELD|"  # joins the values of several pivot dimensions into one key
+ROW_TOTAL_KEY = "$$$_row_total_$$$"  # the pivot key of Looker's row-total column
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class PivotPlan:
     columns: tuple[tuple[str, bool], ...]
     row_limit: int | None
     column_limit: int
+    measure_sorts: tuple[tuple[str, bool], ...] = ()
+    row_total: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class PivotColumns:
 
     fields: tuple[str, ...]
     values: tuple[tuple[object, ...], ...]
+    truncated: bool = False  # columns past the column limit were cut
+    row_total: bool = False  # each measure also has a ROW_TOTAL_KEY cell
 
     @property
     def keys(self) -> list[str]:
@@ -107,12 +115,7 @@ def _plan(body: dict[str, Any], fields: list[str], limit: str | None) -> PivotPl
     pivots = _pivot_fields(body.get("pivots"), fields)
     explicit = body.get("sorts") not in (None, [])
     sorts = _sort_keys(fields, body.get("sorts")) if explicit else []
-    for name, _ in sorts:
-        if FIELDS[name].measure:
-            sentence = (
-                "The stand-in does not sort a pivoted query by a measure; sort by a dimension."
-            )
-            raise QueryError("sorts", sentence)
+    measure_sorts = tuple((name, desc) for name, desc in sorts if FIELDS[name].measure)
     row_dimensions = [f for f in fields if not FIELDS[f].measure and f not in pivots]
     if not explicit:  # Looker's default: the first time dimension, newest first
         times = [f for f in row_dimensions if FIELDS[f].is_timeframe]
@@ -123,6 +126,8 @@ def _plan(body: dict[str, Any], fields: list[str], limit: str | None) -> PivotPl
         columns=_order(sorts, pivots),
         row_limit=_limit(body.get("limit") if limit is None else limit),
         column_limit=_column_limit(body.get("column_limit")),
+        measure_sorts=measure_sorts,
+        row_total=body.get("row_total") not in (None, "", False),
     )
 
 
@@ -143,14 +148,9 @@ def _columns(rows: list[dict[str, object]], plan: PivotPlan) -> PivotColumns:
         found.setdefault(tuple(row[p] for p in plan.pivots), {p: row[p] for p in plan.pivots})
     ordered = list(found.values())
     _sort(ordered, list(plan.columns))
-    if len(ordered) > plan.column_limit:
-        raise QueryError(
-            "pivots",
-            f"The query has {len(ordered)} pivot columns, more than its column limit of "
-            f"{plan.column_limit} (the stand-in refuses rather than cuts columns).",
-        )
+    truncated = len(ordered) > plan.column_limit
     values = tuple(tuple(column[p] for p in plan.pivots) for column in ordered)
-    return PivotColumns(plan.pivots, values)
+    return PivotColumns(plan.pivots, values[: plan.column_limit], truncated, plan.row_total)
 
 
 def pivot_table(
@@ -162,7 +162,8 @@ def pivot_table(
     keyed = list(zip(columns.keys, columns.values, strict=True))
     row_dimensions = [name for name, _ in plan.rows]
     cells: dict[tuple[object, ...], dict[tuple[object, ...], dict[str, object]]] = {}
-    for row in rows:
+    every = [row for row in rows if tuple(row[p] for p in plan.pivots) in columns.values]
+    for row in every:
         at = tuple(row[d] for d in row_dimensions)
         cells.setdefault(at, {})[tuple(row[p] for p in plan.pivots)] = row
     pivoted = []
@@ -172,12 +173,37 @@ def pivot_table(
         for name in fields:
             if FIELDS[name].measure:
                 found = {key: by_column.get(values) for key, values in keyed}
-                out[name] = {k: None if cell is None else cell[name] for k, cell in found.items()}
+                by_key = {k: None if cell is None else cell[name] for k, cell in found.items()}
+                if plan.row_total:
+                    by_key[ROW_TOTAL_KEY] = _total(name, by_column.values())
+                out[name] = by_key
             elif name not in plan.pivots:
                 out[name] = first[name]
         pivoted.append(out)
     _sort(pivoted, list(plan.rows))
+    _sort_by_measures(pivoted, plan, columns)
     return pivoted[: plan.row_limit], columns
+
+
+def _total(measure: str, cells: Iterable[dict[str, object]]) -> object:
+    """A row total: the sum over the row's pivot cells (counts and sums add up)."""
+    values = [v for c in cells if isinstance(v := c[measure], (int, float))]
+    return sum(values) if values else None
+
+
+def _sort_by_measures(
+    rows: list[dict[str, object]], plan: PivotPlan, columns: PivotColumns
+) -> None:
+    """A sort on a measure orders the rows by its value in the first pivot column."""
+    if not plan.measure_sorts or not columns.values:
+        return
+    first = columns.keys[0]
+    for name, descending in reversed(plan.measure_sorts):
+        rows.sort(key=lambda row: _sort_key(_cell(row[name], first)), reverse=descending)
+
+
+def _cell(cells: object, key: str) -> object:
+    return cells.get(key) if isinstance(cells, dict) else None
 
 
 def run_orders(

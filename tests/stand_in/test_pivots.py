@@ -10,12 +10,19 @@ import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker
 from looker_nb_auth.fake_looker._data import ORDERS
+from looker_nb_auth.fake_looker._detail_extras import DEVELOPMENT_MODE_NOTE
 
 from .helpers import GRACE, bearer, new_client, tokens_for
 
 CATEGORIES = sorted({row["orders.category"] for row in ORDERS})
 REGIONS = sorted({row["orders.region"] for row in ORDERS})
 BY_REGION = ["orders.region", "orders.category", "orders.count"]
+PIVOTED = {
+    "model": "demo",
+    "view": "orders",
+    "fields": [*BY_REGION, "orders.total_sale_price"],
+    "pivots": ["orders.category"],
+}
 
 
 @pytest.fixture
@@ -160,11 +167,9 @@ def test_sorts_order_the_rows_and_the_pivot_columns(grace: httpx.Client) -> None
         ({"pivots": [7]}, "pivots", "list"),
         ({"pivots": ["orders.category", "orders.category"]}, "pivots", "twice"),
         ({"fields": ["orders.region", "orders.category"]}, "pivots", "measure"),
-        ({"sorts": ["orders.count desc"]}, "sorts", "by a measure"),
         ({"column_limit": "201"}, "column_limit", "200"),
         ({"column_limit": "0"}, "column_limit", "200"),
         ({"column_limit": "many"}, "column_limit", "200"),
-        ({"column_limit": "2"}, "pivots", "column limit of 2"),
         ({"limit": "0"}, "limit", "limit"),
     ],
 )
@@ -286,3 +291,38 @@ def test_a_pivoted_query_on_the_broken_dimension_fails_in_band(grace: httpx.Clie
     assert "ORDERS.SQL_ERROR" in row["looker_error"]
     bad = grace.post("queries/run/json", json=_query(fields=fields, pivots=["orders.region"]))
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "pivots"
+
+
+def test_pivot_columns_past_the_column_limit_are_cut_and_json_detail_says_so(
+    grace: httpx.Client,
+) -> None:
+    detail = grace.post("queries/run/json_detail", json={**PIVOTED, "column_limit": "2"}).json()
+    assert [p["key"] for p in detail["pivots"]] == ["Books", "Games"]
+    assert detail["columns_truncated"] is True
+    assert set(detail["data"][0]["orders.count"]) == {"Books", "Games"}
+
+
+def test_a_pivoted_query_sorted_by_a_measure_orders_rows_by_its_first_column(
+    grace: httpx.Client,
+) -> None:
+    body = {**PIVOTED, "sorts": ["orders.total_sale_price desc"]}
+    rows = grace.post("queries/run/json", json=body).json()
+    firsts = [row["orders.total_sale_price"]["orders.category"]["Books"] for row in rows]
+    assert firsts == sorted(firsts, reverse=True)
+
+
+def test_row_totals_are_a_total_pivot_column_in_every_measure(grace: httpx.Client) -> None:
+    detail = grace.post("queries/run/json_detail", json={**PIVOTED, "row_total": "right"}).json()
+    assert detail["pivots"][-1]["key"] == "$$$_row_total_$$$" and detail["pivots"][-1]["is_total"]
+    row = detail["data"][0]["orders.count"]
+    assert row["$$$_row_total_$$$"]["value"] == sum(
+        row[k]["value"] for k in ("Books", "Games", "Music")
+    )
+
+
+def test_development_mode_note_comes_in_errors_with_the_rows(
+    grace: httpx.Client, looker: FakeLooker
+) -> None:
+    looker.config.development_mode_note = True
+    detail = grace.post("queries/run/json_detail", json=PIVOTED).json()
+    assert detail["errors"] == [{"message": DEVELOPMENT_MODE_NOTE}] and detail["data"]
