@@ -226,7 +226,6 @@ def test_inline_query_as_csv(grace: httpx.Client) -> None:
         ({"sorts": "orders.region"}, "sorts"),
         ({"limit": "0"}, "limit"),
         ({"limit": "lots"}, "limit"),
-        ({"limit": "5001"}, "limit"),
         ({"pivots": ["orders.region"]}, "pivots"),
     ],
 )
