@@ -10,13 +10,17 @@ belongs to the one request, so it cannot leak into another request of the same t
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-__all__ = ["EARLY", "EXTENSION", "Deadline", "DeadlinePassed"]
+__all__ = ["EARLY", "EXTENSION", "Deadline", "DeadlinePassed", "cut_off_at"]
 
 #: The request extension holding the deadline of the call a request belongs to (a
 #: ``time.monotonic()`` reading).
@@ -81,3 +85,30 @@ class Deadline:
 
 def _capped(phase: float | None, left: float) -> float:
     return left if phase is None else min(phase, left)
+
+
+@contextlib.contextmanager
+def cut_off_at(deadline: Deadline | None, response: httpx.Response) -> Iterator[None]:
+    """At ``deadline``, shut the socket ``response`` arrives on down, from a timer thread.
+
+    httpx's read timeout is per read and was fixed when the request went out (what was left of
+    the deadline then), so a read begun just before the deadline on a body gone silent would wait
+    nearly that long again; shut down, the read returns at once and the loop sees the deadline.
+    """
+    network = response.extensions.get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if deadline is None or not isinstance(sock, socket.socket):
+        yield
+        return
+    timer = threading.Timer(deadline.left(), _shut_down, args=(sock,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed meanwhile: nothing left to wake
+        sock.shutdown(socket.SHUT_RDWR)

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol
 import httpx
 
 from .._answers import unreachable
-from .._deadline import Deadline, DeadlinePassed
+from .._deadline import Deadline, DeadlinePassed, cut_off_at
 from .._errors import QueryTimeout
 from . import stream
 
@@ -157,7 +157,7 @@ def drive(flow: Flow[T], session: Session) -> T:
                     time.sleep(_pause(step, deadline))
                 else:
                     chunks = step.response.iter_bytes()
-                    with stream.cut_off_at(deadline, step.response):
+                    with cut_off_at(deadline, step.response):
                         answer = stream.feed(chunks, step.consume, step.on_bytes, deadline)
             except DeadlinePassed:
                 error = limit.expired()
@@ -313,7 +313,7 @@ class _Limit:
 
     def ran_out(self, exc: httpx.TransportError) -> bool:
         """Whether ``exc`` came of the deadline: a request's timeout cut short by it, or a
-        connection `stream.cut_off_at` cut."""
+        connection `cut_off_at` cut."""
         return self.deadline is not None and self.deadline.reached()
 
     def expired(self) -> QueryTimeout:

@@ -13,8 +13,8 @@ Interrupt) waited until the body ended (a trickling body: 15 s in the stop test,
 forever), and nothing could check a deadline. Reading the network in the caller's thread keeps
 it in Python's socket reads and in waits of `TICK` seconds, where Ctrl-C lands at once and the
 deadline is checked between chunks; a read that gets nothing at all ends at the deadline, when
-`cut_off_at` shuts the connection down (the read timeout alone, fixed when the request went out,
-would let a read begun just before the deadline wait nearly as long again).
+``_deadline.cut_off_at`` shuts the connection down (the read timeout alone, fixed when the
+request went out, would let a read begun just before the deadline wait nearly as long again).
 """
 
 from __future__ import annotations
@@ -24,17 +24,14 @@ import collections
 import contextlib
 import contextvars
 import io
-import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import httpx
-
 from .._deadline import Deadline
 
-__all__ = ["Body", "cut_off_at", "feed", "pull", "push", "to_file"]
+__all__ = ["Body", "feed", "pull", "push", "to_file"]
 
 T = TypeVar("T")
 OnBytes = Callable[[int], None]
@@ -318,30 +315,3 @@ def to_file(path: Path) -> Callable[[io.BufferedReader], int]:
         return max(lines - 1, 0)  # the header is not a row
 
     return write
-
-
-@contextlib.contextmanager
-def cut_off_at(deadline: Deadline | None, response: httpx.Response) -> Iterator[None]:
-    """At ``deadline``, shut the socket ``response`` arrives on down, from a timer thread.
-
-    httpx's read timeout is per read and was fixed when the request went out (what was left of
-    the deadline then), so a read begun just before the deadline on a body gone silent would wait
-    nearly that long again; shut down, the read returns at once and the loop sees the deadline.
-    """
-    network = response.extensions.get("network_stream")
-    sock = network.get_extra_info("socket") if network is not None else None
-    if deadline is None or not isinstance(sock, socket.socket):
-        yield
-        return
-    timer = threading.Timer(deadline.left(), _shut_down, args=(sock,))
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-
-
-def _shut_down(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # closed meanwhile: nothing left to wake
-        sock.shutdown(socket.SHUT_RDWR)
