@@ -15,6 +15,20 @@ from looker_nb_auth import LookerSession
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
 
+@pytest.fixture(autouse=True)
+def fresh_kernel() -> Iterator[None]:
+    """Each test is a kernel of its own: ``login()``'s registry of shown logins starts empty, or a
+    test whose stand-in got a reused port (so equal settings) would be handed an earlier test's
+    widget (seen once in CI: "no login widget was opened")."""
+    from looker_nb_auth.notebook import login as login_module
+
+    shown = dict(login_module._CONTROLLERS)
+    login_module._CONTROLLERS.clear()
+    yield
+    login_module._CONTROLLERS.clear()
+    login_module._CONTROLLERS.update(shown)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """One clock for the stand-in and the client, so expiry is driven without sleeping."""
