@@ -1,11 +1,26 @@
 """Steps 2 and 3, the query task: create it, poll its results until Looker has run it.
 
 As Looker's UI runs a query: ``POST /query_tasks`` for the saved query, then
-``GET /query_tasks/{id}/results`` until it answers 200 (202 or 204 while Looker runs it),
-waiting 50 ms after the first poll, twice as long after each next one, at most a second.
-``timeout`` (seconds, or the call's deadline thrown in by ``drive.py``), Ctrl-C, Kernel >
-Interrupt or a cancelled task stops the task at Looker (``DELETE /running_queries/{id}``) and
-raises `QueryTimeout` or `QueryCancelled`, saying whether Looker confirmed the stop.
+``GET /query_tasks/{id}/results`` until it answers 200 (202 or 204 while Looker runs it).
+
+Polls cost API calls, which Looker's quota counts (its Standard edition includes 1,000
+query-based API calls a month), so their number per query is bounded: the first poll comes at
+once (a cached result is there), the next `FIRST_POLL` (0.1 s) later, each wait after that twice
+the last, at most `MAX_POLL` (10 s) (`waits`). A query that Looker runs in T seconds costs at
+most ``8 + T/10`` polls (`polls_for`: 2 at 0.1 s, 6 at 2 s, 8 at 10 s, 13 at 60 s, 67 at
+10 minutes), and its result is seen at most as long again as it ran, plus 0.1 s, and never more
+than 10 s late. Doubling is the trade: waits growing 4.6-fold would bring 10 s down to 5 polls,
+but a query done in 1.1 s would then be seen at 4 s. A 429 on a poll is waited out as
+``Retry-After`` asks (``client/auth.py``: twice at most, never past the call's ``timeout``);
+those retries are requests too, on top of the bound.
+
+Whenever the product stops waiting for a task that Looker may still run, it stops the task there
+(``DELETE /running_queries/{id}``): ``timeout`` (seconds, or the call's deadline thrown in by
+``drive.py``), Ctrl-C, Kernel > Interrupt or a cancelled task raise `QueryTimeout` or
+`QueryCancelled`, saying whether Looker confirmed the stop; any other error while polling (a
+429 Looker would not let us wait out, a 5xx, a lost connection, an answer no Looker sends) is
+raised as it is, once the task was stopped. The ``DELETE`` has `STOP_GRACE` seconds in every
+case. A poll answered 400, 422 or 404 needs no stop: the query failed, or the task is gone.
 
 Both are flows (``drive.py``): the same steps for ``run_query`` and ``arun_query``.
 """
@@ -14,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -29,13 +44,17 @@ from .._errors import (
 from ..notebook.progress import Progress
 from .answers import check, failed, said
 from .describe import Query
-from .drive import STOPS, Call, Flow, Pause
+from .drive import STOP_GRACE, STOPS, Call, Flow, Pause, Within
 
-__all__ = ["FIRST_POLL", "MAX_POLL", "RUNNING", "create", "results"]
+__all__ = ["FIRST_POLL", "MAX_POLL", "RUNNING", "create", "polls_for", "results", "waits"]
 
 RUNNING = (202, 204)  # a query task's results while it runs
-FIRST_POLL = 0.05
-MAX_POLL = 1.0
+#: A poll's answer once nothing runs at Looker to stop: done, failed (400, 422), gone (404).
+ENDED = (200, 400, 404, 422)
+#: Seconds between the first poll and the second; each next wait is twice the last ...
+FIRST_POLL = 0.1
+#: ... up to this many seconds (one poll per 10 s of a long query).
+MAX_POLL = 10.0
 _SOURCE = "looker-nb-auth"
 _UNCONFIRMED = "; Looker did not confirm stopping it, so it may run there until it finishes"
 
@@ -54,6 +73,27 @@ def create(saved: Query, result_format: str, limit: int | None) -> Flow[str]:
     return task_id
 
 
+def waits() -> Iterator[float]:
+    """The seconds between one poll and the next: `FIRST_POLL`, then twice the last wait, at
+    most `MAX_POLL`."""
+    wait = FIRST_POLL
+    while True:
+        yield wait
+        wait = min(wait * 2, MAX_POLL)
+
+
+def polls_for(seconds: float) -> int:
+    """The polls of a query that Looker runs in ``seconds`` (counted from the first poll) on a
+    network that takes no time; a real one's polls come later, so never more. At most
+    ``8 + seconds / 10``."""
+    polls, at = 1, 0.0
+    pauses = waits()
+    while at < seconds:
+        at += next(pauses)
+        polls += 1
+    return polls
+
+
 def results(
     task_id: str,
     timeout: float | None,
@@ -61,22 +101,9 @@ def results(
     clock: Callable[[], float] = time.monotonic,
 ) -> Flow[httpx.Response]:
     """The task's results once Looker has run it: the 200, its body not read yet."""
-    wait = FIRST_POLL
     deadline = None if timeout is None else clock() + timeout
     try:
-        while True:
-            response = yield Call("GET", f"query_tasks/{task_id}/results", stream=True)
-            if response.status_code not in RUNNING:
-                return _finished(response, task_id, progress)
-            progress.running()
-            pause = wait
-            if deadline is not None:
-                left = deadline - clock()
-                if left <= 0:
-                    break
-                pause = min(wait, left)
-            yield Pause(pause)
-            wait = min(wait * 2, MAX_POLL)
+        response = yield from _poll(task_id, progress, deadline, clock)
     except STOPS:
         if (yield from _stop(task_id)):
             sentence = (
@@ -86,7 +113,13 @@ def results(
             sentence = f"The query was cancelled after {progress.elapsed:.1f} s{_UNCONFIRMED}"
         raise QueryCancelled(f"{sentence}; nothing of its result was kept.") from None
     except QueryTimeout:  # the call's deadline (``drive.py``)
-        pass
+        response = None
+    except Exception:  # a 429, a 5xx, a lost connection...: raised once the task is stopped
+        yield Within(STOP_GRACE)  # as after a stop: the DELETE keeps nobody waiting
+        yield from _stop(task_id)
+        raise
+    if response is not None:
+        return _finished(response, task_id, progress)
     if (yield from _stop(task_id)):
         said = (
             f"The query ran longer than its timeout of {timeout:g} s, so it was stopped at Looker"
@@ -94,6 +127,30 @@ def results(
     else:
         said = f"The query ran longer than its timeout of {timeout:g} s{_UNCONFIRMED}"
     raise QueryTimeout(f"{said}; run it again with a longer timeout (or timeout=None).") from None
+
+
+def _poll(
+    task_id: str, progress: Progress, deadline: float | None, clock: Callable[[], float]
+) -> Flow[httpx.Response | None]:
+    """Poll on the schedule of `waits` until Looker has run the task: the answer that says so,
+    or None at ``deadline``. An answer that leaves the task running at Looker (a 5xx, a 403, an
+    answer no Looker sends) is raised."""
+    pauses = waits()
+    while True:
+        response: httpx.Response = yield Call("GET", f"query_tasks/{task_id}/results", stream=True)
+        if response.status_code in ENDED:
+            return response
+        if response.status_code not in RUNNING:
+            check(response, "the query's results", missing=f"query task {task_id}")
+            return response  # another 2xx: as a 200
+        progress.running()
+        pause = next(pauses)
+        if deadline is not None:
+            left = deadline - clock()
+            if left <= 0:
+                return None
+            pause = min(pause, left)
+        yield Pause(pause)
 
 
 def _finished(response: httpx.Response, task_id: str, progress: Progress) -> httpx.Response:
@@ -112,7 +169,7 @@ def _finished(response: httpx.Response, task_id: str, progress: Progress) -> htt
 
 def _stop(task_id: str) -> Flow[bool]:
     """Stop the task at Looker; whether Looker confirmed it (or had nothing left to stop)."""
-    # best effort: the user asked to stop, and nothing of the result is kept
+    # best effort: nothing of the result is kept, and an error may already be on its way
     with contextlib.suppress(httpx.HTTPError, LookerAuthError):
         response: httpx.Response = yield Call("DELETE", f"running_queries/{task_id}")
         return response.status_code < 400 or response.status_code == 404
