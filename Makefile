@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_login.py
 	$(BIN)/python benchmarks/bench_sdk.py
 	$(BIN)/python benchmarks/bench_frames.py
+	$(BIN)/python benchmarks/bench_polls.py
 	$(BIN)/python benchmarks/bench_faults.py
 
 clean:
