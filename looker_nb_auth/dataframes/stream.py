@@ -283,9 +283,13 @@ class _Pipe:
             yield chunk
 
     def reader_gone(self) -> None:
-        """The reader has stopped (done or failed): ``put`` and ``offer`` say so from now on."""
+        """The reader has stopped (done or failed): ``put`` and ``offer`` say so from now on, and
+        any other thread still in ``chunks`` (pyarrow's read-ahead, after a parser stopped at its
+        row limit) is let go; left waiting, it kept the interpreter from exiting."""
         with self._ready:
             self._gone = True
+            self._ended = self._abandoned = True
+            self._ready.notify_all()
             self._made_room()
 
     def _made_room(self) -> None:

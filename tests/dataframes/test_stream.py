@@ -4,6 +4,7 @@ bounded pipe to the async parse thread), or ``to=``'s file without a partial one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import threading
 from collections.abc import AsyncIterator
@@ -132,3 +133,20 @@ def test_a_cancelled_push_goes_on_only_once_the_parser_has_stopped() -> None:
 
     asyncio.run(cancel_while_parsing())
     assert order == ["the call waits for the parser", "the parser stopped"]
+
+
+def test_a_second_reader_still_waiting_is_let_go_once_the_parser_is_done() -> None:
+    # pyarrow's read-ahead thread may still wait for a chunk when the parser has stopped at its
+    # row limit; left waiting, it kept the interpreter from exiting (a CI run never ended).
+    pipe = stream._Pipe()
+    ended = threading.Event()
+
+    def read_ahead() -> None:
+        with contextlib.suppress(Exception):
+            for _chunk in pipe.chunks():
+                pass
+        ended.set()
+
+    threading.Thread(target=read_ahead, daemon=True).start()
+    pipe.reader_gone()
+    assert ended.wait(5)
