@@ -172,15 +172,14 @@ def drive(flow: Flow[T], session: Session) -> T:
                 error = exc
 
 
-def _call(
-    client: httpx.Client,
-    call: Call,
-    responses: contextlib.ExitStack,
-    deadline: Deadline | None,
-) -> httpx.Response:
+def _request(
+    client: httpx.Client | httpx.AsyncClient, call: Call, deadline: Deadline | None
+) -> httpx.Request:
+    """``call`` as a request of ``client``'s, its timeouts capped by ``deadline``, which it
+    carries to the auth flow's waits (``_deadline.py``)."""
     timeout = client.timeout if deadline is None else deadline.cap(client.timeout)
     extensions = None if deadline is None else deadline.extensions()
-    request = client.build_request(
+    return client.build_request(
         call.method,
         call.path,
         params=call.params,
@@ -188,6 +187,15 @@ def _call(
         timeout=timeout,
         extensions=extensions,
     )
+
+
+def _call(
+    client: httpx.Client,
+    call: Call,
+    responses: contextlib.ExitStack,
+    deadline: Deadline | None,
+) -> httpx.Response:
+    request = _request(client, call, deadline)
     response = client.send(request, stream=call.stream)
     if not call.stream:
         return response
@@ -255,16 +263,7 @@ async def _acall(
     responses: contextlib.AsyncExitStack,
     deadline: Deadline | None,
 ) -> httpx.Response:
-    timeout = client.timeout if deadline is None else deadline.cap(client.timeout)
-    extensions = None if deadline is None else deadline.extensions()
-    request = client.build_request(
-        call.method,
-        call.path,
-        params=call.params,
-        json=call.json,
-        timeout=timeout,
-        extensions=extensions,
-    )
+    request = _request(client, call, deadline)
     response = await client.send(request, stream=call.stream)
     if not call.stream:
         return response
