@@ -1,10 +1,15 @@
 """Step 6, type: what the parser read into the DataFrame the columns' kinds call for.
 
-Booleans are ``boolean`` and whole numbers ``Int64`` (so a null stays a null), other numbers
-``float64``; dates and timestamps ``datetime64`` from the format Looker writes them in, a
-quarter its first day; text that is not in Looker's format stays text rather than failing. A
-pyarrow Table is typed in Arrow (fast, no Python objects), then handed to pandas or polars; a
-frame from pandas' parser (or SQL Runner's rows) gets the same conversions in pandas.
+A column's type comes from the explore's metadata and from all of its values, never from the first
+block the parser read (`from_text`): the parser reads numbers and undescribed columns (custom
+fields, table calculations) as text, and here a number column becomes whole numbers when every value
+is one, else ``float64`` (text that is not a number stays text rather than being lost); an
+undescribed column becomes numbers, booleans (``Yes``/``No``), dates or timestamps when every value
+is one, else it stays text. Booleans are ``boolean`` and whole numbers ``Int64`` (so a null stays a
+null), other numbers ``float64``; dates and timestamps ``datetime64`` from the format Looker writes
+them in, a quarter its first day; text that is not in Looker's format stays text rather than
+failing. A pyarrow Table is typed in Arrow (fast, no Python objects), then handed to pandas or
+polars; a frame from pandas' parser (or SQL Runner's rows) gets the same conversions in pandas.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ def frame(parsed: Parsed, columns: Mapping[str, Column], backend: Backend) -> An
     if table is None:
         return _empty(parsed.names, backend)
     if parsed.engine == "pandas":
-        return pandas_types(table, columns)
+        return pandas_types(table, columns, from_text=True)
     table = _arrow_types(table, columns)
     if backend == "polars":
         import polars as pl
@@ -46,6 +51,9 @@ def _arrow_types(table: Any, columns: Mapping[str, Column]) -> Any:
 
     for index, name in enumerate(table.column_names):
         column = columns.get(name)
+        kind = "inferred" if column is None else column.kind
+        if kind in ("number", "inferred") and pa.types.is_string(table.schema.field(index).type):
+            table = table.set_column(index, name, from_text(table.column(index), kind))
         if pa.types.is_date(table.schema.field(index).type):  # inferred dates: datetime64 too
             table = table.set_column(index, name, pc.cast(table.column(index), pa.timestamp("us")))
             continue
@@ -72,6 +80,40 @@ def _arrow_types(table: Any, columns: Mapping[str, Column]) -> Any:
     return table
 
 
+_BOOLEANS = ("Yes", "No", "true", "false")
+_TRUE = ("Yes", "true")
+
+
+def from_text(values: Any, kind: str) -> Any:
+    """A column the parser read as text (an Arrow array), typed by all of its values: whole
+    numbers, else numbers; for an undescribed (``inferred``) column also booleans, dates and
+    timestamps, and no type at all when every value is empty. Else the text as it came."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.null_count == len(values):
+        return values.cast(pa.float64() if kind == "number" else pa.null())
+    candidates = [pa.int64(), pa.float64()]
+    if kind == "inferred":
+        present = pc.drop_null(values)
+        if pc.all(pc.is_in(present, value_set=pa.array(_BOOLEANS))).as_py():
+            return _booleans(values)
+        candidates += [pa.date32(), pa.timestamp("us")]
+    for target in candidates:
+        try:
+            return pc.cast(values, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return values
+
+
+def _booleans(values: Any) -> Any:
+    """``Yes``/``true`` true, ``No``/``false`` false, an empty cell null."""
+    import pyarrow.compute as pc
+
+    return pc.or_(pc.equal(values, _TRUE[0]), pc.equal(values, _TRUE[1]))
+
+
 def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     import pandas as pd
     import pyarrow as pa
@@ -81,12 +123,19 @@ def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     return converted
 
 
-def pandas_types(data: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
-    """The same conversions as `_arrow_types` + `_arrow_to_pandas`, on a pandas frame."""
+def pandas_types(
+    data: pd.DataFrame, columns: Mapping[str, Column], *, from_text: bool = False
+) -> pd.DataFrame:
+    """The same conversions as `_arrow_types` + `_arrow_to_pandas`, on a pandas frame;
+    ``from_text``: the frame is CSV text (pandas' parser), so numbers and undescribed columns
+    are typed from all of their values too (`_pandas_from_text`)."""
     import pandas as pd
 
     for name in data.columns:
         column = columns.get(str(name))
+        kind = "inferred" if column is None else column.kind
+        if from_text and kind in ("number", "inferred"):
+            data[name] = _pandas_from_text(data[name], kind)
         series = data[name]
         if column is not None and column.kind == "boolean":
             data[name] = series.map({"Yes": True, "No": False, True: True, False: False}).astype(
@@ -112,6 +161,21 @@ def pandas_types(data: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFr
             if converted.isna().sum() == series.isna().sum():  # numbers after all, nothing lost
                 data[name] = converted
     return data
+
+
+def _pandas_from_text(series: pd.Series, kind: str) -> pd.Series:
+    """`from_text` on pandas: whole numbers (``Int64``), else numbers (``float64``); for an
+    undescribed column also booleans; else the text as it came."""
+    import pandas as pd
+
+    if series.isna().all():
+        return series.astype("float64") if kind == "number" else series.astype(object)
+    numbers = pd.to_numeric(series, errors="coerce", dtype_backend="numpy_nullable")
+    if numbers.isna().sum() == series.isna().sum():  # every value a number: nothing lost
+        return numbers.astype("float64") if isinstance(numbers.dtype, pd.Float64Dtype) else numbers
+    if kind == "inferred" and series.dropna().isin(_BOOLEANS).all():
+        return series.map({v: v in _TRUE for v in _BOOLEANS}).astype("boolean")
+    return series
 
 
 def _empty(names: list[str], backend: Backend) -> Any:

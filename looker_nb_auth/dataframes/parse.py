@@ -12,9 +12,11 @@ the body is read.
 The header (Looker writes the fields' labels) becomes the field names. The rows go through
 pyarrow's streaming CSV reader when pyarrow is installed, pandas' C parser in chunks
 otherwise, so the body is never held whole next to the result. Both read the columns by what
-``describe.py`` says they hold: text stays text (a zip code keeps its leading zero), ``yesno``
-becomes booleans, only an empty cell is a null; numbers and everything undescribed are
-inferred. ``dtypes.py`` then types what they read.
+``describe.py`` says they hold: ``yesno`` becomes booleans, every other column is read as
+text (a zip code keeps its leading zero), and only an empty cell is a null. No column's type is
+guessed from the first block the parser reads (a number column empty for its first 25,000
+rows, whole numbers that turn decimal later): ``dtypes.py`` types each column from the
+metadata and, for numbers and undescribed columns (custom fields), from all of its values.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ Engine = Literal["pyarrow", "pandas"]
 RowCount = Callable[[int], None]
 #: The parser reads the body through a buffer this big (pyarrow's block size).
 BUFFER = 1 << 20
-_TEXT = ("string", "datetime", "quarter")  # kinds read as text; dtypes.py converts the times
 
 
 @dataclass
@@ -106,13 +107,11 @@ def _arrow_table(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    # every column's type is set here, none inferred from the first block (``dtypes.py``)
     types = {}
     for name in names:
-        kind = columns[name].kind if name in columns else "inferred"
-        if kind in _TEXT:
-            types[name] = pa.string()
-        elif kind == "boolean":
-            types[name] = pa.bool_()
+        boolean = name in columns and columns[name].kind == "boolean"
+        types[name] = pa.bool_() if boolean else pa.string()
     convert = pacsv.ConvertOptions(
         column_types=types,
         true_values=["Yes", "true"],
@@ -149,7 +148,7 @@ def _pandas_frame(
 ) -> tuple[Any, bool]:
     import pandas as pd
 
-    text = {n: str for n in names if n in columns and columns[n].kind in _TEXT}
+    text = dict.fromkeys(names, str)  # typed from the whole column (``dtypes.py``)
     chunks = []
     rows, cut = 0, False
     chunk_rows = 100_000 if max_rows is None else min(100_000, max_rows + 1)

@@ -73,7 +73,11 @@ def execute(
     limit, most = _row_cap(ctx, body, limit)
     if isinstance(body, dict) and body.get("model") == MODEL and body.get("view") == "events":
         fields, events = run_events(
-            body, big_rows=ctx.config.big_rows, fail_with=fail_with, limit=limit
+            body,
+            big_rows=ctx.config.big_rows,
+            fail_with=fail_with,
+            limit=limit,
+            null_prefix=ctx.config.null_prefix_rows,
         )
         return fields, islice(events, most), None
     fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit)
@@ -168,7 +172,7 @@ class _Results(Api40Handler):
         """The result cache's key of this run: None unless it runs on ``demo::events`` (and
         while results are malformed or ignore their limit, so none is cached)."""
         config = self.ctx.config
-        if config.malformed_results is not None or config.ignore_limit:
+        if config.malformed_results is not None or config.ignore_limit or config.null_prefix_rows:
             return None
         if config.unlimited_row_cap is not None:
             return None  # -1's rows depend on the cap

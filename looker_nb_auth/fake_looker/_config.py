@@ -197,6 +197,9 @@ class FakeLookerConfig:
     #: Every query runs as if it had no row limit, whatever ``limit`` it asks for: a broken
     #: proxy or Looker that sends more rows than asked for.
     ignore_limit: bool = False
+    #: ``events.amount`` is empty (null) in the first this many rows of ``demo::events``, and
+    #: has its values after them: a column whose first block of a big result holds no value.
+    null_prefix_rows: int = 0
     #: The most rows a ``limit`` of ``-1`` gets: Looker sends every row only to a user with
     #: ``download_without_limit`` and for a query that streams, and cuts the rest at a cap it
     #: does not report (5,000 in the browser; a configurable download maximum, 100,000 by

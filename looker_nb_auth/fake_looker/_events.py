@@ -56,12 +56,22 @@ def event_row(i: int) -> dict[str, Any]:
     }
 
 
-def event_rows(count: int) -> Iterator[dict[str, Any]]:
-    return (event_row(i) for i in range(count))
+def event_rows(count: int, null_prefix: int = 0) -> Iterator[dict[str, Any]]:
+    """The first ``count`` rows; ``events.amount`` is null in the first ``null_prefix``."""
+    for i in range(count):
+        row = event_row(i)
+        if i < null_prefix:
+            row["events.amount"] = None
+        yield row
 
 
 def run_events(
-    body: dict[str, Any], *, big_rows: int, fail_with: str | None = None, limit: str | None = None
+    body: dict[str, Any],
+    *,
+    big_rows: int,
+    fail_with: str | None = None,
+    limit: str | None = None,
+    null_prefix: int = 0,
 ) -> tuple[list[str], Iterator[dict[str, object]]]:
     """Check a WriteQuery on ``demo::events`` and run it lazily.
 
@@ -80,7 +90,8 @@ def run_events(
     row_limit = _limit(body.get("limit") if limit is None else limit)
     if fail_with is not None:
         raise SqlError(fail_with)
-    return fields, islice(_computed(fields, checks, sorts, big_rows), row_limit)
+    rows = _computed(fields, checks, sorts, big_rows, null_prefix)
+    return fields, islice(rows, row_limit)
 
 
 def _computed(
@@ -88,10 +99,11 @@ def _computed(
     checks: list[tuple[str, set[str]]],
     sorts: list[tuple[str, bool]],
     big_rows: int,
+    null_prefix: int = 0,
 ) -> Iterator[dict[str, object]]:
     """The checked query's rows, computed only when read: creating a task or a query, or
     generating its SQL, costs nothing."""
-    rows: Iterator[dict[str, Any]] = event_rows(big_rows)
+    rows: Iterator[dict[str, Any]] = event_rows(big_rows, null_prefix)
     if checks:
         rows = (r for r in rows if all(str(r[f]) in wanted for f, wanted in checks))
     dimensions = [f for f in fields if f in EVENT_DIMENSIONS]

@@ -1,0 +1,102 @@
+"""A column's type comes from the explore's metadata or from the whole result, never from the
+first block the parser reads: a number column empty for its first rows, whole numbers that turn
+decimal after the first block, and columns no metadata describes (custom fields)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from looker_nb_auth import LookerSession
+from looker_nb_auth.dataframes.backends import Backend
+from looker_nb_auth.dataframes.describe import Column, columns_from_metadata
+from looker_nb_auth.fake_looker import FakeLooker
+
+from .helpers import ENGINES, EVENT_DTYPES, EVENTS, lookml_field, parse_text
+
+BACKENDS: list[Backend] = ["pandas", "polars"]
+#: Rows well past pyarrow's first block (1 MiB) and pandas' first chunk (100,000 rows).
+MANY = 150_000
+
+
+def _amounts(frame: Any) -> list[Any]:
+    return list(frame["events.amount"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_number_column_empty_for_its_first_25000_rows_of_30000_is_typed_from_the_metadata(
+    logged_in: LookerSession, looker: FakeLooker, backend: Backend
+) -> None:
+    looker.config.big_rows = 30_000
+    looker.config.null_prefix_rows = 25_000
+    frame = logged_in.run_query(
+        model="demo", view="events", fields=EVENTS, limit=-1, backend=backend
+    )
+    amounts = _amounts(frame)
+    assert len(amounts) == 30_000
+    assert all(a is None or (isinstance(a, float) and math.isnan(a)) for a in amounts[:25_000])
+    assert amounts[25_000] == ((25_000 * 7919) % 100_000) / 100
+    assert all(isinstance(a, float) and not math.isnan(a) for a in amounts[25_000:])
+    if backend == "pandas":
+        assert {n: str(t) for n, t in frame.dtypes.items()} == EVENT_DTYPES
+    else:
+        assert str(frame.schema["events.amount"]) == "Float64"
+
+
+def _text(rows: Sequence[tuple[str, ...]], header: list[str]) -> str:
+    return "\n".join(",".join(r) for r in [tuple(header), *rows]) + "\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_described_number_column_empty_at_first_comes_back_as_numbers(engine: Any) -> None:
+    columns = columns_from_metadata({"measures": [lookml_field("v.total", "sum", measure=True)]})
+    columns["v.name"] = Column("v.name", "V Name", "string")
+    rows = [(f"n{i}", "" if i < MANY - 10 else f"{i}.5") for i in range(MANY)]
+    frame = parse_text(_text(rows, ["V Name", "V Total"]), engine, columns, ["v.name", "v.total"])
+    assert str(frame["v.total"].dtype) == "float64"
+    assert frame["v.total"].isna().sum() == MANY - 10
+    assert frame["v.total"].iloc[-1] == MANY - 1 + 0.5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_whole_numbers_that_turn_decimal_after_the_first_block_are_all_kept(engine: Any) -> None:
+    columns = columns_from_metadata({"dimensions": [lookml_field("v.price", "number")]})
+    rows = [(str(i) if i < MANY - 1 else "2.75",) for i in range(MANY)]
+    frame = parse_text(_text(rows, ["V Price"]), engine, columns, ["v.price"])
+    assert str(frame["v.price"].dtype) == "float64"
+    assert frame["v.price"].iloc[0] == 0 and frame["v.price"].iloc[-1] == 2.75
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_whole_numbers_stay_whole_when_the_whole_result_is_whole(engine: Any) -> None:
+    columns = columns_from_metadata({"measures": [lookml_field("v.count", "count", measure=True)]})
+    columns["v.name"] = Column("v.name", "V Name", "string")
+    rows = [(f"n{i}", "" if i < MANY - 3 else str(i)) for i in range(MANY)]
+    frame = parse_text(_text(rows, ["V Name", "V Count"]), engine, columns, ["v.name", "v.count"])
+    assert str(frame["v.count"].dtype) == "Int64"
+    assert frame["v.count"].iloc[-1] == MANY - 1 and frame["v.count"].isna().sum() == MANY - 3
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_columns_without_metadata_are_typed_from_the_whole_result(engine: Any) -> None:
+    """A custom field or table calculation: no metadata, so the whole column decides."""
+    header = ["Share", "Flag", "Day", "Note"]
+    rows = [
+        ("", "", "", "")
+        if i < MANY - 2
+        else ("0.25", "Yes", "2026-03-05", "x" if i == MANY - 1 else "7")
+        for i in range(MANY)
+    ]
+    fields = ["share", "flag", "day", "note"]
+    frame = parse_text(_text(rows, header), engine, {}, fields)
+    assert list(frame.columns) == fields
+    last = frame.iloc[-1]
+    assert last["share"] == 0.25 and str(frame["share"].dtype) == "float64"
+    assert str(frame["flag"].dtype) == "boolean" and bool(last["flag"]) is True
+    assert pd.Timestamp(last["day"]) == pd.Timestamp("2026-03-05")
+    assert list(frame["note"].iloc[-2:]) == ["7", "x"]
+    assert frame["share"].isna().sum() == MANY - 2
