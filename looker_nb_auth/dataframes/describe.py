@@ -241,16 +241,20 @@ _TIME_FORMATS = {
     "date": "%Y-%m-%d",
 }
 _QUARTER_TYPES = {"date_quarter", "date_fiscal_quarter"}
+_CATEGORIES = ("dimension", "measure", "table_calculation")
 
 
 @dataclass(frozen=True)
 class Column:
-    """One result column: Looker's field ``name``, its ``label`` and what its values are."""
+    """One result column: Looker's field ``name``, its ``label`` (and ``label_short``), its
+    ``category`` (``dimension``, ``measure``, ``table_calculation``) and what its values are."""
 
     name: str
     label: str = ""
     kind: Kind = "inferred"
     time_format: str | None = None
+    label_short: str = ""
+    category: str = "dimension"
 
     @classmethod
     def from_field(cls, field: Mapping[str, Any]) -> Column:
@@ -280,7 +284,16 @@ class Column:
             kind = "number"
         else:
             kind = "inferred"
-        return cls(name=name, label=label, kind=kind, time_format=time_format)
+        measure = field.get("measure") is True or field.get("category") == "measure"
+        category = str(field.get("category") or "") if not measure else "measure"
+        return cls(
+            name=name,
+            label=label,
+            kind=kind,
+            time_format=time_format,
+            label_short=str(field.get("label_short") or ""),
+            category=category if category in _CATEGORIES else "dimension",
+        )
 
 
 def columns_from_metadata(fields: Mapping[str, Any]) -> dict[str, Column]:

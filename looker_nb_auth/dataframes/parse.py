@@ -9,7 +9,8 @@ lost connection, a stop) goes on as it was; ``max_bytes`` stops the download wit
 `ResultTooLarge` once the parser has read more; and once the parser is done, nothing more of
 the body is read.
 
-The header (Looker writes the fields' labels) becomes the field names. The rows go through
+The header (Looker writes the fields' labels) becomes the field names (``header.py``: by what
+names a field, never by position alone). The rows go through
 pyarrow's streaming CSV reader when pyarrow is installed, pandas' C parser in chunks
 otherwise, so the body is never held whole next to the result. Both read the columns by what
 ``describe.py`` says they hold: ``yesno`` becomes booleans, every other column is read as
@@ -30,6 +31,7 @@ from typing import Any, Literal, TypeVar
 from .._errors import LookerAuthError, ResultTooLarge, UnexpectedResponse
 from .backends import has_pyarrow
 from .describe import Column
+from .header import field_names
 
 __all__ = ["Engine", "Malformed", "Parsed", "csv", "guarded"]
 
@@ -72,7 +74,7 @@ def csv(
             raise UnexpectedResponse(
                 "Looker's CSV result does not start with a header row; run the query again."
             ) from None
-        names = _header_names(header, columns, fields)
+        names = field_names(header, columns, fields)
     if engine is None:
         engine = "pyarrow" if has_pyarrow() else "pandas"
     if not body.peek(1):  # a header and no rows (pyarrow refuses an empty CSV)
@@ -80,21 +82,6 @@ def csv(
     read = _arrow_table if engine == "pyarrow" else _pandas_frame
     table, cut = read(body, names, columns, on_rows, max_rows)
     return Parsed(names, engine, table, cut)
-
-
-def _header_names(header: list[str], columns: Mapping[str, Column], fields: list[str]) -> list[str]:
-    """The field names of Looker's CSV header (labels): matched through the metadata's labels,
-    else the query's fields in order, else the labels themselves."""
-    by_label: dict[str, str] = {}
-    for column in columns.values():
-        by_label.setdefault(column.label, column.name)
-        by_label.setdefault(column.name, column.name)
-    names = [by_label.get(label) for label in header]
-    if all(names) and len(set(names)) == len(names):
-        return [str(n) for n in names]
-    if len(fields) == len(header):
-        return list(fields)
-    return header
 
 
 def _arrow_table(

@@ -27,6 +27,7 @@ from ._formats import (
     RESULT_FORMATS,
     ResultMeta,
     content_type,
+    csv_shaped,
     render_head,
     render_parts,
 )
@@ -117,13 +118,15 @@ def run_meta(body: dict[str, Any], limit: str | None, ran_at: float, **extra: An
 
 
 def query_error_body(error: QueryError) -> dict[str, object]:
+    """Looker's ``ValidationError``: ``Validation Failed``, and the part at fault in
+    ``errors[].field`` with what is wrong with it."""
     detail = {
         "field": error.field,
         "code": "invalid",
         "message": error.message,
         "documentation_url": DOCS_URL,
     }
-    return error_json(error.message, errors=[detail])
+    return error_json("Validation Failed", errors=[detail])
 
 
 class _Results(Api40Handler):
@@ -174,8 +177,9 @@ class _Results(Api40Handler):
         config = self.ctx.config
         if config.malformed_results is not None or config.ignore_limit or config.null_prefix_rows:
             return None
-        if config.unlimited_row_cap is not None:
-            return None  # -1's rows depend on the cap
+        csv_knobs = (config.csv_header, config.csv_order) != ("label", "query")
+        if config.unlimited_row_cap is not None or csv_knobs:
+            return None  # -1's rows depend on the cap, the csv's text on its knobs
         return result_key(body, result_format, limit, config.big_rows)
 
     def cached(self, key: str | None) -> CachedResult | None:
@@ -188,7 +192,7 @@ class _Results(Api40Handler):
 
     async def send_cached(self, cached: CachedResult, result_format: str, meta: ResultMeta) -> None:
         """A fresh head, then the cached rest in `SLICE_BYTES` slices, flushing each."""
-        head = render_head(result_format, list(cached.fields), meta)
+        head = render_head(result_format, list(cached.fields), csv_shaped(meta, self.ctx.config))
         if result_format == "json_detail":
             head = with_extras(head, meta.pivot, self.ctx.config.development_mode_note)
         body = cached.body
@@ -205,7 +209,7 @@ class _Results(Api40Handler):
     ) -> None:
         """Render and stream the rows; an events answer (``key``) that is sent whole becomes
         the cache's entry, encoded once as it streams."""
-        head, rest = render_parts(result_format, fields, rows, meta)
+        head, rest = render_parts(result_format, fields, rows, csv_shaped(meta, self.ctx.config))
         if result_format == "json_detail":
             head = with_extras(head, meta.pivot, self.ctx.config.development_mode_note)
         media_type = content_type(result_format)
@@ -304,7 +308,7 @@ class ExploreHandler(Api40Handler):
         explores = ("orders", "events") if self.ctx.config.big_rows > 0 else ("orders",)
         if model != MODEL or explore not in explores:
             self.not_found()
-        self.send_model(explore_json(explore), "LookmlModelExplore")
+        self.send_model(explore_json(explore, self.ctx.config), "LookmlModelExplore")
 
 
 class LooksHandler(Api40Handler):
@@ -370,7 +374,11 @@ class QueriesHandler(_Results):
         except SqlError:
             pass  # a query on the broken dimension is created; running it fails
         except QueryError as error:
-            self.abort(422, query_error_body(error))
+            # Looker saves what it is given and fails it when it runs (``query_errors``); a
+            # body without its model or view is no query at all
+            at_run = error.field not in ("body", "model", "view")
+            if self.ctx.config.query_errors == "create" or not at_run:
+                self.abort(422, query_error_body(error))
         query_id = self.ctx.data.create_query(body)
         self.send_model(created_query_json(query_id, body), "Query")
 

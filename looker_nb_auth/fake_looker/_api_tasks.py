@@ -45,7 +45,7 @@ class _Tasks(_Results):
             return "running"
         try:
             execute(self.ctx, self.saved_query(task.query_id), task.limit)
-        except SqlError:
+        except (SqlError, QueryError):  # the database refused it, or Looker could not build it
             return "error"
         return "complete"
 
@@ -88,6 +88,11 @@ class _Tasks(_Results):
                 detail = json_detail_error(error.message, query_sql(body, task.limit))
                 return 200, content_type("json"), json.dumps(detail)
             return 400, content_type("json"), json.dumps(error_json(error.message))
+        except QueryError as error:  # Looker could not build it: as the spec's SQL errors
+            if task.result_format == "json_detail":
+                detail = json_detail_error(error.message, "", field=error.field)
+                return 200, content_type("json"), json.dumps(detail)
+            return 400, content_type("json"), json.dumps(query_error_body(error))
         meta = _meta(task, body, pivot)
         text = "".join(render(task.result_format, fields, rows, meta))
         return 200, content_type(task.result_format), text
@@ -135,10 +140,8 @@ class QueryTasksHandler(_Tasks):
             execute(self.ctx, query, limit, fail=False)
         except QueryNotFound:
             pass  # the task fails when it runs
-        except SqlError:
-            self.check_pivot_format(query, result_format)  # the task fails when it runs
-        except QueryError as error:
-            self.abort(400, query_error_body(error))
+        except (SqlError, QueryError):  # the task fails when it runs, with status error
+            self.check_pivot_format(query, result_format)
         else:
             self.check_pivot_format(query, result_format)
         task = QueryTask(
@@ -184,7 +187,7 @@ class QueryTaskResultsHandler(_Tasks):
             return
         try:
             fields, rows, pivot = execute(self.ctx, body, task.limit)
-        except SqlError:
+        except (SqlError, QueryError):
             status, media_type, text = self.result_text(task)
             self.set_status(status)
             self.set_header("Content-Type", media_type)

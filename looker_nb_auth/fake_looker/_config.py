@@ -7,10 +7,14 @@ from typing import Literal, get_args
 
 __all__ = [
     "ALL_USERS_GROUP",
+    "CSV_HEADERS",
+    "CSV_ORDERS",
     "FAULT_TARGETS",
     "MALFORMED_SHAPES",
     "REDIRECT_URI_PRECEDENCES",
     "TOKEN_ERROR_BODIES",
+    "CsvHeader",
+    "CsvOrder",
     "DemoUser",
     "FakeLookerConfig",
     "FaultTarget",
@@ -20,6 +24,13 @@ __all__ = [
     "TokenErrorBody",
     "checked_target",
 ]
+
+#: What a CSV result's header cells say of each column (`FakeLookerConfig.csv_header`).
+CsvHeader = Literal["label", "label_short", "name", "overridden"]
+CSV_HEADERS: tuple[CsvHeader, ...] = get_args(CsvHeader)
+#: The order of a CSV result's columns (`FakeLookerConfig.csv_order`).
+CsvOrder = Literal["query", "dimensions_first"]
+CSV_ORDERS: tuple[CsvOrder, ...] = get_args(CsvOrder)
 
 ALL_USERS_GROUP = "1"  # Looker's "All Users" group: every user is a member
 
@@ -48,6 +59,12 @@ REDIRECT_URI_PRECEDENCES: tuple[RedirectUriPrecedence, ...] = get_args(RedirectU
 #: The body of a refusal from ``POST /api/token`` (``FakeLookerConfig.token_error_body``):
 #: ``"oauth"`` RFC 6749's ``{"error", "error_description"}``, ``"looker"`` Looker's API error
 #: model ``{"message", "documentation_url"}`` with the same words.
+#: When Looker tells a query it cannot build (an unknown field, a sort on a field it does not
+#: select, ``limit: 0``) (``FakeLookerConfig.query_errors``): ``"run"`` accepts it at
+#: ``POST /queries`` and ``POST /query_tasks`` and fails it when it runs (a run is a 400; a
+#: task ends with status ``error`` and its results say why), as real instances do;
+#: ``"create"`` refuses it at ``POST /queries`` with the spec's 422 ``ValidationError``.
+QueryErrors = Literal["run", "create"]
 TokenErrorBody = Literal["oauth", "looker"]
 TOKEN_ERROR_BODIES: tuple[TokenErrorBody, ...] = get_args(TokenErrorBody)
 
@@ -200,6 +217,9 @@ class FakeLookerConfig:
     #: ``events.amount`` is empty (null) in the first this many rows of ``demo::events``, and
     #: has its values after them: a column whose first block of a big result holds no value.
     null_prefix_rows: int = 0
+    #: When a query Looker cannot build is refused (`QueryErrors`): when it runs (``"run"``,
+    #: as real instances do) or at ``POST /queries`` (``"create"``, a 422).
+    query_errors: QueryErrors = "run"
     #: The most rows a ``limit`` of ``-1`` gets: Looker sends every row only to a user with
     #: ``download_without_limit`` and for a query that streams, and cuts the rest at a cap it
     #: does not report (5,000 in the browser; a configurable download maximum, 100,000 by
@@ -222,6 +242,19 @@ class FakeLookerConfig:
     #: or 401 for Basic authentication). None: its own. 401, 403 and 404 are what Looker's API
     #: answers elsewhere for credentials it refuses (a refused API3 ``/login`` is a 404).
     token_error_status: int | None = None
+    #: The text of a CSV result's header cells (`CsvHeader`); Looker does not say which it
+    #: writes: ``"label"`` the field's ``label`` as the explore describes it ("Orders Region",
+    #: view label then field label), ``"label_short"`` the field label alone ("Region"),
+    #: ``"name"`` the field name, ``"overridden"`` a label no metadata gives ("Region (as
+    #: shown)"), as a vis ``series_labels`` override or a custom label would.
+    csv_header: CsvHeader = "label"
+    #: The order of a CSV result's columns (`CsvOrder`); Looker does not say: ``"query"`` the
+    #: query's ``fields`` order, ``"dimensions_first"`` dimensions, then measures, then table
+    #: calculations (each in the query's order), as the Explore's data table shows them.
+    csv_order: CsvOrder = "query"
+    #: ``orders.category`` takes ``orders.region``'s labels (explore metadata and CSV header),
+    #: as a field of a joined view whose ``view_label`` and label match another's does.
+    duplicate_labels: bool = False
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")
@@ -234,6 +267,10 @@ class FakeLookerConfig:
             )
         if self.token_error_body not in TOKEN_ERROR_BODIES:
             raise ValueError(f"token_error_body must be one of {', '.join(TOKEN_ERROR_BODIES)}")
+        if self.csv_header not in CSV_HEADERS:
+            raise ValueError(f"csv_header must be one of {', '.join(CSV_HEADERS)}")
+        if self.csv_order not in CSV_ORDERS:
+            raise ValueError(f"csv_order must be one of {', '.join(CSV_ORDERS)}")
         if self.token_error_status is not None and not 400 <= self.token_error_status < 500:
             raise ValueError("token_error_status must be a 4xx status, or None")
 

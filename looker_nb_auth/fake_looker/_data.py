@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ __all__ = [
     "StoredQuery",
     "checked_fields",
     "filter_checks",
+    "having",
+    "measure_filters",
     "run_query",
     "to_csv",
 ]
@@ -193,6 +196,7 @@ def run_query(
         raise QueryError("pivots", "Pivots are not supported by the Looker stand-in.")
     fields = _fields(body.get("fields"))
     rows = _filter(ORDERS, body.get("filters"))
+    after = measure_filters(body.get("filters"), MEASURES)
     sorts = _sort_keys(fields, body.get("sorts"))
     row_limit = _limit(body.get("limit") if limit is None else limit)
     if SQL_ERROR_FIELD in fields or SQL_ERROR_FIELD in (body.get("filters") or {}):
@@ -205,10 +209,12 @@ def run_query(
         groups.setdefault(tuple(row[d] for d in dimensions), []).append(row)
     if not dimensions and not groups:
         groups[()] = []  # measures alone: one row, even when the filters match nothing
+    computed = [*fields, *(f for f, _ in after if f not in fields)]  # HAVING may need more
     result = [
-        {f: group[0][f] if f in DIMENSIONS else MEASURES[f](group) for f in fields}
+        {f: group[0][f] if f in DIMENSIONS else MEASURES[f](group) for f in computed}
         for group in groups.values()
     ]
+    result = [{f: row[f] for f in fields} for row in having(result, after)]
     _sort(result, sorts)
     return fields, result[:row_limit]
 
@@ -245,13 +251,61 @@ def filter_checks(
         if field in failing and isinstance(expression, str):
             continue  # the database fails on it (run_query)
         if field in measures:
-            raise QueryError("filters", "Filters on measures are not supported by the stand-in.")
+            continue  # applied after aggregation, as Looker's HAVING (`measure_filters`)
         if field not in dimensions:
             raise QueryError("filters", f"Unknown field {field[:100]!r} in filters.")
         if not isinstance(expression, str):
             raise QueryError("filters", "A filter value must be a string.")
         checks.append((field, {part.strip() for part in expression.split(",")}))
     return checks
+
+
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "=": lambda a, b: a == b,
+}
+MeasureCheck = tuple[str, Callable[[object], bool]]
+
+
+def measure_filters(filters: object, measures: Collection[str]) -> list[MeasureCheck]:
+    """A WriteQuery's filters on measures, which Looker applies after aggregation (HAVING):
+    ``"15"`` or ``"10,15"`` (equal to one), ``">14"``, ``">=14"``, ``"<2"``, ``"<=2"``,
+    ``"!=3"``. `filter_checks` has checked the filters' shape."""
+    if not isinstance(filters, dict):
+        return []
+    return [
+        (field, _number_test(str(expression)))
+        for field, expression in filters.items()
+        if field in measures
+    ]
+
+
+def _number_test(expression: str) -> Callable[[object], bool]:
+    tests = []
+    for part in (p.strip() for p in expression.split(",")):
+        operator = next((o for o in _COMPARISONS if part.startswith(o)), "=")
+        try:
+            bound = float(part[len(operator) :] if part.startswith(operator) else part)
+        except ValueError:
+            sentence = f"Cannot filter a measure by {expression[:100]!r}; use a number like >10."
+            raise QueryError("filters", sentence) from None
+        tests.append(functools.partial(_COMPARISONS[operator], b=bound))
+
+    def keeps(value: object) -> bool:
+        if not isinstance(value, (int, float)):
+            return False  # a null measure matches no number
+        return any(test(float(value)) for test in tests)
+
+    return keeps
+
+
+def having(rows: list[dict[str, object]], checks: list[MeasureCheck]) -> list[dict[str, object]]:
+    """The aggregated rows that every measure filter keeps."""
+    return [row for row in rows if all(keeps(row[field]) for field, keeps in checks)]
 
 
 def _fields(value: object) -> list[str]:

@@ -23,6 +23,8 @@ from ._data import (
     _sort_keys,
     checked_fields,
     filter_checks,
+    having,
+    measure_filters,
 )
 
 __all__ = ["EVENT_DIMENSIONS", "EVENT_MEASURES", "event_row", "event_rows", "run_events"]
@@ -91,6 +93,12 @@ def run_events(
     if fail_with is not None:
         raise SqlError(fail_with)
     rows = _computed(fields, checks, sorts, big_rows, null_prefix)
+    after = measure_filters(body.get("filters"), EVENT_MEASURES)
+    if after and "events.count" not in fields:  # stricter: the stand-in's own limit
+        sentence = "The Looker stand-in filters on events.count only when the query selects it."
+        raise QueryError("filters", sentence)
+    if after:  # HAVING: applied to the aggregated rows
+        rows = iter(having(list(rows), after))
     return fields, islice(rows, row_limit)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIELDS", "FieldInfo", "bi_field", "detail_field"]
+__all__ = ["FIELDS", "SAME_LABELS", "FieldInfo", "bi_field", "detail_field", "relabelled"]
 
 
 @dataclass(frozen=True)
@@ -177,3 +177,17 @@ def bi_field(name: str) -> dict[str, object]:
         "hidden": False,
         "description": None,
     }
+
+
+#: ``FakeLookerConfig.duplicate_labels``: each key takes its value's labels, as a field of a
+#: joined view whose ``view_label`` and label match another field's does.
+SAME_LABELS = {"orders.category": "orders.region"}
+
+
+def relabelled(described: dict[str, object], same_labels: dict[str, str]) -> dict[str, object]:
+    """A `detail_field` description with another field's labels, where ``same_labels`` says."""
+    other = same_labels.get(str(described["name"]))
+    if other is None:
+        return described
+    info = FIELDS[other]
+    return {**described, "label": info.label, "label_short": info.short}

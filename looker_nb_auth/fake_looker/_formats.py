@@ -21,10 +21,11 @@ import datetime
 import io
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 
-from ._fields import FIELDS, bi_field, detail_field
+from ._config import FakeLookerConfig
+from ._fields import FIELDS, SAME_LABELS, bi_field, detail_field
 from ._pivots import PIVOT_SEPARATOR, PivotColumns
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "RESULT_FORMATS",
     "ResultMeta",
     "content_type",
+    "csv_columns",
+    "csv_shaped",
     "render",
     "render_head",
     "render_parts",
@@ -54,6 +57,11 @@ class ResultMeta:
     id: str = ""
     from_cache: bool = False
     pivot: PivotColumns | None = None
+    #: A csv result's header text and column order (``FakeLookerConfig.csv_header``,
+    #: ``csv_order``), and the fields labelled as another (``duplicate_labels``).
+    csv_header: str = "label"
+    csv_order: str = "query"
+    same_labels: dict[str, str] = field(default_factory=dict)
 
 
 def content_type(result_format: str) -> str:
@@ -179,9 +187,37 @@ def _bi_metadata(fields: list[str], meta: ResultMeta) -> dict[str, object]:
     }
 
 
-def _csv_header(fields: list[str]) -> str:
+def csv_shaped(meta: ResultMeta, config: FakeLookerConfig) -> ResultMeta:
+    """``meta`` with the csv header's text and column order the knobs ask for (``csv_header``,
+    ``csv_order``), and `SAME_LABELS` under ``duplicate_labels``."""
+    same = SAME_LABELS if config.duplicate_labels else {}
+    return replace(meta, csv_header=config.csv_header, csv_order=config.csv_order, same_labels=same)
+
+
+def csv_columns(fields: list[str], order: str) -> list[str]:
+    """A csv result's columns: the query's ``fields`` in ``order`` (``"query"``, or
+    ``"dimensions_first"``: dimensions, then measures, each in the query's order)."""
+    if order == "dimensions_first":
+        return [f for f in fields if not FIELDS[f].measure] + [
+            f for f in fields if FIELDS[f].measure
+        ]
+    return list(fields)
+
+
+def _csv_label(name: str, meta: ResultMeta) -> str:
+    info = FIELDS[meta.same_labels.get(name, name)]
+    if meta.csv_header == "name":
+        return name
+    if meta.csv_header == "label_short":
+        return info.short
+    if meta.csv_header == "overridden":
+        return f"{info.short} (as shown)"
+    return info.label
+
+
+def _csv_header(fields: list[str], meta: ResultMeta) -> str:
     out = io.StringIO()
-    csv.writer(out).writerow([FIELDS[f].label for f in fields])
+    csv.writer(out).writerow([_csv_label(f, meta) for f in fields])
     return out.getvalue()
 
 
@@ -241,7 +277,8 @@ def render_parts(
     if meta.pivot is not None and result_format not in PIVOT_FORMATS:
         raise ValueError(f"the stand-in does not pivot {result_format!r} results")
     if result_format == "csv":
-        return _csv_header(fields), _csv_chunks(fields, rows)
+        shown = csv_columns(fields, meta.csv_order)
+        return _csv_header(shown, meta), _csv_chunks(shown, rows)
     if result_format == "json":
         return "[", _chunks(_json_rows(rows, meta.pivot), "]")
     if result_format == "json_bi":

@@ -8,9 +8,9 @@ import datetime
 import hashlib
 import re
 
-from ._config import ALL_USERS_GROUP, DemoUser, OAuthApp
+from ._config import ALL_USERS_GROUP, DemoUser, FakeLookerConfig, OAuthApp
 from ._data import LOOKS, MODEL, QUERIES
-from ._fields import FIELDS, detail_field
+from ._fields import FIELDS, SAME_LABELS, detail_field, relabelled
 
 __all__ = [
     "DOCS_URL",
@@ -255,10 +255,12 @@ def created_query_json(query_id: str, body: dict[str, object]) -> dict[str, obje
     }
 
 
-def explore_json(explore: str) -> dict[str, object]:
+def explore_json(explore: str, config: FakeLookerConfig | None = None) -> dict[str, object]:
     """``LookmlModelExplore`` of ``demo::orders`` or ``demo::events``: its fields as
-    `detail_field` describes them in query results (the spec's ``LookmlModelExploreField``)."""
+    `detail_field` describes them in query results (the spec's ``LookmlModelExploreField``);
+    under ``config.duplicate_labels`` some fields take another's labels (`SAME_LABELS`)."""
     names = [name for name, info in FIELDS.items() if info.view == explore]
+    same = SAME_LABELS if config is not None and config.duplicate_labels else {}
     label = explore.replace("_", " ").title()
     return {
         "id": f"{MODEL}::{explore}",
@@ -296,8 +298,10 @@ def explore_json(explore: str) -> dict[str, object]:
         "tags": [],
         "errors": [],
         "fields": {
-            "dimensions": [detail_field(n) for n in names if not FIELDS[n].measure],
-            "measures": [detail_field(n) for n in names if FIELDS[n].measure],
+            "dimensions": [
+                relabelled(detail_field(n), same) for n in names if not FIELDS[n].measure
+            ],
+            "measures": [relabelled(detail_field(n), same) for n in names if FIELDS[n].measure],
             "filters": [],
             "parameters": [],
         },
@@ -308,8 +312,9 @@ def explore_json(explore: str) -> dict[str, object]:
     }
 
 
-def json_detail_error(message: str, sql: str) -> dict[str, object]:
-    """A json_detail answer whose SQL failed: no data, the database's message in ``errors``."""
+def json_detail_error(message: str, sql: str, *, field: str | None = None) -> dict[str, object]:
+    """A json_detail answer whose SQL failed: no data, the database's message in ``errors``
+    (``field``: the part of a query Looker could not build)."""
     return {
         "id": "",
         "from_cache": False,
@@ -319,7 +324,7 @@ def json_detail_error(message: str, sql: str) -> dict[str, object]:
         "data": [],
         "errors": [
             {
-                "message": message,
+                "message": message if field is None else f"{field}: {message}",
                 "message_details": None,
                 "params": None,
                 "sql_error_loc": None,

@@ -84,7 +84,7 @@ def test_whole_numbers_stay_whole_when_the_whole_result_is_whole(engine: Any) ->
 @pytest.mark.parametrize("engine", ENGINES)
 def test_columns_without_metadata_are_typed_from_the_whole_result(engine: Any) -> None:
     """A custom field or table calculation: no metadata, so the whole column decides."""
-    header = ["Share", "Flag", "Day", "Note"]
+    header = ["share", "flag", "day", "note"]  # named as the fields (``test_csv_header.py``)
     rows = [
         ("", "", "", "")
         if i < MANY - 2

@@ -174,13 +174,19 @@ def test_sorts_order_the_rows_and_the_pivot_columns(grace: httpx.Client) -> None
     ],
 )
 def test_invalid_pivoted_queries_are_400s_naming_the_part(
-    grace: httpx.Client, overrides: dict[str, object], field: str, words: str
+    grace: httpx.Client,
+    looker: FakeLooker,
+    overrides: dict[str, object],
+    field: str,
+    words: str,
 ) -> None:
     for result_format in ("json", "json_detail", "sql"):
         response = grace.post(f"queries/run/{result_format}", json=_query(**overrides))
         assert response.status_code == 400, (result_format, response.text)
         error = response.json()["errors"][0]
         assert error["field"] == field and words in error["message"]
+    assert grace.post("queries", json=_query(**overrides)).status_code == 200  # fails at run
+    looker.config.query_errors = "create"
     created = grace.post("queries", json=_query(**overrides))
     assert created.status_code == 422 and created.json()["errors"][0]["field"] == field
 
