@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import functools
 import io
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -293,12 +292,12 @@ def _number_test(expression: str) -> Callable[[object], bool]:
         except ValueError:
             sentence = f"Cannot filter a measure by {expression[:100]!r}; use a number like >10."
             raise QueryError("filters", sentence) from None
-        tests.append(functools.partial(_COMPARISONS[operator], b=bound))
+        tests.append((_COMPARISONS[operator], bound))
 
     def keeps(value: object) -> bool:
         if not isinstance(value, (int, float)):
             return False  # a null measure matches no number
-        return any(test(float(value)) for test in tests)
+        return any(compare(float(value), bound) for compare, bound in tests)
 
     return keeps
 
