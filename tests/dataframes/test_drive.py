@@ -107,7 +107,7 @@ def test_cancelling_the_async_twin_stops_the_query_at_looker(
 
 # -- while the result arrives, on a Looker of a few canned answers ---------------------------------
 
-FIRST_CHUNK = b"Orders Region,Orders Count\nEast,15\n"
+FIRST_CHUNK = b"orders.region,orders.count\nEast,15\n"  # named as the query names them
 
 
 class Bodies:
@@ -154,7 +154,7 @@ def canned_looker(bodies: Bodies, *, asynchronous: bool) -> httpx.MockTransport:
     def answer(request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/api/4.0/")
         if path == "looks/1":
-            query = {"id": "101", "model": "demo", "view": "orders", "fields": ["a", "b"]}
+            query = {"id": "101", "model": "demo", "view": "orders", "fields": ["orders.region", "orders.count"]}
             return httpx.Response(200, json={"id": "1", "query_id": "101", "query": query})
         if path == "query_tasks":
             return httpx.Response(200, json={"id": "t1"})
