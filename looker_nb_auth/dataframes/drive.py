@@ -163,7 +163,7 @@ def drive(flow: Flow[T], session: Session) -> T:
                 error = limit.expired()
             except httpx.TransportError as exc:
                 error = (
-                    limit.expired() if limit.ran_out(exc) else unreachable(session.settings, exc)
+                    limit.expired() if limit.ran_out() else unreachable(session.settings, exc)
                 )
             except KeyboardInterrupt as exc:
                 limit.stopped()
@@ -244,7 +244,7 @@ async def adrive(flow: Flow[T], session: Session) -> T:
                     except DeadlinePassed:
                         error = limit.expired()
                     except httpx.TransportError as exc:
-                        ran_out = limit.ran_out(exc)
+                        ran_out = limit.ran_out()
                         error = limit.expired() if ran_out else unreachable(session.settings, exc)
                     except asyncio.CancelledError as exc:
                         limit.stopped()
@@ -310,9 +310,9 @@ class _Limit:
             self._stopping = True
             self.deadline = Deadline.after(STOP_GRACE)
 
-    def ran_out(self, exc: httpx.TransportError) -> bool:
-        """Whether ``exc`` came of the deadline: a request's timeout cut short by it, or a
-        connection `cut_off_at` cut."""
+    def ran_out(self) -> bool:
+        """Whether a transport error just heard came of the deadline (a request's timeout cut
+        short by it, or a connection `cut_off_at` cut): the deadline has passed."""
         return self.deadline is not None and self.deadline.reached()
 
     def expired(self) -> QueryTimeout:
