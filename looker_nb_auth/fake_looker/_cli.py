@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         help="extra seconds a query task on demo::events runs",
     )
     knobs.add_argument(
+        "--link-rate",
+        type=float,
+        default=0.0,
+        metavar="B",
+        help="send every results body at most B bytes per second (0: no limit)",
+    )
+    knobs.add_argument(
         "--no-result-cache",
         action="store_true",
         help="render every demo::events run again instead of serving repeats from the cache",
@@ -127,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         query_task_seconds=args.query_task_seconds,
         big_query_seconds=args.big_query_seconds,
         result_cache=not args.no_result_cache,
+        link_rate=args.link_rate,
     )
     looker = FakeLooker(config)
     if args.redirect_uri:

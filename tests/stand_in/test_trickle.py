@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from looker_nb_auth.fake_looker import FakeLooker
-from looker_nb_auth.fake_looker._trickle import TRICKLE_BYTES
+from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig
+from looker_nb_auth.fake_looker._trickle import LINK_BYTES, TRICKLE_BYTES, paced
 
 from .helpers import GRACE, bearer, new_client, tokens_for
 
@@ -62,3 +62,26 @@ def test_turning_endless_off_ends_the_body(grace: httpx.Client, looker: FakeLook
             if len(received) > len(whole):
                 looker.config.body_endless = False
     assert received.rstrip(b"\n") == whole.rstrip(b"\n")
+
+
+def test_a_body_at_a_link_rate_arrives_whole(grace: httpx.Client, looker: FakeLooker) -> None:
+    whole = grace.get("looks/1/run/csv").content
+    looker.config.link_rate = 1e6
+    with grace.stream("GET", "looks/1/run/csv") as response:
+        assert response.read() == whole
+
+
+def test_a_link_rate_schedules_each_piece_when_the_rate_allows() -> None:
+    config = FakeLookerConfig(link_rate=LINK_BYTES * 10)  # ten pieces a second
+    body = [b"x" * (LINK_BYTES * 2 + 5), "y" * LINK_BYTES]
+    paces = list(paced(body, config, clock=lambda: 0.0))  # no time passes while sending
+    assert [len(piece) for piece, _ in paces] == [LINK_BYTES, LINK_BYTES, 5, LINK_BYTES]
+    sent = [LINK_BYTES, 2 * LINK_BYTES, 2 * LINK_BYTES + 5, 3 * LINK_BYTES + 5]
+    assert [pause for _, pause in paces] == [n / (LINK_BYTES * 10) for n in sent]
+
+
+def test_a_link_rate_waits_only_for_what_the_clock_has_not_covered() -> None:
+    config = FakeLookerConfig(link_rate=LINK_BYTES)  # one piece a second
+    times = iter([0.0, 0.25, 1.5])  # started, then as each piece goes out
+    paces = list(paced([b"x" * (LINK_BYTES * 2)], config, clock=lambda: next(times)))
+    assert [pause for _, pause in paces] == [0.75, 0.5]
