@@ -204,6 +204,10 @@ class FakeLookerConfig:
     #: `TRICKLE_BYTES` to a piece: a slow network or proxy that trickles, each piece soon
     #: enough that no read timeout fires. 0: as fast as the connection takes it.
     body_trickle: float = 0.0
+    #: Bytes per second every results body is sent at, at most (pieces of `LINK_BYTES`, each
+    #: sent when the rate allows): a link slower than loopback, where a client's parse can
+    #: hide behind the transfer. 0: as fast as the connection takes it.
+    link_rate: float = 0.0
     #: Every results body never ends: after its last row the stand-in keeps the answer open
     #: and sends a newline (blank in CSV, whitespace in JSON) every ``body_trickle`` seconds
     #: (every second when that is 0), until the client goes away or the stand-in stops.
