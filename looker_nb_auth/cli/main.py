@@ -38,9 +38,15 @@ def main(argv: list[str] | None = None) -> int:
         help="check this machine's or this Jupyter server's setup, one line per check",
         description="Check the server extension, the settings, Looker's /versions, the clock, "
         "the registered OAuth app (with admin API3 credentials) and the token cache. Exit code "
-        "1 if a check fails.",
+        "1 if a check fails. With --data: instead, with the login kept by looker-nb-auth login, "
+        "run a few tiny queries on the explore named by --explore and say what the DataFrame "
+        "calls rely on: the CSV header's text and column order, how many rows limit=-1 brings, "
+        "json_detail's shape, how Looker refuses a query, the polls a query costs, how a table "
+        "calculation and a custom field come back; exit code 1 if the DataFrame path cannot "
+        "handle something it saw.",
     )
     _add_ini_options(doctor, "looker.ini to read settings from (default: ./looker.ini)")
+    _add_data_options(doctor)
     _add_login_commands(commands)
     if args and args[0] == "fake-looker":
         from ..fake_looker import main as fake_looker_main
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     if parsed.command == "register":
         return _register(parsed)
     if parsed.command == "doctor":
+        if parsed.data:
+            return _doctor_data(doctor, parsed)
         from .doctor import run_doctor
 
         return run_doctor(config_file=parsed.ini, section=parsed.section)
@@ -198,6 +206,49 @@ def _login_command(parsed: argparse.Namespace) -> int:
     if parsed.command == "whoami":
         return run_whoami(target)
     return run_logout(target)
+
+
+def _add_data_options(doctor: argparse.ArgumentParser) -> None:
+    """doctor --data: probe what the DataFrame path relies on, on the user's own Looker."""
+    data = doctor.add_argument_group("probes of the DataFrame calls (--data)")
+    data.add_argument(
+        "--data",
+        action="store_true",
+        help="probe what run_query relies on, with your kept login (needs --explore)",
+    )
+    data.add_argument("--explore", metavar="MODEL::EXPLORE", help="the explore to query")
+    data.add_argument(
+        "--fields",
+        metavar="F1,F2",
+        help="the fields to query (default: the explore's first measure and two dimensions)",
+    )
+    data.add_argument(
+        "--rows-field",
+        metavar="FIELD",
+        help="a dimension with many values, for the limit=-1 probe (default: an id)",
+    )
+    data.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+
+def _doctor_data(doctor: argparse.ArgumentParser, parsed: argparse.Namespace) -> int:
+    from .doctor_data import parse_explore, run_doctor_data
+    from .login import Target
+
+    if not parsed.explore:
+        doctor.error("--data needs --explore MODEL::EXPLORE")
+    try:
+        parse_explore(parsed.explore)
+    except ValueError as exc:
+        doctor.error(str(exc))
+    fields = [f.strip() for f in (parsed.fields or "").split(",") if f.strip()]
+    target = Target(config_file=parsed.ini, section=parsed.section)
+    return run_doctor_data(
+        target,
+        parsed.explore,
+        fields=fields,
+        rows_field=parsed.rows_field,
+        as_json=parsed.json,
+    )
 
 
 def _add_ini_options(parser: argparse.ArgumentParser, ini_help: str) -> None:
