@@ -21,6 +21,7 @@ from ._api import Api40Handler
 from ._cache import SLICE_BYTES, CachedResult, result_key
 from ._data import LOOKS, MAX_LIMIT, MODEL, QUERIES, QueryError, QueryNotFound, SqlError
 from ._detail_extras import with_extras
+from ._dynamic import parse_dynamic_fields
 from ._events import run_events
 from ._formats import (
     PIVOT_FORMATS,
@@ -63,11 +64,21 @@ RUN_FORMATS = (*RESULT_FORMATS, "sql")
 
 
 def execute(
-    ctx: Context, body: object, limit: str | None, *, fail: bool = True
+    ctx: Context,
+    body: object,
+    limit: str | None,
+    *,
+    fail: bool = True,
+    table_calcs: bool | None = None,
 ) -> tuple[list[str], Iterator[dict[str, object]], PivotColumns | None]:
     """Check and run a WriteQuery body on ``demo::orders`` or ``demo::events``, lazily: its
     fields, its rows and, for a pivoted query, its pivot columns. With ``ignore_limit`` every
-    row, whatever the limit (``_malformed.py``)."""
+    row, whatever the limit (``_malformed.py``). ``table_calcs`` is the run's
+    ``server_table_calcs``; unset, ``table_calcs_unasked`` says what its table calculations
+    become."""
+    mode = "computed" if table_calcs else ctx.config.table_calcs_unasked
+    if table_calcs is False:
+        mode = "absent"
     fail_with = ctx.config.fail_queries_with if fail else None
     if ctx.config.ignore_limit:
         limit = "-1"
@@ -81,7 +92,7 @@ def execute(
             null_prefix=ctx.config.null_prefix_rows,
         )
         return fields, islice(events, most), None
-    fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit)
+    fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit, table_calcs=mode)
     return fields, islice(rows, most), pivot
 
 
@@ -110,6 +121,7 @@ def run_meta(body: dict[str, Any], limit: str | None, ran_at: float, **extra: An
     """What a result says about its run besides its rows: its SQL, filters, sorts, when."""
     return ResultMeta(
         sql=query_sql(body, limit),
+        dynamic=parse_dynamic_fields(body.get("dynamic_fields")),
         filters=dict(body.get("filters") or {}),
         sorts=[str(s) for s in body.get("sorts") or []],
         ran_at=ran_at,
@@ -135,6 +147,13 @@ class _Results(Api40Handler):
         value = self.get_query_argument("limit", None)
         return None if value in (None, "") else value
 
+    def server_table_calcs(self) -> bool | None:
+        """``?server_table_calcs=``: whether to compute table calculations (None: unset)."""
+        value = self.get_query_argument("server_table_calcs", None)
+        if value in (None, ""):
+            return None
+        return value.lower() == "true"
+
     async def send_results(self, body: dict[str, Any], result_format: str) -> None:
         if result_format not in RUN_FORMATS:
             sentence = f"Unsupported result format; use one of {', '.join(RUN_FORMATS)}."
@@ -150,7 +169,9 @@ class _Results(Api40Handler):
             await self.send_cached(cached, result_format, meta)
             return
         try:
-            fields, rows, pivot = execute(self.ctx, body, limit)
+            fields, rows, pivot = execute(
+                self.ctx, body, limit, table_calcs=self.server_table_calcs()
+            )
         except QueryNotFound:
             self.not_found()
         except SqlError as error:

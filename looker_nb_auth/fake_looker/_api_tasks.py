@@ -44,7 +44,12 @@ class _Tasks(_Results):
         if task.running(self.ctx.store.clock()):
             return "running"
         try:
-            execute(self.ctx, self.saved_query(task.query_id), task.limit)
+            execute(
+                self.ctx,
+                self.saved_query(task.query_id),
+                task.limit,
+                table_calcs=task.server_table_calcs,
+            )
         except (SqlError, QueryError):  # the database refused it, or Looker could not build it
             return "error"
         return "complete"
@@ -65,7 +70,7 @@ class _Tasks(_Results):
             "force_production": False,
             "path_prefix": None,
             "cache": True,
-            "server_table_calcs": False,
+            "server_table_calcs": bool(task.server_table_calcs),
             "cache_only": False,
             "cache_key": None,
             "status": status,
@@ -82,7 +87,9 @@ class _Tasks(_Results):
         """A finished task's (status, media type, body); for multi_results and small answers."""
         body = self.saved_query(task.query_id)
         try:
-            fields, rows, pivot = execute(self.ctx, body, task.limit)
+            fields, rows, pivot = execute(
+                self.ctx, body, task.limit, table_calcs=task.server_table_calcs
+            )
         except SqlError as error:
             if task.result_format == "json_detail":
                 detail = json_detail_error(error.message, query_sql(body, task.limit))
@@ -152,6 +159,7 @@ class QueryTasksHandler(_Tasks):
             created_at=self.ctx.store.clock(),
             seconds=self.task_seconds(query),
             limit=limit,
+            server_table_calcs=self.server_table_calcs(),
             source=_optional_string(body, "source"),
             look_id=_optional_string(body, "look_id"),
             dashboard_id=_optional_string(body, "dashboard_id"),
@@ -186,7 +194,9 @@ class QueryTaskResultsHandler(_Tasks):
             await self.send_cached(cached, task.result_format, meta)
             return
         try:
-            fields, rows, pivot = execute(self.ctx, body, task.limit)
+            fields, rows, pivot = execute(
+                self.ctx, body, task.limit, table_calcs=task.server_table_calcs
+            )
         except (SqlError, QueryError):
             status, media_type, text = self.result_text(task)
             self.set_status(status)

@@ -12,6 +12,7 @@ __all__ = [
     "FAULT_TARGETS",
     "MALFORMED_SHAPES",
     "REDIRECT_URI_PRECEDENCES",
+    "TABLE_CALCS_UNASKED",
     "TOKEN_ERROR_BODIES",
     "CsvHeader",
     "CsvOrder",
@@ -21,6 +22,7 @@ __all__ = [
     "MalformedShape",
     "OAuthApp",
     "RedirectUriPrecedence",
+    "TableCalcsUnasked",
     "TokenErrorBody",
     "checked_target",
 ]
@@ -65,6 +67,12 @@ REDIRECT_URI_PRECEDENCES: tuple[RedirectUriPrecedence, ...] = get_args(RedirectU
 #: task ends with status ``error`` and its results say why), as real instances do;
 #: ``"create"`` refuses it at ``POST /queries`` with the spec's 422 ``ValidationError``.
 QueryErrors = Literal["run", "create"]
+#: What a run's table calculations become when it does not set ``server_table_calcs``
+#: (``FakeLookerConfig.table_calcs_unasked``): ``"absent"`` their columns are left out (the
+#: API reference: the parameter says to "perform table calculations on query results"),
+#: ``"computed"`` they are computed all the same, ``"empty"`` their columns come back null.
+TableCalcsUnasked = Literal["absent", "computed", "empty"]
+TABLE_CALCS_UNASKED: tuple[TableCalcsUnasked, ...] = get_args(TableCalcsUnasked)
 TokenErrorBody = Literal["oauth", "looker"]
 TOKEN_ERROR_BODIES: tuple[TokenErrorBody, ...] = get_args(TokenErrorBody)
 
@@ -259,6 +267,9 @@ class FakeLookerConfig:
     #: ``orders.category`` takes ``orders.region``'s labels (explore metadata and CSV header),
     #: as a field of a joined view whose ``view_label`` and label match another's does.
     duplicate_labels: bool = False
+    #: A run without ``server_table_calcs=true``: its table calculations' columns are left
+    #: out (``"absent"``), computed all the same (``"computed"``) or null (``"empty"``).
+    table_calcs_unasked: TableCalcsUnasked = "absent"
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")
@@ -273,6 +284,9 @@ class FakeLookerConfig:
             raise ValueError(f"token_error_body must be one of {', '.join(TOKEN_ERROR_BODIES)}")
         if self.csv_header not in CSV_HEADERS:
             raise ValueError(f"csv_header must be one of {', '.join(CSV_HEADERS)}")
+        if self.table_calcs_unasked not in TABLE_CALCS_UNASKED:
+            choices = ", ".join(TABLE_CALCS_UNASKED)
+            raise ValueError(f"table_calcs_unasked must be one of {choices}")
         if self.csv_order not in CSV_ORDERS:
             raise ValueError(f"csv_order must be one of {', '.join(CSV_ORDERS)}")
         if self.token_error_status is not None and not 400 <= self.token_error_status < 500:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,7 @@ class StoredQuery:
     sorts: tuple[str, ...] = ()
     filters: tuple[tuple[str, str], ...] = ()
     limit: str = "500"
+    dynamic_fields: str | None = None  # a JSON string, as Looker stores it
 
     def body(self) -> dict[str, Any]:
         return {
@@ -136,6 +138,7 @@ class StoredQuery:
             "filters": dict(self.filters) or None,
             "sorts": list(self.sorts),
             "limit": self.limit,
+            "dynamic_fields": self.dynamic_fields,
         }
 
 
@@ -153,6 +156,42 @@ QUERIES: dict[str, StoredQuery] = {
             ("orders.created_month",),
         ),
         StoredQuery("103", ("orders.category", "orders.average_sale_price"), ("orders.category",)),
+        StoredQuery(
+            "104",
+            (
+                "orders.region",
+                "orders.count",
+                "orders.total_sale_price",
+                "sum_of_sale_price",
+                "average_sale",
+            ),
+            ("orders.region",),
+            dynamic_fields=json.dumps(
+                [
+                    {
+                        "measure": "sum_of_sale_price",
+                        "based_on": "orders.sale_price",
+                        "type": "sum",
+                        "label": "Sum of Sale Price",
+                        "expression": None,
+                        "value_format": None,
+                        "value_format_name": "usd",
+                        "_kind_hint": "measure",
+                        "_type_hint": "number",
+                    },
+                    {
+                        "category": "table_calculation",
+                        "table_calculation": "average_sale",
+                        "label": "Average sale",
+                        "expression": "${orders.total_sale_price} / ${orders.count}",
+                        "value_format": None,
+                        "value_format_name": None,
+                        "_kind_hint": "measure",
+                        "_type_hint": "number",
+                    },
+                ]
+            ),
+        ),
     )
 }
 
@@ -172,17 +211,28 @@ LOOKS: dict[str, dict[str, str]] = {
         "description": "Mean sale price per category.",
         "query_id": "103",
     },
+    "4": {
+        "title": "Average sale by region",
+        "description": "A table calculation and a custom measure, as Looks often carry.",
+        "query_id": "104",
+    },
 }
 
 
 def run_query(
-    body: object, *, fail_with: str | None = None, limit: str | None = None
+    body: object,
+    *,
+    fail_with: str | None = None,
+    limit: str | None = None,
+    table_calcs: str = "computed",
 ) -> tuple[list[str], list[dict[str, object]]]:
     """Check a WriteQuery body and run it: filtered, grouped by its dimensions, sorted, limited.
 
     With ``fail_with`` the checked query fails in the database with that message (`SqlError`).
     ``limit`` (the run endpoints' ``?limit=``) overrides the body's ``limit``. A body with
-    ``pivots`` is refused here; ``_pivots.run_orders`` runs it.
+    ``pivots`` is refused here; ``_pivots.run_orders`` runs it. Its ``dynamic_fields`` add
+    custom dimensions and measures to the SQL's, and table calculations on its result
+    (``table_calcs``: ``"computed"``, ``"absent"`` from the result, or ``"empty"`` columns).
     """
     if not isinstance(body, dict):
         raise QueryError("body", "The request body must be a JSON object (a WriteQuery).")
@@ -193,29 +243,40 @@ def run_query(
         raise QueryNotFound(f"{body['model'][:100]}::{body['view'][:100]}")
     if body.get("pivots"):
         raise QueryError("pivots", "Pivots are not supported by the Looker stand-in.")
-    fields = _fields(body.get("fields"))
-    rows = _filter(ORDERS, body.get("filters"))
-    after = measure_filters(body.get("filters"), MEASURES)
-    sorts = _sort_keys(fields, body.get("sorts"))
+    from ._dynamic_run import custom_fields, with_table_calcs  # it imports this module
+
+    custom = custom_fields(body, DIMENSIONS)
+    measures = {**MEASURES, **custom.measures}
+    known_dimensions = (*DIMENSIONS, *custom.dimensions)
+    fields = checked_fields(
+        body.get("fields"),
+        {*known_dimensions, *measures, *custom.table_calcs, SQL_ERROR_FIELD},
+        VIEW,
+    )
+    calcs = [f for f in fields if f in custom.table_calcs]
+    rows = custom.add_dimensions(_filter(ORDERS, body.get("filters")))
+    after = measure_filters(body.get("filters"), measures)
+    sorts = _sort_keys([f for f in fields if f not in calcs], body.get("sorts"))
     row_limit = _limit(body.get("limit") if limit is None else limit)
     if SQL_ERROR_FIELD in fields or SQL_ERROR_FIELD in (body.get("filters") or {}):
         raise SqlError(_sql_error_message(SQL_ERROR_FIELD))
     if fail_with is not None:
         raise SqlError(fail_with)
-    dimensions = [f for f in fields if f in DIMENSIONS]
+    dimensions = [f for f in fields if f in known_dimensions]
     groups: dict[tuple[object, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(row[d] for d in dimensions), []).append(row)
     if not dimensions and not groups:
         groups[()] = []  # measures alone: one row, even when the filters match nothing
-    computed = [*fields, *(f for f, _ in after if f not in fields)]  # HAVING may need more
+    selected = [f for f in fields if f not in calcs]
+    computed = [*selected, *(f for f, _ in after if f not in selected)]  # HAVING may need more
     result = [
-        {f: group[0][f] if f in DIMENSIONS else MEASURES[f](group) for f in computed}
+        {f: group[0][f] if f in known_dimensions else measures[f](group) for f in computed}
         for group in groups.values()
     ]
-    result = [{f: row[f] for f in fields} for row in having(result, after)]
+    result = [{f: row[f] for f in selected} for row in having(result, after)]
     _sort(result, sorts)
-    return fields, result[:row_limit]
+    return with_table_calcs(fields, result[:row_limit], custom, table_calcs)
 
 
 def checked_fields(value: object, known: Collection[str], explore: str) -> list[str]:
@@ -305,10 +366,6 @@ def _number_test(expression: str) -> Callable[[object], bool]:
 def having(rows: list[dict[str, object]], checks: list[MeasureCheck]) -> list[dict[str, object]]:
     """The aggregated rows that every measure filter keeps."""
     return [row for row in rows if all(keeps(row[field]) for field, keeps in checks)]
-
-
-def _fields(value: object) -> list[str]:
-    return checked_fields(value, {*DIMENSIONS, *MEASURES, SQL_ERROR_FIELD}, VIEW)
 
 
 def _filter(rows: list[dict[str, Any]], filters: object) -> list[dict[str, Any]]:

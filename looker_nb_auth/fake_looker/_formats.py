@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from ._config import FakeLookerConfig
+from ._dynamic import DynamicField
+from ._dynamic_shapes import dynamic_bi_calc, dynamic_bi_field, dynamic_detail_field
 from ._fields import FIELDS, SAME_LABELS, bi_field, detail_field
 from ._pivots import PIVOT_SEPARATOR, PivotColumns
 
@@ -62,6 +64,21 @@ class ResultMeta:
     csv_header: str = "label"
     csv_order: str = "query"
     same_labels: dict[str, str] = field(default_factory=dict)
+    #: The query's ``dynamic_fields`` by name: table calculations and custom fields.
+    dynamic: dict[str, DynamicField] = field(default_factory=dict)
+
+    def is_measure(self, name: str) -> bool:
+        """Whether a result's field is a measure (or measure-like: a table calculation)."""
+        found = self.dynamic.get(name)
+        return found.is_measure if found is not None else FIELDS[name].measure
+
+    def is_table_calc(self, name: str) -> bool:
+        found = self.dynamic.get(name)
+        return found is not None and found.kind == "table_calculation"
+
+    def value_format(self, name: str) -> str | None:
+        found = self.dynamic.get(name)
+        return None if found is not None else FIELDS[name].value_format
 
 
 def content_type(result_format: str) -> str:
@@ -119,11 +136,18 @@ def _detail_head(fields: list[str], meta: ResultMeta) -> dict[str, object]:
 
     def described(name: str) -> dict[str, object]:
         index, desc = positions.get(name, (None, False))
+        if name in meta.dynamic:
+            return dynamic_detail_field(meta.dynamic[name], index, desc)
         return detail_field(name, index, desc)
 
     pivot_fields = meta.pivot.fields if meta.pivot else ()
-    dimensions = [described(f) for f in fields if not FIELDS[f].measure and f not in pivot_fields]
-    measures = [described(f) for f in fields if FIELDS[f].measure]
+    calcs = [f for f in fields if meta.is_table_calc(f)]
+    dimensions = [
+        described(f)
+        for f in fields
+        if not meta.is_measure(f) and f not in pivot_fields and f not in calcs
+    ]
+    measures = [described(f) for f in fields if meta.is_measure(f) and f not in calcs]
     ran_at = datetime.datetime.fromtimestamp(meta.ran_at, tz=datetime.timezone.utc)
     return {
         "id": meta.id,
@@ -136,7 +160,7 @@ def _detail_head(fields: list[str], meta: ResultMeta) -> dict[str, object]:
         "fields": {
             "measures": measures,
             "dimensions": dimensions,
-            "table_calculations": [],
+            "table_calculations": [described(f) for f in calcs],
             "pivots": [described(f) for f in pivot_fields],
             "measure_like": measures,
             "dimension_like": dimensions,
@@ -168,14 +192,25 @@ def _pivot_entries(pivot: PivotColumns | None) -> list[dict[str, object]]:
     return entries
 
 
+def _bi(name: str, meta: ResultMeta) -> dict[str, object]:
+    found = meta.dynamic.get(name)
+    return bi_field(name) if found is None else dynamic_bi_field(found)
+
+
 def _bi_metadata(fields: list[str], meta: ResultMeta) -> dict[str, object]:
     return {
         "big_query_metadata": {"total_bytes_processed": 0, "backend_cache_hit": False},
         "fields": {
-            "dimensions": [bi_field(f) for f in fields if not FIELDS[f].measure],
-            "measures": [bi_field(f) for f in fields if FIELDS[f].measure],
+            "dimensions": [
+                _bi(f, meta) for f in fields if not meta.is_measure(f) and not meta.is_table_calc(f)
+            ],
+            "measures": [
+                _bi(f, meta) for f in fields if meta.is_measure(f) and not meta.is_table_calc(f)
+            ],
             "pivots": [],
-            "table_calculations": [],
+            "table_calculations": [
+                dynamic_bi_calc(meta.dynamic[f]) for f in fields if meta.is_table_calc(f)
+            ],
         },
         "pivots": [],
         "has_subtotals": False,
@@ -194,17 +229,24 @@ def csv_shaped(meta: ResultMeta, config: FakeLookerConfig) -> ResultMeta:
     return replace(meta, csv_header=config.csv_header, csv_order=config.csv_order, same_labels=same)
 
 
-def csv_columns(fields: list[str], order: str) -> list[str]:
-    """A csv result's columns: the query's ``fields`` in ``order`` (``"query"``, or
-    ``"dimensions_first"``: dimensions, then measures, each in the query's order)."""
-    if order == "dimensions_first":
-        return [f for f in fields if not FIELDS[f].measure] + [
-            f for f in fields if FIELDS[f].measure
-        ]
+def csv_columns(fields: list[str], meta: ResultMeta) -> list[str]:
+    """A csv result's columns: the query's ``fields`` in ``meta.csv_order`` (``"query"``, or
+    ``"dimensions_first"``: dimensions, then measures, then table calculations, each in the
+    query's order)."""
+    if meta.csv_order == "dimensions_first":
+        calcs = [f for f in fields if meta.is_table_calc(f)]
+        rest = [f for f in fields if f not in calcs]
+        dimensions = [f for f in rest if not meta.is_measure(f)]
+        return dimensions + [f for f in rest if meta.is_measure(f)] + calcs
     return list(fields)
 
 
 def _csv_label(name: str, meta: ResultMeta) -> str:
+    dynamic = meta.dynamic.get(name)
+    if dynamic is not None:
+        if meta.csv_header == "name":
+            return name
+        return f"{dynamic.label} (as shown)" if meta.csv_header == "overridden" else dynamic.label
     info = FIELDS[meta.same_labels.get(name, name)]
     if meta.csv_header == "name":
         return name
@@ -244,13 +286,14 @@ def _json_rows(rows: Iterable[dict[str, object]], pivot: PivotColumns | None) ->
 
 
 def _detail_rows(
-    fields: list[str], rows: Iterable[dict[str, object]], pivot: PivotColumns | None
+    fields: list[str], rows: Iterable[dict[str, object]], meta: ResultMeta
 ) -> Iterator[str]:
-    formats = {f: FIELDS[f].value_format for f in fields}
+    pivot = meta.pivot
+    formats = {f: meta.value_format(f) for f in fields}
     if pivot is None:
         return (_dumps({f: _rendered(row[f], formats[f]) for f in fields}) for row in rows)
     shown = [f for f in fields if f not in pivot.fields]
-    measures = {f for f in shown if FIELDS[f].measure}
+    measures = {f for f in shown if meta.is_measure(f)}
     return (
         _dumps(
             {
@@ -277,7 +320,7 @@ def render_parts(
     if meta.pivot is not None and result_format not in PIVOT_FORMATS:
         raise ValueError(f"the stand-in does not pivot {result_format!r} results")
     if result_format == "csv":
-        shown = csv_columns(fields, meta.csv_order)
+        shown = csv_columns(fields, meta)
         return _csv_header(shown, meta), _csv_chunks(shown, rows)
     if result_format == "json":
         return "[", _chunks(_json_rows(rows, meta.pivot), "]")
@@ -286,7 +329,7 @@ def render_parts(
         return head, _chunks((_dumps(row) for row in rows), "]}")
     if result_format == "json_detail":
         head = _dumps(_detail_head(fields, meta))[:-1] + ',"data":['
-        return head, _chunks(_detail_rows(fields, rows, meta.pivot), "]}")
+        return head, _chunks(_detail_rows(fields, rows, meta), "]}")
     raise ValueError(f"unsupported result format {result_format!r}")
 
 

@@ -207,12 +207,20 @@ def _cell(cells: object, key: str) -> object:
 
 
 def run_orders(
-    body: object, *, fail_with: str | None = None, limit: str | None = None
+    body: object,
+    *,
+    fail_with: str | None = None,
+    limit: str | None = None,
+    table_calcs: str = "computed",
 ) -> tuple[list[str], list[dict[str, object]], PivotColumns | None]:
-    """`run_query`, pivoted when the body has ``pivots`` (then the rows are `pivot_table`'s)."""
+    """`run_query`, pivoted when the body has ``pivots`` (then the rows are `pivot_table`'s).
+    The stand-in does not pivot ``dynamic_fields``: such a query fails when it runs."""
     if not isinstance(body, dict) or body.get("pivots") in (None, []):
-        fields, rows = run_query(body, fail_with=fail_with, limit=limit)
+        fields, rows = run_query(body, fail_with=fail_with, limit=limit, table_calcs=table_calcs)
         return fields, rows, None
+    if body.get("dynamic_fields") not in (None, "", "[]"):
+        sentence = "The Looker stand-in does not pivot queries with dynamic_fields."
+        raise QueryError("pivots", sentence)
     flat = {**body, "pivots": None, "sorts": None, "limit": "-1"}  # every group, any order
     try:
         fields, rows = run_query(flat, fail_with=fail_with)

@@ -11,6 +11,7 @@ import re
 from ._config import ALL_USERS_GROUP, DemoUser, FakeLookerConfig, OAuthApp
 from ._data import LOOKS, MODEL, QUERIES
 from ._fields import FIELDS, SAME_LABELS, detail_field, relabelled
+from ._filter_fields import filter_only_fields
 
 __all__ = [
     "DOCS_URL",
@@ -251,8 +252,16 @@ def created_query_json(query_id: str, body: dict[str, object]) -> dict[str, obje
         "sorts": list(sorts) if isinstance(sorts, list) else [],
         "limit": body.get("limit"),
         "column_limit": body.get("column_limit"),
+        "dynamic_fields": body.get("dynamic_fields") or None,
         "url": None,
     }
+
+
+#: Each explore's LookML ``description``.
+EXPLORE_DESCRIPTIONS = {
+    "orders": "The demo shop's orders, one row per order.",
+    "events": "Generated events, as many as big_rows says.",
+}
 
 
 def explore_json(explore: str, config: FakeLookerConfig | None = None) -> dict[str, object]:
@@ -265,7 +274,7 @@ def explore_json(explore: str, config: FakeLookerConfig | None = None) -> dict[s
     return {
         "id": f"{MODEL}::{explore}",
         "name": explore,
-        "description": "",
+        "description": EXPLORE_DESCRIPTIONS[explore],
         "label": label,
         "title": label,
         "scopes": [explore],
@@ -302,8 +311,8 @@ def explore_json(explore: str, config: FakeLookerConfig | None = None) -> dict[s
                 relabelled(detail_field(n), same) for n in names if not FIELDS[n].measure
             ],
             "measures": [relabelled(detail_field(n), same) for n in names if FIELDS[n].measure],
-            "filters": [],
-            "parameters": [],
+            "filters": filter_only_fields(explore, parameters=False),
+            "parameters": filter_only_fields(explore, parameters=True),
         },
         "joins": [],
         "group_label": "Demo",

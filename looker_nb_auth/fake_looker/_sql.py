@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from ._data import DEFAULT_LIMIT, ORDERS, SqlError
+from ._dynamic import parse_dynamic_fields
 from ._fields import FIELDS
 from ._pivots import PivotPlan, pivot_plan
 
@@ -26,10 +27,29 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _selected(body: dict[str, Any], fields: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The fields the SQL selects (table calculations run on the result, not in it) and the
+    SQL of each custom field."""
+    dynamic = parse_dynamic_fields(body.get("dynamic_fields"))
+    sql = {}
+    for name, entry in dynamic.items():
+        if entry.kind == "measure":
+            based_on = FIELDS[entry.based_on].sql if entry.based_on in FIELDS else "*"
+            kind = entry.measure_type or "count"
+            function = {"average": "AVG", "count_distinct": "COUNT(DISTINCT"}.get(kind, kind)
+            closing = "))" if kind == "count_distinct" else ")"
+            sql[name] = f"{function.upper()}({based_on}{closing}".replace("((", "(")
+        elif entry.kind == "dimension":
+            sql[name] = f"/* {entry.expression} */ NULL"
+    selected = [f for f in fields if f not in dynamic or f in sql]
+    return selected, sql
+
+
 def _grouped(body: dict[str, Any], fields: list[str], extra: list[str]) -> list[str]:
     """SELECT ... FROM ... WHERE ... GROUP BY the dimensions, with ``extra`` select items."""
     view = str(body["view"])
-    select = [f'    {FIELDS[f].sql} AS "{f}"' for f in fields] + extra
+    fields, custom = _selected(body, fields)
+    select = [f'    {custom.get(f) or FIELDS[f].sql} AS "{f}"' for f in fields] + extra
     lines = ["SELECT", ",\n".join(select), f"FROM {view} AS {view}"]
     filters = body.get("filters") or {}
     conditions = []
@@ -38,7 +58,12 @@ def _grouped(body: dict[str, Any], fields: list[str], extra: list[str]) -> list[
         conditions.append(f"(CAST({FIELDS[name].sql} AS TEXT) IN ({values}))")
     if conditions:
         lines.append("WHERE " + " AND ".join(conditions))
-    dimensions = [i + 1 for i, f in enumerate(fields) if not FIELDS[f].measure]
+    dynamic = parse_dynamic_fields(body.get("dynamic_fields"))
+    dimensions = [
+        i + 1
+        for i, f in enumerate(fields)
+        if (dynamic[f].kind == "dimension" if f in dynamic else not FIELDS[f].measure)
+    ]
     if dimensions:
         lines.append("GROUP BY " + ", ".join(str(i) for i in dimensions))
     return lines

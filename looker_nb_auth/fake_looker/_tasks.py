@@ -35,6 +35,7 @@ class QueryTask:
     source: str | None = None
     look_id: str | None = None
     dashboard_id: str | None = None
+    server_table_calcs: bool | None = None  # the task's ``?server_table_calcs=``
     killed: bool = False
 
     def running(self, now: float) -> bool:

@@ -65,7 +65,7 @@ if session.is_logged_in:  # already (a token cache, a second login() in this ker
 looks"""
 PLACEHOLDER = "Log in to Looker to see its looks."
 #: The stand-in's built-in looks, as the dashboard lists them.
-SHOWN = "Looks: Sales by region, Monthly sales, Average price by category"
+SHOWN = "Looks: Sales by region, Monthly sales, Average price by category, Average sale by region"
 
 
 class Dashboard:

@@ -77,6 +77,7 @@ def test_fields_parameter_trims_looks_and_queries(grace: httpx.Client) -> None:
         {"id": "1", "title": "Sales by region"},
         {"id": "2", "title": "Monthly sales"},
         {"id": "3", "title": "Average price by category"},
+        {"id": "4", "title": "Average sale by region"},
     ]
     look = grace.get("looks/1", params={"fields": "id,model(id)"}).json()
     assert look == {"id": "1", "model": {"id": "demo"}}
