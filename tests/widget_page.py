@@ -6,6 +6,7 @@ installs it."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from comm.base_comm import BaseComm
 
@@ -44,6 +45,16 @@ class WidgetView:
         self._comm.handle_msg(
             {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
         )
+
+    @property
+    def login_state(self) -> str:
+        """The OAuth ``state`` of the login the widget shows ("" when it shows none)."""
+        query = parse_qs(urlsplit(str(self._comm.state.get("authorize_url", ""))).query)
+        return query.get("state", [""])[0]
+
+    def send_event(self, event: str) -> None:
+        """What the JS sends for ``event`` about the login the widget shows."""
+        self.send({"event": event, "state": self.login_state})
 
 
 class FakeComm(BaseComm):

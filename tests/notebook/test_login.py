@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from widget_page import Page, WidgetView
+from widget_page import Page
 
 from looker_nb_auth import (
     AccessDenied,
@@ -46,12 +46,6 @@ def session(
     session = login(looker.api_url, client_guid=PASTE_GUID, redirect_uri=PASTE_REDIRECT)
     yield session
     session.close()
-
-
-def _send(widget: WidgetView, event: str) -> None:
-    """What the JS sends for ``event`` about the login the widget shows."""
-    state = parse_qs(urlsplit(widget.authorize_url).query).get("state", [""])[0]
-    widget.send({"event": event, "state": state})
 
 
 def test_login_returns_at_once_with_a_prepared_button(page: Page, session: LookerSession) -> None:
@@ -99,7 +93,7 @@ def test_opened_then_cancel_prepares_a_fresh_login(page: Page, session: LookerSe
     widget = page.login_widget
     first = widget.authorize_url
     state = parse_qs(urlsplit(first).query)["state"][0]
-    _send(widget, "opened")
+    widget.send_event("opened")
     assert widget.status == "waiting"
     widget.send({"event": "cancel", "state": state})
     assert widget.status == "ready"
@@ -109,7 +103,7 @@ def test_opened_then_cancel_prepares_a_fresh_login(page: Page, session: LookerSe
 
 def test_on_the_pasted_rung_waiting_says_what_to_paste(page: Page, session: LookerSession) -> None:
     widget = page.login_widget
-    _send(widget, "opened")
+    widget.send_event("opened")
     assert widget.status == "waiting"
     assert widget.message == (
         "Log in and allow access in the popup, then copy the popup's address and run "
@@ -131,7 +125,7 @@ def test_wait_against_an_unreachable_looker_raises_looker_unreachable(
 def test_log_out_button_revokes_and_returns_to_ready(page: Page, session: LookerSession) -> None:
     widget = page.login_widget
     session.complete_login(authorize_in_browser(widget.authorize_url))
-    _send(widget, "logout")
+    widget.send_event("logout")
     assert not session.is_logged_in
     assert (widget.status, widget.message) == ("logged_out", "Logged out.")
     assert widget.authorize_url
@@ -149,7 +143,7 @@ def test_denied_login_shows_the_error_and_try_again_recovers(
     assert (widget.status, widget.authorize_url) == ("error", "")
     assert widget.message == "You did not allow access to Looker."
     assert "Log in to Looker" not in widget.message  # the button there is Try again
-    _send(widget, "retry")
+    widget.send_event("retry")
     assert widget.status == "ready"
     assert widget.authorize_url and widget.authorize_url != used
 
@@ -188,7 +182,7 @@ def test_running_the_login_cell_again_reuses_the_session_and_its_widget(
 def test_a_late_message_about_an_older_login_is_ignored(page: Page, session: LookerSession) -> None:
     widget = page.login_widget
     old_state = parse_qs(urlsplit(widget.authorize_url).query)["state"][0]
-    _send(widget, "retry")  # a new login replaces the old one
+    widget.send_event("retry")  # a new login replaces the old one
     current = widget.authorize_url
     widget.send({"event": "opened", "state": old_state})
     widget.send({"event": "cancel", "state": old_state})
@@ -224,7 +218,7 @@ def test_a_logout_looker_does_not_confirm_says_so_in_the_widget(
     widget = page.login_widget
     session.complete_login(authorize_in_browser(widget.authorize_url))
     looker.fail_next(1, 503)
-    _send(widget, "logout")
+    widget.send_event("logout")
     assert not session.is_logged_in
     assert widget.status == "logged_out"
     assert widget.message == (

@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from widget_page import Page, WidgetView
+from widget_page import Page
 
 from looker_nb_auth import (
     AccessDenied,
@@ -21,22 +20,10 @@ from looker_nb_auth import (
     login,
 )
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
-from looker_nb_auth.notebook import controller as controller_module
 from looker_nb_auth.notebook.widget import TEXTS
 
 GUID = "truth-tests"
 REDIRECT = "https://notebooks.example/looker-nb-auth/callback"
-
-
-@pytest.fixture
-def front_end(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """A notebook front end draws the widget; what ``display()`` was given, in order."""
-    for name in ("LOOKER_NB_AUTH_SERVER_URL", "LOOKER_NB_AUTH_SECRET", "JPY_SESSION_NAME"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(controller_module, "_front_end", lambda: True)
-    shown: list[Any] = []
-    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append(a[0]))
-    return shown
 
 
 @pytest.fixture
@@ -45,10 +32,6 @@ def session(page: Page, looker: FakeLooker, front_end: list[Any]) -> Iterator[Lo
     session = login(looker.api_url, client_guid=GUID, redirect_uri=REDIRECT)
     yield session
     session.close()
-
-
-def _state(widget: WidgetView) -> str:
-    return str(parse_qs(urlsplit(widget.authorize_url).query)["state"][0])
 
 
 def test_a_denial_is_the_user_s_choice_and_the_cell_names_try_again(
@@ -77,7 +60,7 @@ def test_the_cell_before_the_login_names_the_control_the_widget_shows(
 ) -> None:
     widget = page.login_widget
     if act == "opened":
-        widget.send({"event": "opened", "state": _state(widget)})
+        widget.send({"event": "opened", "state": widget.login_state})
         assert widget.status == "waiting"
     elif act == "logout":
         session.complete_login(authorize_in_browser(widget.authorize_url))
