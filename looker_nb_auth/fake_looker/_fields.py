@@ -25,6 +25,10 @@ class FieldInfo:
     label_short: str = ""
     value_format: str | None = None
     dimension_group: str | None = None
+    description: str | None = None
+    group_label: str | None = None  # LookML ``group_label`` (a dimension group has its own)
+    hidden: bool = False
+    tags: tuple[str, ...] = ()
 
     @property
     def view(self) -> str:
@@ -43,6 +47,16 @@ class FieldInfo:
         return f"{self.view_label} {self.short}"
 
     @property
+    def field_group(self) -> tuple[str | None, str]:
+        """``field_group_label`` and ``field_group_variant``: a dimension group's timeframes
+        share "<Group> Date" and are told apart by their timeframe ("Date", "Month"); a field
+        with a ``group_label`` shows there under its short label."""
+        if self.dimension_group is not None:
+            group = self.dimension_group.split(".", 1)[1].replace("_", " ").title()
+            return f"{group} Date", self.type.removeprefix("date_").title()
+        return self.group_label, self.short
+
+    @property
     def is_numeric(self) -> bool:
         return self.measure or self.type == "number"
 
@@ -52,6 +66,7 @@ class FieldInfo:
 
 
 _USD = "$#,##0.00"
+_DETAILS = "Order Details"
 
 
 def _fields(*infos: FieldInfo) -> dict[str, FieldInfo]:
@@ -59,13 +74,16 @@ def _fields(*infos: FieldInfo) -> dict[str, FieldInfo]:
 
 
 FIELDS: dict[str, FieldInfo] = _fields(
-    FieldInfo("orders.id", "number", "orders.id"),
+    FieldInfo(
+        "orders.id", "number", "orders.id", description="The order's number, unique per order."
+    ),
     FieldInfo(
         "orders.created_date",
         "date_date",
         "orders.created_date",
         label_short="Created Date",
         dimension_group="orders.created",
+        description="The day the order was placed.",
     ),
     FieldInfo(
         "orders.created_month",
@@ -74,17 +92,44 @@ FIELDS: dict[str, FieldInfo] = _fields(
         label_short="Created Month",
         dimension_group="orders.created",
     ),
-    FieldInfo("orders.region", "string", "orders.region"),
-    FieldInfo("orders.category", "string", "orders.category"),
-    FieldInfo("orders.sale_price", "number", "orders.sale_price", value_format=_USD),
-    FieldInfo("orders.sql_error", "string", "orders.sql_error"),
-    FieldInfo("orders.count", "count", "COUNT(*)", measure=True),
+    FieldInfo(
+        "orders.region",
+        "string",
+        "orders.region",
+        description="Where the order was shipped: North, South, East or West.",
+        group_label=_DETAILS,
+    ),
+    FieldInfo(
+        "orders.category",
+        "string",
+        "orders.category",
+        description="The product category.",
+        group_label=_DETAILS,
+    ),
+    FieldInfo(
+        "orders.sale_price",
+        "number",
+        "orders.sale_price",
+        value_format=_USD,
+        description="What the customer paid, in US dollars.",
+        tags=("finance",),
+    ),
+    FieldInfo(
+        "orders.sql_error",
+        "string",
+        "orders.sql_error",
+        description="A dimension whose SQL the database rejects.",
+        hidden=True,
+    ),
+    FieldInfo("orders.count", "count", "COUNT(*)", measure=True, description="Number of orders."),
     FieldInfo(
         "orders.total_sale_price",
         "sum",
         "COALESCE(SUM(orders.sale_price), 0)",
         measure=True,
         value_format=_USD,
+        description="Revenue: the sum of the orders' sale prices.",
+        tags=("finance",),
     ),
     FieldInfo(
         "orders.average_sale_price",
@@ -103,6 +148,7 @@ FIELDS: dict[str, FieldInfo] = _fields(
         "DATE(events.event_at)",
         label_short="Event Date",
         dimension_group="events.event",
+        description="The day the event happened.",
     ),
     FieldInfo(
         "events.event_time",
@@ -114,7 +160,7 @@ FIELDS: dict[str, FieldInfo] = _fields(
     FieldInfo(
         "events.is_weekend", "yesno", "events.is_weekend", label_short="Is Weekend (Yes / No)"
     ),
-    FieldInfo("events.count", "count", "COUNT(*)", measure=True),
+    FieldInfo("events.count", "count", "COUNT(*)", measure=True, description="Number of events."),
 )
 
 
@@ -126,14 +172,12 @@ def detail_field(name: str, sort_index: int | None = None, desc: bool = False) -
         "can_filter": True,
         "category": "measure" if info.measure else "dimension",
         "default_filter_value": None,
-        "description": "",
+        "description": info.description,
         "dimension_group": info.dimension_group,
         "enumerations": None,
-        "field_group_label": info.view_label + " " + info.dimension_group.split(".")[1].title()
-        if info.dimension_group
-        else None,
-        "field_group_variant": info.short,
-        "hidden": False,
+        "field_group_label": info.field_group[0],
+        "field_group_variant": info.field_group[1],
+        "hidden": info.hidden,
         "is_filter": False,
         "is_fiscal": False,
         "is_numeric": info.is_numeric,
@@ -150,6 +194,7 @@ def detail_field(name: str, sort_index: int | None = None, desc: bool = False) -
         "sortable": True,
         "sql": info.sql,
         "suggestable": not info.measure and not info.is_numeric,
+        "tags": list(info.tags),
         "type": info.type,
         "value_format": info.value_format,
         "view": info.view,
@@ -168,14 +213,14 @@ def bi_field(name: str) -> dict[str, object]:
         "view": info.view,
         "dimension_group": info.dimension_group,
         "category": "measure" if info.measure else "dimension",
-        "field_group_label": None,
+        "field_group_label": info.field_group[0],
         "name": info.name,
         "type": info.type,
         "view_label": info.view_label,
         "label": info.label,
-        "field_group_variant": info.short,
-        "hidden": False,
-        "description": None,
+        "field_group_variant": info.field_group[1],
+        "hidden": info.hidden,
+        "description": info.description,
     }
 
 

@@ -54,13 +54,91 @@ def test_orders_explore_deserializes_into_the_sdks_model(grace: httpx.Client) ->
     assert fields is not None and fields.dimensions is not None and fields.measures is not None
     assert [d.name for d in fields.dimensions] == ORDERS_DIMENSIONS
     assert [m.name for m in fields.measures] == ORDERS_MEASURES
-    assert fields.filters == [] and fields.parameters == []
+    assert [f.name for f in fields.filters or []] == ["orders.created_filter"]
+    assert [p.name for p in fields.parameters or []] == ["orders.metric_selector"]
     assert {d.category for d in fields.dimensions} == {models40.Category.dimension}
     assert {m.category for m in fields.measures} == {models40.Category.measure}
     month = next(d for d in fields.dimensions if d.name == "orders.created_month")
     assert month.type == "date_month" and month.is_timeframe and month.label_short
     price = next(m for m in fields.measures if m.name == "orders.total_sale_price")
     assert price.type == "sum" and price.is_numeric and price.value_format == "$#,##0.00"
+
+
+def test_dimension_group_timeframes_share_a_group_label_and_differ_by_variant(
+    grace: httpx.Client,
+) -> None:
+    """As Looker's field picker groups them: "Created Date" holds Date and Month; a field with a
+    ``group_label`` sits in its group under its short label; the others are in no group."""
+    fields = _explore(grace, "orders").fields
+    assert fields is not None
+    dimensions = {d.name: d for d in fields.dimensions or []}
+    groups = {n: (d.field_group_label, d.field_group_variant) for n, d in dimensions.items()}
+    assert groups["orders.created_date"] == ("Created Date", "Date")
+    assert groups["orders.created_month"] == ("Created Date", "Month")
+    assert groups["orders.region"] == ("Order Details", "Region")
+    assert groups["orders.category"] == ("Order Details", "Category")
+    assert groups["orders.id"] == (None, "Id")
+    assert {d.dimension_group for d in dimensions.values()} == {None, "orders.created"}
+
+
+def test_fields_have_descriptions_tags_and_one_hidden_dimension(grace: httpx.Client) -> None:
+    fields = _explore(grace, "orders").fields
+    assert fields is not None
+    described = {f.name: f for f in [*(fields.dimensions or []), *(fields.measures or [])]}
+    assert described["orders.total_sale_price"].description == (
+        "Revenue: the sum of the orders' sale prices."
+    )
+    assert described["orders.created_month"].description is None
+    assert [n for n, f in described.items() if f.hidden] == ["orders.sql_error"]
+    assert [n for n, f in described.items() if f.tags] == [
+        "orders.sale_price",
+        "orders.total_sale_price",
+    ]
+    assert all(f.sortable and f.can_filter and not f.is_filter for f in described.values())
+    assert all(f.view_label == "Orders" for f in described.values())
+    assert {n for n, f in described.items() if f.suggestable} == {
+        "orders.created_date",
+        "orders.created_month",
+        "orders.region",
+        "orders.category",
+        "orders.sql_error",
+    }
+
+
+def test_filter_only_fields_and_parameters_are_listed_as_lookml_declares_them(
+    grace: httpx.Client,
+) -> None:
+    explore = _explore(grace, "orders")
+    assert explore.description == "The demo shop's orders, one row per order."
+    fields = explore.fields
+    assert fields is not None
+    [date_filter] = fields.filters or []
+    assert date_filter.category == models40.Category.filter and date_filter.type == "date"
+    assert date_filter.is_filter and not date_filter.parameter and not date_filter.sortable
+    assert date_filter.label == "Orders Created Filter" and date_filter.enumerations is None
+    [selector] = fields.parameters or []
+    assert selector.name == "orders.metric_selector"
+    assert selector.category == models40.Category.parameter and selector.type == "unquoted"
+    assert selector.is_filter and selector.parameter and selector.has_allowed_values
+    assert selector.default_filter_value == "count"
+    allowed = [(e.label, e.value) for e in selector.enumerations or []]
+    assert allowed == [("Order Count", "count"), ("Total Sale Price", "total_sale_price")]
+
+
+def test_events_timeframes_are_grouped_too(grace: httpx.Client, looker: FakeLooker) -> None:
+    looker.config.big_rows = 3
+    explore = _explore(grace, "events")
+    assert explore.fields is not None
+    groups = {
+        d.name: (d.field_group_label, d.field_group_variant)
+        for d in explore.fields.dimensions or []
+        if d.dimension_group
+    }
+    assert groups == {
+        "events.event_date": ("Event Date", "Date"),
+        "events.event_time": ("Event Date", "Time"),
+    }
+    assert explore.fields.filters == [] and explore.fields.parameters == []
 
 
 def test_explore_fields_are_described_as_query_results_describe_them(
@@ -128,6 +206,23 @@ def test_fields_parameter_trims_the_explore_and_its_nested_fields(grace: httpx.C
                 {"name": "orders.average_sale_price", "type": "average"},
             ]
         },
+    }
+    spec = "fields(filters(name,category),parameters(name,enumerations,default_filter_value))"
+    trimmed = grace.get("lookml_models/demo/explores/orders", params={"fields": spec}).json()
+    assert trimmed == {
+        "fields": {
+            "filters": [{"name": "orders.created_filter", "category": "filter"}],
+            "parameters": [
+                {
+                    "name": "orders.metric_selector",
+                    "enumerations": [
+                        {"label": "Order Count", "value": "count"},
+                        {"label": "Total Sale Price", "value": "total_sale_price"},
+                    ],
+                    "default_filter_value": "count",
+                }
+            ],
+        }
     }
     unknown = grace.get("lookml_models/demo/explores/orders", params={"fields": "id,nope"})
     assert unknown.status_code == 400 and "nope" in unknown.json()["message"]
