@@ -11,6 +11,7 @@ that checks each of its assumptions.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -50,10 +51,12 @@ def run_probes(
     fields: Sequence[str] = (),
     rows_field: str | None = None,
     only: Sequence[str] = (),
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[Finding]:
-    """Every probe (or those in ``only``) on ``model::view``, with a logged-in ``session``. A
-    probe that Looker stops half-way is a ``fails`` finding; the others still run."""
-    probe = Probe(session)
+    """Every probe (or those in ``only``) on ``model::view``, with a logged-in ``session``;
+    ``sleep`` waits between polls. A probe that Looker stops half-way is a ``fails`` finding;
+    the others still run."""
+    probe = Probe(session, sleep)
     explore = probe.explore(model, view, fields, rows_field)
     findings = []
     for name, run in PROBES:

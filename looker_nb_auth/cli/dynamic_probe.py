@@ -57,50 +57,73 @@ def probe_query(explore: Explore) -> dict[str, Any] | None:
     return explore.query(fields, dynamic_fields=json.dumps(dynamic), limit="3")
 
 
+def _columns(text: str) -> dict[str, tuple[str, int] | None]:
+    """Of each dynamic field: the header cell that names it and its values, or None."""
+    table = list(csv.reader(text.splitlines()))
+    cells, data = (table[0], table[1:]) if table else ([], [])
+    found: dict[str, tuple[str, int] | None] = {}
+    for name, label in _LABELS.items():
+        index = next((i for i, c in enumerate(cells) if c in (name, label)), None)
+        if index is None:
+            found[name] = None
+            continue
+        filled = sum(1 for row in data if index < len(row) and row[index] != "")
+        found[name] = ("its name" if cells[index] == name else "its label", filled)
+    return found
+
+
+def _said(found: dict[str, tuple[str, int] | None]) -> str:
+    parts = []
+    for name, seen in found.items():
+        what = "the table calculation" if name == TABLE_CALCULATION else "the custom measure"
+        if seen is None:
+            parts.append(f"{what}'s column is missing")
+        elif seen[1] == 0:
+            parts.append(f"{what} comes back under {seen[0]} with no values")
+        else:
+            parts.append(f"{what} comes back under {seen[0]} with {seen[1]} value(s)")
+    return "; ".join(parts)
+
+
 def dynamic_fields(probe: Probe, explore: Explore) -> Finding:
     """Whether a table calculation's and a custom measure's columns come back, how the header
-    names them, with values, and whether ``run_query`` names them after their fields."""
+    names them, with values, and whether ``run_query`` names them after their fields. When the
+    table calculation has no values, a second run with ``server_table_calcs=true`` says whether
+    asking for them brings them."""
     body = probe_query(explore)
     if body is None:
         sentence = "The query has no measure and dimension to base a table calculation on."
         return Finding("dynamic_fields", "warn", sentence + " Name some with --fields.")
-    ran = probe.text(probe.saved(body), "csv")
+    query_id = probe.saved(body)
+    ran = probe.text(query_id, "csv")
     if ran.response.status_code != 200:
         words = looker_said(ran.response)
         sentence = f"Looker refused a table calculation and a custom measure ({words!r})"
         return Finding("dynamic_fields", "warn", sentence + "; the probe could not see them.")
-    table = list(csv.reader(ran.response.text.splitlines()))
-    cells, data = (table[0], table[1:]) if table else ([], [])
-    said = {
-        name: next((i for i, c in enumerate(cells) if c in (name, _LABELS[name])), None)
-        for name in _LABELS
-    }
-    parts = []
-    for name, index in said.items():
-        what = "table calculation" if name == TABLE_CALCULATION else "custom measure"
-        if index is None:
-            parts.append(f"the {what}'s column is not named by its name or label")
-            continue
-        shown = "its name" if cells[index] == name else "its label"
-        filled = sum(1 for row in data if index < len(row) and row[index] != "")
-        parts.append(f"the {what} comes back under {shown} with {filled} value(s)")
-    what = f"In CSV ({', '.join(repr(c) for c in cells)}), " + "; ".join(parts)
-    observed: dict[str, Any] = {"cells": cells, "columns": {k: v for k, v in said.items()}}
+    found = _columns(ran.response.text)
+    what = "As run_query asks for CSV, " + _said(found)
+    calculation = found[TABLE_CALCULATION]
+    observed: dict[str, Any] = {"columns": found}
+    if calculation is None or calculation[1] == 0:
+        asked = probe.text(query_id, "csv", params={"server_table_calcs": "true"})
+        if asked.response.status_code == 200:
+            again = _columns(asked.response.text)[TABLE_CALCULATION]
+            observed["with_server_table_calcs"] = again
+            values = "no values" if again is None or again[1] == 0 else f"{again[1]} value(s)"
+            what += f"; asked with server_table_calcs=true, the table calculation has {values}"
     try:
         frame = probe.session.run_query(body, progress=False)
     except LookerAuthError as exc:
-        return Finding(
-            "dynamic_fields", "fails", f"{what}; the DataFrame path refuses it: {exc}", observed
-        )
+        sentence = f"{what}; the DataFrame path refuses it: {exc}"
+        return Finding("dynamic_fields", "fails", sentence, observed)
     named = [str(c) for c in frame.columns]
     observed["named"] = named
     missing = [name for name in _LABELS if name not in named]
-    if missing:
-        sentence = f"{what}; the DataFrame path names the columns {', '.join(named)}."
-        return Finding("dynamic_fields", "fails", sentence, observed)
-    return Finding(
-        "dynamic_fields",
-        "ok",
-        f"{what}; the DataFrame path names both columns after their fields.",
-        observed,
-    )
+    empty = [name for name in _LABELS if name in named and int(frame[name].notna().sum()) == 0]
+    if missing or empty:
+        sentence = f"{what}; the DataFrame path gives the columns {', '.join(named)}"
+        if empty:
+            sentence += f", {', '.join(empty)} without values"
+        return Finding("dynamic_fields", "fails", sentence + ".", observed)
+    sentence = f"{what}; the DataFrame path names both columns after their fields, with values."
+    return Finding("dynamic_fields", "ok", sentence, observed)

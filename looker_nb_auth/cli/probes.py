@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from .._errors import UnexpectedResponse
+from ..dataframes import task
 from ..dataframes.answers import check, said
-from ..dataframes.describe import Column, columns_from_metadata
+from ..dataframes.describe import Column, Query, columns_from_metadata
+from ..dataframes.drive import Call
 from ..dataframes.task import ENDED, RUNNING, waits
 
 if TYPE_CHECKING:
@@ -141,12 +143,16 @@ class Probe:
         response = check(self.save(body), "the probe's query")
         return str(response.json()["id"])
 
-    def run(self, query_id: str, result_format: str, limit: int | None = None) -> Ran:
-        """Start a query task and poll its results as ``dataframes/task.py`` does."""
-        params = {"limit": str(limit)} if limit is not None else None
-        body = {"query_id": query_id, "result_format": result_format, "source": "looker-nb-auth"}
-        started = check(self.client.post("query_tasks", params=params, json=body), "query task")
-        task_id = str(started.json()["id"])
+    def run(
+        self,
+        query_id: str,
+        result_format: str,
+        limit: int | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Ran:
+        """Start a query task as ``dataframes/task.py`` does (``params`` added to its query
+        string), and poll its results on its schedule."""
+        task_id = self._start(query_id, result_format, limit, params or {})
         pauses = waits()
         for polls in range(1, MAX_POLLS + 1):
             request = self.client.build_request("GET", f"query_tasks/{task_id}/results")
@@ -165,9 +171,34 @@ class Probe:
             "run doctor --data again when Looker is less busy."
         )
 
-    def text(self, query_id: str, result_format: str, limit: int | None = None) -> Ran:
+    def _start(
+        self, query_id: str, result_format: str, limit: int | None, params: Mapping[str, str]
+    ) -> str:
+        """The task's id, created by the DataFrame path's own step (``task.create``), so the
+        probe asks exactly what ``run_query`` asks."""
+        saved = Query(id=query_id, model="", view="", fields=[], pivots=[], limit=None)
+        flow = task.create(saved, result_format, limit)
+        step = next(flow)
+        while True:
+            if not isinstance(step, Call):  # pragma: no cover - create only calls
+                raise TypeError(f"task.create yielded {step!r}")
+            response = self.client.request(
+                step.method, step.path, params={**(step.params or {}), **params}, json=step.json
+            )
+            try:
+                step = flow.send(response)
+            except StopIteration as done:
+                return str(done.value)
+
+    def text(
+        self,
+        query_id: str,
+        result_format: str,
+        limit: int | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Ran:
         """A run whose whole (small) answer is read."""
-        ran = self.run(query_id, result_format, limit)
+        ran = self.run(query_id, result_format, limit, params)
         ran.response.read()
         ran.response.close()
         return ran

@@ -15,11 +15,16 @@ import pytest
 from admin_helpers import console_script
 from support import CLIENT_GUID, REDIRECT_URI
 
-from looker_nb_auth import LookerSession
+from looker_nb_auth import LookerAuthError, LookerSession
 from looker_nb_auth.cli.doctor_data import print_findings, run_probes
+from looker_nb_auth.cli.dynamic_probe import CUSTOM_MEASURE, TABLE_CALCULATION, probe_query
 from looker_nb_auth.cli.main import main
-from looker_nb_auth.cli.probes import Finding
-from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.cli.probes import Finding, Probe
+from looker_nb_auth.dataframes import task
+from looker_nb_auth.dataframes.describe import Query
+from looker_nb_auth.dataframes.drive import Call
+from looker_nb_auth.dataframes.task import polls_for
+from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
 #: A measure first, so that a header in dimensions-first order shows it moved.
 FIELDS = ["orders.count", "orders.region", "orders.category"]
@@ -177,6 +182,68 @@ def test_the_poll_probe_counts_polls_and_says_looker_s_run_time(
     assert len(polls) == found.observed["polls"] == 1
 
 
+def test_the_poll_probe_polls_a_slow_query_on_the_dataframe_path_s_schedule(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    looker.config.query_task_seconds = 2.0
+    found = run_probes(logged_in, "demo", "orders", only=["polls"], sleep=clock.advance)[0]
+    assert found.observed["polls"] == polls_for(2.0) == 6
+    assert found.sentence == (
+        "One query task took 6 poll(s) of its results, which Looker ran in 2.00 s."
+    )
+
+
+@pytest.mark.parametrize("unasked", ["absent", "computed", "empty"])
+@pytest.mark.parametrize("header", ["name", "label"])
+def test_the_dynamic_fields_probe_says_how_they_come_back_and_what_run_query_makes_of_them(
+    logged_in: LookerSession, looker: FakeLooker, unasked: str, header: str
+) -> None:
+    looker.config.table_calcs_unasked = unasked  # type: ignore[assignment]
+    looker.config.csv_header = header  # type: ignore[assignment]
+    found = probe(logged_in, "dynamic_fields")
+    under = "its name" if header == "name" else "its label"
+    if asks_for_table_calculations():  # then Looker computes them whatever the knob says
+        unasked = "computed"
+    said = {
+        "absent": "the table calculation's column is missing",
+        "computed": f"the table calculation comes back under {under} with 3 value(s)",
+        "empty": f"the table calculation comes back under {under} with no values",
+    }[unasked]
+    assert found.sentence.startswith(
+        f"As run_query asks for CSV, {said}; the custom measure comes back under {under} "
+        "with 3 value(s)"
+    )
+    asked_again = "; asked with server_table_calcs=true, the table calculation has 3 value(s);"
+    assert (asked_again in found.sentence) == (unasked != "computed")
+    # The verdict is the DataFrame path's own: run_query on the same query, here.
+    query = probe_query(Probe(logged_in).explore("demo", "orders"))
+    assert query is not None
+    refused, frame = None, None
+    try:
+        frame = logged_in.run_query(query, progress=False)
+    except LookerAuthError as exc:
+        refused = str(exc)
+    if frame is None:
+        assert found.verdict == "fails"
+        assert found.sentence.endswith(f"the DataFrame path refuses it: {refused}")
+        return
+    named = [str(c) for c in frame.columns]
+    dynamic = [TABLE_CALCULATION, CUSTOM_MEASURE]
+    if set(dynamic) <= set(named) and all(frame[n].notna().any() for n in dynamic):
+        assert found.verdict == "ok"
+        assert found.sentence.endswith("names both columns after their fields, with values.")
+    else:
+        assert found.verdict == "fails"
+        assert f"the DataFrame path gives the columns {', '.join(named)}" in found.sentence
+
+
+def asks_for_table_calculations() -> bool:
+    """Whether the DataFrame path's query task asks Looker to compute table calculations."""
+    step = next(task.create(Query("1", "demo", "orders", [], [], None), "csv", None))
+    assert isinstance(step, Call)
+    return (step.params or {}).get("server_table_calcs") == "true"
+
+
 def test_print_findings_exit_code_and_json(logged_in: LookerSession, looker: FakeLooker) -> None:
     looker.config.csv_header = "overridden"
     findings = run_probes(logged_in, "demo", "orders", only=["header", "polls"])
@@ -192,8 +259,6 @@ def test_print_findings_exit_code_and_json(logged_in: LookerSession, looker: Fak
 
 
 def test_an_unknown_explore_is_one_sentence(logged_in: LookerSession) -> None:
-    from looker_nb_auth import LookerAuthError
-
     with pytest.raises(LookerAuthError, match="demo::nope"):
         run_probes(logged_in, "demo", "nope")
 
