@@ -8,8 +8,10 @@ The explore's field metadata (``GET /lookml_models/{model}/explores/{explore}``,
 explore per session: `Explores`) says what each field holds, a `Column`: its LookML ``type``
 read as a `Kind`. ``yesno`` is a boolean; numbers and measures are numbers; dates and timestamps
 are points in time (with the format Looker writes them in); quarters are quarters; strings (zip
-codes too) are strings. A field the metadata does not describe (a custom field, SQL Runner)
-keeps what the parser infers. ``parse.py`` reads the CSV by these kinds, ``dtypes.py`` types it.
+codes too) are strings. A query's table calculations and custom fields (its ``dynamic_fields``)
+are columns of their own, with their own labels and declared types (``dynamic.py``). A field
+nothing describes (SQL Runner) keeps what the parser infers. ``parse.py`` reads the CSV by
+these kinds, ``dtypes.py`` types it.
 
 Each of these is a flow (``drive.py``): it yields its requests and is sent the answers.
 """
@@ -62,7 +64,8 @@ _FIELD_METADATA = f"fields(dimensions({_FIELD}),measures({_FIELD}))"
 class Query:
     """A saved query as ``GET /queries/{id}`` describes it, with what to call it in the
     progress line (``name``), the Look it belongs to, if any, and whether its ``limit`` is the
-    caller's own (``limit_asked``: a WriteQuery the caller wrote with one)."""
+    caller's own (``limit_asked``: a WriteQuery the caller wrote with one). ``dynamic``: its
+    table calculations and custom fields, as columns by field name."""
 
     id: str
     model: str
@@ -73,6 +76,7 @@ class Query:
     name: str = "query"
     look_id: str | None = None
     limit_asked: bool = False
+    dynamic: Mapping[str, Column] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_json(
@@ -83,6 +87,8 @@ class Query:
             row_limit = int(str(limit)) if limit not in (None, "") else None
         except ValueError:
             row_limit = None
+        from .dynamic import dynamic_columns  # it imports this module's Column
+
         model, view = str(data.get("model") or ""), str(data.get("view") or "")
         return cls(
             id=str(data.get("id") or ""),
@@ -93,6 +99,7 @@ class Query:
             limit=row_limit,
             name=name or f"{model}::{view} query",
             look_id=look_id,
+            dynamic=dynamic_columns(data.get("dynamic_fields")),
         )
 
 
@@ -175,20 +182,21 @@ class Explores:
 
 
 def columns(saved: Query, explores: Explores) -> Flow[dict[str, Column]]:
-    """The explore's fields as columns (one call per explore per session); without access to
-    the explore's metadata, none: the columns keep the types the parser infers."""
+    """The explore's fields as columns (one call per explore per session), and the query's
+    dynamic fields; without access to the explore's metadata, the dynamic fields alone: the
+    other columns keep the types the parser infers."""
     key = (saved.model, saved.view)
     known = explores.get(key)
     if known is not None:
-        return known
+        return {**known, **saved.dynamic}
     response = yield Call(
         "GET", f"lookml_models/{saved.model}/explores/{saved.view}", {"fields": _FIELD_METADATA}
     )
     if response.status_code != 200:
-        return {}
+        return dict(saved.dynamic)
     found = columns_from_metadata(response.json().get("fields") or {})
     explores.keep(key, found)
-    return found
+    return {**found, **saved.dynamic}
 
 
 # LookML types (as query results and explore metadata name them) by what they hold.

@@ -13,6 +13,10 @@ and measures before table calculations). Two fields may share a label (two joine
    order or dimensions first, cell by cell, and every order that matches names the columns
    alike;
 3. else `UnexpectedResponse`: no column is named by its position alone.
+
+A field of the query that no column holds is `UnexpectedResponse` too: a DataFrame without a
+column the query asks for is wrong. A table calculation is the likely one: Looker computes
+those only when a run asks it to (``server_table_calcs``, which ``task.py`` sends).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ def field_names(header: list[str], columns: Mapping[str, Column], fields: list[s
     texts = {name: _texts(name, columns.get(name)) for name in fields}
     found = _one_to_one(header, texts)
     if found is not None:
+        _check_whole(found, columns, fields)
         return found
     agreed = {
         tuple(order)
@@ -52,6 +57,27 @@ def field_names(header: list[str], columns: Mapping[str, Column], fields: list[s
         f"Looker's CSV header {why}, so its columns were not named by guessing and nothing was "
         "kept; give the fields distinct labels (a custom label or series label in the query's "
         "visualization can hide them), or run the query with only the fields you need."
+    )
+
+
+def _check_whole(found: list[str], columns: Mapping[str, Column], fields: list[str]) -> None:
+    """Every field of the query has its column, else `UnexpectedResponse` naming the first
+    one missing."""
+    missing = [name for name in fields if name not in found]
+    if not missing:
+        return
+    name = missing[0]
+    column = columns.get(name)
+    if column is not None and column.category == "table_calculation":
+        raise UnexpectedResponse(
+            f"Looker's result has no column for the table calculation {name!r} "
+            f"({column.label}) that the query asks for: Looker did not compute it although it "
+            "was asked to (server_table_calcs), so nothing was kept; run the query without it "
+            "and compute it from the other columns."
+        )
+    raise UnexpectedResponse(
+        f"Looker's result has no column for {name!r}, a field the query asks for, so nothing "
+        "was kept; run the query again, or without that field."
     )
 
 

@@ -60,11 +60,16 @@ _UNCONFIRMED = "; Looker did not confirm stopping it, so it may run there until 
 
 
 def create(saved: Query, result_format: str, limit: int | None) -> Flow[str]:
-    """Start a query task for ``saved``; its id. ``limit`` overrides the query's row limit."""
+    """Start a query task for ``saved``; its id. ``limit`` overrides the query's row limit.
+    ``server_table_calcs`` asks Looker to compute the query's table calculations: what Looker
+    sends without it is not documented (the spec says only "Perform table calculations on query
+    results"), and a column left out or empty would be a wrong DataFrame."""
     body: dict[str, Any] = {"query_id": saved.id, "result_format": result_format, "source": _SOURCE}
     if saved.look_id is not None:
         body["look_id"] = saved.look_id
-    params = {"limit": str(limit)} if limit is not None else None
+    params = {"server_table_calcs": "true"}
+    if limit is not None:
+        params["limit"] = str(limit)
     response = yield Call("POST", "query_tasks", params=params, json=body)
     check(response, "the query task", missing=f"query {saved.id}")
     task_id = response.json().get("id")

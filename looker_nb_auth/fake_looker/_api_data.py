@@ -76,6 +76,8 @@ def execute(
     row, whatever the limit (``_malformed.py``). ``table_calcs`` is the run's
     ``server_table_calcs``; unset, ``table_calcs_unasked`` says what its table calculations
     become."""
+    if ctx.config.server_table_calcs_ignored:
+        table_calcs = None
     mode = "computed" if table_calcs else ctx.config.table_calcs_unasked
     if table_calcs is False:
         mode = "absent"

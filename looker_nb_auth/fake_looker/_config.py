@@ -270,6 +270,9 @@ class FakeLookerConfig:
     #: A run without ``server_table_calcs=true``: its table calculations' columns are left
     #: out (``"absent"``), computed all the same (``"computed"``) or null (``"empty"``).
     table_calcs_unasked: TableCalcsUnasked = "absent"
+    #: Every run is answered as if it did not set ``server_table_calcs`` (a Looker or a proxy
+    #: that drops the parameter): ``table_calcs_unasked`` says what its table calculations are.
+    server_table_calcs_ignored: bool = False
 
     def __post_init__(self) -> None:
         checked_target(self.fault_target, "fault_target")
