@@ -26,6 +26,8 @@ __all__ = ["UNKNOWN_FIELD", "error", "header", "json_detail", "polls", "rows"]
 #: A field no explore has: what the error probe asks for.
 UNKNOWN_FIELD = "looker_nb_auth_probe_no_such_field"
 _RANKS = {"dimension": 0, "measure": 1, "table_calculation": 2}
+#: json_detail's keys the pivot path reads, as the sentence names them.
+_DETAIL_KEYS = ("data", "fields", "pivots", "errors", "columns_truncated", "totals_data")
 #: Rows the rows probe reads at most: one more than the largest cap Looker applies silently.
 MOST_ROWS = max(SILENT_CAPS) + 1
 
@@ -169,10 +171,14 @@ def json_detail(probe: Probe, explore: Explore) -> Finding:
     if ran.response.status_code != 200:
         words = looker_said(ran.response)
         return Finding("json_detail", "fails", f"A json_detail run failed ({words}).")
-    detail = ran.response.json()
+    try:
+        detail = ran.response.json()
+    except ValueError as exc:  # cut short, not UTF-8, not JSON
+        sentence = f"A json_detail result is not JSON ({type(exc).__name__}: {exc})"
+        return Finding("json_detail", "fails", sentence + "; the pivot path cannot read it.")
     if not isinstance(detail, dict):
-        sentence = f"A json_detail result is a JSON {type(detail).__name__}, not an object."
-        return Finding("json_detail", "fails", sentence + " The pivot path cannot read it.")
+        sentence = f"A json_detail result is a JSON {type(detail).__name__}, not an object"
+        return Finding("json_detail", "fails", sentence + "; the pivot path cannot read it.")
     keys = sorted(detail)
     found = detail.get("data")
     data: list[Any] = found if isinstance(found, list) else []
@@ -180,7 +186,13 @@ def json_detail(probe: Probe, explore: Explore) -> Finding:
     wrapped = bool(cells) and all(isinstance(v, dict) and "value" in v for v in cells)
     errors = detail.get("errors") or []
     observed = {"keys": keys, "cells_wrapped": wrapped, "errors": errors}
-    what = f"A json_detail result has the keys {', '.join(keys)}"
+    read = [k for k in _DETAIL_KEYS if k in keys]
+    others = len(keys) - len(read)
+    what = f"A json_detail result has the keys {', '.join(read)} (and {others} other(s))"
+    lacking = [k for k in ("data", "fields") if k not in keys]
+    if lacking:
+        sentence = f"{what}, without {' or '.join(lacking)}; the pivot path cannot read it."
+        return Finding("json_detail", "fails", sentence, observed)
     what += (
         ', its cells are {"value": ...}'
         if wrapped

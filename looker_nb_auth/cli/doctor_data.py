@@ -10,6 +10,7 @@ that checks each of its assumptions.
 
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -64,8 +65,9 @@ def run_probes(
             continue
         try:
             findings.append(run(probe, explore))
-        except (LookerAuthError, httpx.HTTPError) as exc:
-            said = exc if isinstance(exc, LookerAuthError) else type(exc).__name__
+        except (LookerAuthError, httpx.HTTPError, ValueError, csv.Error) as exc:
+            # an answer the probe could not read (cut short, not UTF-8) is said as it is
+            said = exc if isinstance(exc, LookerAuthError) else f"{type(exc).__name__}: {exc}"
             findings.append(Finding(name, "fails", f"The {name} probe could not run: {said}"))
     return findings
 

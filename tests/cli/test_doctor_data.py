@@ -140,7 +140,8 @@ def test_the_json_detail_probe_says_its_keys_cells_and_notes(
 ) -> None:
     looker.config.development_mode_note = note
     found = probe(logged_in, "json_detail")
-    assert found.sentence.startswith("A json_detail result has the keys ")
+    keys = "data, fields, pivots, errors" if note else "data, fields, pivots"
+    assert found.sentence.startswith(f"A json_detail result has the keys {keys} (and ")
     assert 'its cells are {"value": ...}' in found.sentence
     assert {"data", "fields"} <= set(found.observed["keys"])
     if note:
@@ -151,6 +152,24 @@ def test_the_json_detail_probe_says_its_keys_cells_and_notes(
     else:
         assert found.verdict == "ok"
         assert found.sentence.endswith("and no errors; the pivot path reads it.")
+
+
+@pytest.mark.parametrize(
+    ("shape", "said"),
+    [
+        ("wrong_shape", "is a JSON list, not an object"),
+        ("cut_row", "is not JSON (JSONDecodeError: "),
+    ],
+)
+def test_a_json_detail_the_pivot_path_cannot_read_fails_the_command(
+    logged_in: LookerSession, looker: FakeLooker, shape: str, said: str
+) -> None:
+    looker.config.malformed_results = shape  # type: ignore[assignment]
+    found = probe(logged_in, "json_detail")
+    assert found.verdict == "fails"
+    assert found.sentence.startswith(f"A json_detail result {said}")
+    assert found.sentence.endswith("; the pivot path cannot read it.")
+    assert print_findings([found], io.StringIO()) == 1
 
 
 @pytest.mark.parametrize(
