@@ -212,16 +212,18 @@ def test_the_poll_probe_polls_a_slow_query_on_the_dataframe_path_s_schedule(
     )
 
 
+@pytest.mark.parametrize("ignored", [False, True])
 @pytest.mark.parametrize("unasked", ["absent", "computed", "empty"])
 @pytest.mark.parametrize("header", ["name", "label"])
 def test_the_dynamic_fields_probe_says_how_they_come_back_and_what_run_query_makes_of_them(
-    logged_in: LookerSession, looker: FakeLooker, unasked: str, header: str
+    logged_in: LookerSession, looker: FakeLooker, unasked: str, header: str, ignored: bool
 ) -> None:
     looker.config.table_calcs_unasked = unasked  # type: ignore[assignment]
+    looker.config.server_table_calcs_ignored = ignored
     looker.config.csv_header = header  # type: ignore[assignment]
     found = probe(logged_in, "dynamic_fields")
     under = "its name" if header == "name" else "its label"
-    if asks_for_table_calculations():  # then Looker computes them whatever the knob says
+    if asks_for_table_calculations() and not ignored:  # Looker computes them, as asked
         unasked = "computed"
     said = {
         "absent": "the table calculation's column is missing",
@@ -232,7 +234,8 @@ def test_the_dynamic_fields_probe_says_how_they_come_back_and_what_run_query_mak
         f"As run_query asks for CSV, {said}; the custom measure comes back under {under} "
         "with 3 value(s)"
     )
-    asked_again = "; asked with server_table_calcs=true, the table calculation has 3 value(s);"
+    again = "no values" if ignored else "3 value(s)"
+    asked_again = f"; asked with server_table_calcs=true, the table calculation has {again};"
     assert (asked_again in found.sentence) == (unasked != "computed")
     # The verdict is the DataFrame path's own: run_query on the same query, here.
     query = probe_query(Probe(logged_in).explore("demo", "orders"))
