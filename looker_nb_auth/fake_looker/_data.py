@@ -256,7 +256,8 @@ def run_query(
     calcs = [f for f in fields if f in custom.table_calcs]
     rows = custom.add_dimensions(_filter(ORDERS, body.get("filters")))
     after = measure_filters(body.get("filters"), measures)
-    sorts = _sort_keys([f for f in fields if f not in calcs], body.get("sorts"))
+    given, calc_sorts = _calc_sorts(body.get("sorts"), calcs)
+    sorts = _sort_keys([f for f in fields if f not in calcs], given)
     row_limit = _limit(body.get("limit") if limit is None else limit)
     if SQL_ERROR_FIELD in fields or SQL_ERROR_FIELD in (body.get("filters") or {}):
         raise SqlError(_sql_error_message(SQL_ERROR_FIELD))
@@ -276,7 +277,25 @@ def run_query(
     ]
     result = [{f: row[f] for f in selected} for row in having(result, after)]
     _sort(result, sorts)
-    return with_table_calcs(fields, result[:row_limit], custom, table_calcs)
+    fields, result = with_table_calcs(fields, result[:row_limit], custom, table_calcs)
+    if calc_sorts and all(f in fields for f, _ in calc_sorts):
+        _sort(result, calc_sorts)  # on the result, as the Explore sorts a table calculation
+    return fields, result
+
+
+def _calc_sorts(sorts: object, calcs: list[str]) -> tuple[object, list[tuple[str, bool]]]:
+    """The sorts on fields, and the sorts on table calculations (``calcs``) apart."""
+    if not calcs or not isinstance(sorts, list):
+        return sorts, []
+    on_calcs = []
+    rest = []
+    for spec in sorts:
+        name, _, direction = str(spec).strip().partition(" ")
+        if name in calcs and direction.strip().lower() in ("", "asc", "desc"):
+            on_calcs.append((name, direction.strip().lower() == "desc"))
+        else:
+            rest.append(spec)
+    return (rest or None) if on_calcs else sorts, on_calcs
 
 
 def checked_fields(value: object, known: Collection[str], explore: str) -> list[str]:

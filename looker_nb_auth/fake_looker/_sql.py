@@ -27,6 +27,17 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: A custom measure's SQL by its ``type``.
+_AGGREGATES = {
+    "sum": "SUM({})",
+    "average": "AVG({})",
+    "min": "MIN({})",
+    "max": "MAX({})",
+    "count_distinct": "COUNT(DISTINCT {})",
+    "count": "COUNT(*)",
+}
+
+
 def _selected(body: dict[str, Any], fields: list[str]) -> tuple[list[str], dict[str, str]]:
     """The fields the SQL selects (table calculations run on the result, not in it) and the
     SQL of each custom field."""
@@ -34,11 +45,9 @@ def _selected(body: dict[str, Any], fields: list[str]) -> tuple[list[str], dict[
     sql = {}
     for name, entry in dynamic.items():
         if entry.kind == "measure":
-            based_on = FIELDS[entry.based_on].sql if entry.based_on in FIELDS else "*"
-            kind = entry.measure_type or "count"
-            function = {"average": "AVG", "count_distinct": "COUNT(DISTINCT"}.get(kind, kind)
-            closing = "))" if kind == "count_distinct" else ")"
-            sql[name] = f"{function.upper()}({based_on}{closing}".replace("((", "(")
+            based_on = FIELDS[entry.based_on].sql if entry.based_on in FIELDS else "NULL"
+            template = _AGGREGATES.get(entry.measure_type or "count", "COUNT(*)")
+            sql[name] = template.format(based_on)
         elif entry.kind == "dimension":
             sql[name] = f"/* {entry.expression} */ NULL"
     selected = [f for f in fields if f not in dynamic or f in sql]
@@ -90,6 +99,7 @@ def query_sql(body: dict[str, Any], limit: str | None = None) -> str:
     if plan is not None:
         return _pivoted_sql(body, fields, plan)
     lines = _grouped(body, fields, [])
+    fields = _selected(body, fields)[0]  # a sort on a table calculation is not the SQL's
     order = []
     for spec in body.get("sorts") or []:
         name, _, direction = str(spec).strip().partition(" ")

@@ -178,7 +178,11 @@ def test_a_created_query_keeps_its_dynamic_fields(grace: httpx.Client) -> None:
 
 
 def test_a_custom_dimension_groups_the_rows(grace: httpx.Client) -> None:
-    double: dict[str, object] = {"dimension": "double_id", "label": "Double id", "expression": "${orders.id} * 2"}
+    double: dict[str, object] = {
+        "dimension": "double_id",
+        "label": "Double id",
+        "expression": "${orders.id} * 2",
+    }
     body = {
         "model": "demo",
         "view": "orders",
@@ -189,3 +193,22 @@ def test_a_custom_dimension_groups_the_rows(grace: httpx.Client) -> None:
     }
     rows = grace.post("queries/run/json", json=body).json()
     assert rows == [{"double_id": n, "orders.count": 1} for n in (2, 4, 6)]
+
+
+def test_a_sort_on_a_table_calculation_orders_the_result(grace: httpx.Client) -> None:
+    ratio: dict[str, object] = {
+        "table_calculation": "average",
+        "label": "Average",
+        "expression": "${orders.total_sale_price} / ${orders.count}",
+        "_kind_hint": "measure",
+        "_type_hint": "number",
+    }
+    body = {
+        "model": "demo",
+        "view": "orders",
+        "fields": ["orders.region", "orders.count", "orders.total_sale_price", "average"],
+        "sorts": ["average desc"],
+        "dynamic_fields": json.dumps([ratio]),
+    }
+    rows = grace.post("queries/run/json", params=ASKED, json=body).json()
+    assert [row["orders.region"] for row in rows] == ["East", "South", "North", "West"]
