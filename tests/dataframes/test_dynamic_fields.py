@@ -208,3 +208,11 @@ def test_a_pivoted_query_with_dynamic_fields_is_refused_by_the_stand_in(
     }
     with pytest.raises(QueryError, match="dynamic_fields"):
         logged_in.run_query(body)
+
+
+def test_polars_shows_the_same_names_labels_and_types(logged_in: LookerSession) -> None:
+    frame = logged_in.run_look(LOOK, backend="polars")
+    assert frame.columns == LOOK_FIELDS
+    assert str(frame["average_sale"].dtype) == "Float64"
+    labelled = logged_in.run_look(LOOK, backend="polars", labels=True)
+    assert labelled.columns[-2:] == ["Sum of Sale Price", "Average sale"]
