@@ -15,6 +15,17 @@ from ._api import (
     VersionsHandler,
 )
 from ._api_apps import AppHandler, AppsHandler, AppTokensHandler, AppUserHandler
+from ._api_browse import (
+    DashboardHandler,
+    DashboardsHandler,
+    DashboardsSearchHandler,
+    FolderHandler,
+    FoldersHandler,
+    FoldersSearchHandler,
+    LookmlModelHandler,
+    LookmlModelsHandler,
+    LooksSearchHandler,
+)
 from ._api_data import (
     ExploreHandler,
     InlineQueryRunHandler,
@@ -54,8 +65,17 @@ _API: list[tuple[str, type[web.RequestHandler]]] = [
     (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}", AppHandler),
     (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}/tokens", AppTokensHandler),
     (rf"/api/4\.0/oauth_client_apps/{_SEGMENT}/users/{_SEGMENT}", AppUserHandler),
+    (r"/api/4\.0/lookml_models", LookmlModelsHandler),
+    (rf"/api/4\.0/lookml_models/{_SEGMENT}", LookmlModelHandler),
     (rf"/api/4\.0/lookml_models/{_SEGMENT}/explores/{_SEGMENT}", ExploreHandler),
     (r"/api/4\.0/looks", LooksHandler),
+    (r"/api/4\.0/looks/search", LooksSearchHandler),
+    (r"/api/4\.0/dashboards", DashboardsHandler),
+    (r"/api/4\.0/dashboards/search", DashboardsSearchHandler),
+    (rf"/api/4\.0/dashboards/{_SEGMENT}", DashboardHandler),
+    (r"/api/4\.0/folders", FoldersHandler),
+    (r"/api/4\.0/folders/search", FoldersSearchHandler),
+    (rf"/api/4\.0/folders/{_SEGMENT}", FolderHandler),
     (rf"/api/4\.0/looks/{_SEGMENT}", LookHandler),
     (rf"/api/4\.0/looks/{_SEGMENT}/run/{_SEGMENT}", LookRunHandler),
     (r"/api/4\.0/queries", QueriesHandler),

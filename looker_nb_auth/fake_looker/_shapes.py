@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import re
 
+from ._catalog import FOLDERS, LOOK_FOLDERS
 from ._config import ALL_USERS_GROUP, DemoUser, FakeLookerConfig, OAuthApp
 from ._data import LOOKS, MODEL, QUERIES
 from ._fields import FIELDS, SAME_LABELS, detail_field, relabelled
@@ -195,6 +196,7 @@ def app_json(
 
 def look_json(look_id: str, web_url: str) -> dict[str, object]:
     look = LOOKS[look_id]
+    folder = FOLDERS[LOOK_FOLDERS[look_id]]
     return {
         "can": {"show": True, "run": True, "download": True},
         "content_metadata_id": look_id,
@@ -211,7 +213,8 @@ def look_json(look_id: str, web_url: str) -> dict[str, object]:
         "model": {"id": MODEL, "label": "Demo"},
         "query_id": look["query_id"],
         "query": query_json(look["query_id"]),  # GET /looks/{id} answers a LookWithQuery
-        "folder_id": "1",
+        "folder_id": folder.id,
+        "folder": folder.base_json(),
         "short_url": f"/looks/{look_id}",
         "embed_url": f"{web_url}/embed/looks/{look_id}",
         "view_count": 0,
