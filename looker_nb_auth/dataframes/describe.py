@@ -19,6 +19,7 @@ Each of these is a flow (``drive.py``): it yields its requests and is sent the a
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -136,6 +137,8 @@ def query(given: object, keywords: QueryFields) -> Flow[Query]:
                 body[name] = [body[name]]
         if "limit" in body:
             body["limit"] = str(body["limit"])
+        if isinstance(body.get("dynamic_fields"), list):  # Looker takes them as a JSON string
+            body["dynamic_fields"] = json.dumps(body["dynamic_fields"])
         response = yield Call("POST", "queries", json=body)
         where = f"model or explore {body.get('model')}::{body.get('view')}"
         check(response, "the query", missing=where)

@@ -216,3 +216,11 @@ def test_polars_shows_the_same_names_labels_and_types(logged_in: LookerSession) 
     assert str(frame["average_sale"].dtype) == "Float64"
     labelled = logged_in.run_look(LOOK, backend="polars", labels=True)
     assert labelled.columns[-2:] == ["Sum of Sale Price", "Average sale"]
+
+
+def test_dynamic_fields_given_as_a_list_are_sent_as_looker_keeps_them(
+    logged_in: LookerSession,
+) -> None:
+    body = {**_query(SHARE), "dynamic_fields": [SHARE]}
+    frame = logged_in.run_query(body, labels=True)
+    assert list(frame["Share of orders"]) == [0.25, 0.25, 0.25, 0.25]
