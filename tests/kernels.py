@@ -6,7 +6,6 @@ server: the way VS Code, Colab or a remote kernel start one.
 
 from __future__ import annotations
 
-import os
 import queue
 import time
 from collections.abc import Callable, Mapping
@@ -20,15 +19,6 @@ from jupyter_client.manager import KernelManager
 TIMEOUT = 60.0  # a bound for each wait on the kernel, never reached when things work
 
 F = TypeVar("F", bound="FrontEnd")
-
-
-def clean_environment() -> dict[str, str]:
-    """This process's environment without the package's, Looker's or JupyterHub's settings."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LOOKERSDK_", "LOOKER_NB", "JUPYTERHUB_"))
-    }
 
 
 @dataclass

@@ -197,6 +197,26 @@ class PtyCommand:
         os.close(self._master)
 
 
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without the package's, Looker's or JupyterHub's settings,
+    plus ``extra``: what a child process (a kernel, the CLI) starts from."""
+    dropped = ("LOOKERSDK_", "LOOKER_NB", "JUPYTERHUB_")
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(dropped)}, **extra}
+
+
+def user_environment(cache_dir: Path, **extra: str) -> dict[str, str]:
+    """One OS user's clean environment: its token cache (and the shared loopback port's key) in
+    ``cache_dir``, as the 0600 file, no keyring; unbuffered output."""
+    keyless = {k: v for k, v in clean_environment().items() if not k.startswith("PYTHON_KEYRING")}
+    return {
+        **keyless,
+        "LOOKER_NB_AUTH_CACHE_DIR": str(cache_dir),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,7 +6,6 @@ terminal run a cell that fails; the error output is counted line by line.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
+from support import clean_environment
 
 FAILING_CELL = (
     "from looker_nb_auth import LookerSession\n"
@@ -28,15 +28,10 @@ SENTENCE = (
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOOKERSDK_", "LOOKER_NB"))}
-    return {**env, **extra}
-
-
 @pytest.fixture
 def kernel(tmp_path: Any) -> Iterator[Any]:
     manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(cwd=str(tmp_path), env=_environment())
+    manager.start_kernel(cwd=str(tmp_path), env=clean_environment())
     client = manager.client()
     client.start_channels()
     client.wait_for_ready(timeout=60)
@@ -69,7 +64,7 @@ def test_in_an_ipython_terminal_an_error_is_its_one_sentence(tmp_path: Any) -> N
     script.write_text(FAILING_CELL)
     out = subprocess.run(
         [sys.executable, "-m", "IPython", "--colors=nocolor", "--no-banner", str(script)],
-        capture_output=True, text=True, cwd=tmp_path, env=_environment(), timeout=120,
+        capture_output=True, text=True, cwd=tmp_path, env=clean_environment(), timeout=120,
     )  # fmt: skip
     lines = [_ANSI.sub("", line) for line in (out.stdout + out.stderr).splitlines() if line]
     assert lines == [SENTENCE]
@@ -81,7 +76,7 @@ def test_a_plain_python_script_keeps_python_s_own_traceback(tmp_path: Any) -> No
     script.write_text(FAILING_CELL)
     out = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path,
-        env=_environment(), timeout=120,
+        env=clean_environment(), timeout=120,
     )  # fmt: skip
     assert out.returncode == 1
     assert out.stderr.startswith("Traceback")

@@ -3,11 +3,11 @@ tracebacks back (a real IPython kernel, started by jupyter_client as JupyterLab 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
+from support import clean_environment
 
 FAILING_CELL = (
     "from looker_nb_auth import LookerSession\n"
@@ -18,9 +18,9 @@ FAILING_CELL = (
 def test_looker_nb_auth_tracebacks_1_in_the_kernel_s_environment_shows_full_tracebacks(
     tmp_path: Path,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOOKERSDK_", "LOOKER_NB"))}
     manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(cwd=str(tmp_path), env={**env, "LOOKER_NB_AUTH_TRACEBACKS": "1"})
+    env = clean_environment(LOOKER_NB_AUTH_TRACEBACKS="1")
+    manager.start_kernel(cwd=str(tmp_path), env=env)
     client = manager.client()
     client.start_channels()
     try:

@@ -8,7 +8,6 @@ command's loopback listener. A script run like a cron job then resumes the kept 
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import stat
@@ -23,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from admin_helpers import console_script
-from support import PtyCommand
+from support import PtyCommand, user_environment
 
 from looker_nb_auth import LoginRequired, LookerSession
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
@@ -69,18 +68,7 @@ def env(tmp_path: Path, browser_marker: Path) -> dict[str, str]:
     browser = tmp_path / "browser.sh"
     browser.write_text(f'#!/bin/sh\nprintf %s "$1" > {browser_marker}\n')
     browser.chmod(stat.S_IRWXU)
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LOOKERSDK_", "LOOKER_NB", "JUPYTERHUB_", "PYTHON_KEYRING"))
-    }
-    return {
-        **clean,
-        "LOOKER_NB_AUTH_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # the 0600 file it is
-        "BROWSER": str(browser),
-        "PYTHONUNBUFFERED": "1",
-    }
+    return user_environment(tmp_path / "cache", BROWSER=str(browser))  # the 0600 file
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ httpx as the browser.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import stat
 import subprocess
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from support import free_port, port_is_free
+from support import free_port, port_is_free, user_environment
 
 from looker_nb_auth import Secret
 from looker_nb_auth.client.loopback import LoopbackReceiver
@@ -106,10 +105,7 @@ def start(
     looker: FakeLooker, redirect_uri: str, tmp_path: Path
 ) -> Iterator[Callable[[], LoginProcess]]:
     started: list[LoginProcess] = []
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("LOOKER_NB_AUTH_", "LOOKERSDK_"))
-    }
-    env["LOOKER_NB_AUTH_CACHE_DIR"] = str(tmp_path)  # this user's key for the shared listener
+    env = user_environment(tmp_path)  # this user's key for the shared listener
 
     def start_one() -> LoginProcess:
         process = LoginProcess(looker, redirect_uri, env)

@@ -8,7 +8,6 @@ command on a pseudo-terminal, against the Looker stand-in; httpx as the browser.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from admin_helpers import console_script
-from support import PtyCommand, free_port
+from support import PtyCommand, free_port, user_environment
 
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 
@@ -49,17 +48,7 @@ def redirect_uri(looker: FakeLooker) -> str:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """One OS user's environment for both: the same key for the shared port, no keyring."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LOOKERSDK_", "LOOKER_NB", "JUPYTERHUB_", "PYTHON_KEYRING"))
-    }
-    return {
-        **clean,
-        "LOOKER_NB_AUTH_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "PYTHONUNBUFFERED": "1",
-    }
+    return user_environment(tmp_path / "cache")
 
 
 @pytest.fixture

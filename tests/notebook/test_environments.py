@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import kernels
 import pytest
+import support
 from jupyter_client.manager import KernelManager
 from support import free_port, port_is_free
 
@@ -103,7 +104,7 @@ def start_kernel(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], FrontEnd
 
     def start(settings: dict[str, str]) -> FrontEnd:
         front_end = kernels.start_front_end(
-            tmp_path, {**kernels.clean_environment(), **settings}, FrontEnd
+            tmp_path, {**support.clean_environment(), **settings}, FrontEnd
         )
         started.append(front_end)
         return front_end

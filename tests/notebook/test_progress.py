@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kernels import Cell, FrontEnd, clean_environment, start_front_end
-from support import PtyCommand
+from kernels import Cell, FrontEnd, start_front_end
+from support import PtyCommand, clean_environment
 
 from looker_nb_auth.fake_looker import FakeLooker
 

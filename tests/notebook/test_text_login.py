@@ -7,7 +7,6 @@ redirect.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support import clean_environment
 
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 
@@ -41,10 +41,9 @@ def paste_app(looker: FakeLooker) -> None:
 
 
 def _run(command: list[str], cwd: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOOKERSDK_", "LOOKER_NB"))}
     return subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, cwd=cwd, env={**env, "PYTHONUNBUFFERED": "1"},
+        text=True, cwd=cwd, env=clean_environment(PYTHONUNBUFFERED="1"),
     )  # fmt: skip
 
 
