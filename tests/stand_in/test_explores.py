@@ -242,3 +242,29 @@ def test_a_query_is_found_by_its_slug_as_on_looker(grace: httpx.Client) -> None:
     assert grace.get(f"queries/slug/{built_in['slug']}").json()["id"] == "101"
     assert grace.get("queries/slug/nosuchq").status_code == 404
     assert query["slug"] != built_in["slug"]
+
+
+def test_a_filter_value_that_is_no_date_matches_nothing(grace: httpx.Client) -> None:
+    """What Looker answers is unverified (docs/fidelity.md); the stand-in matches no row, so a
+    measure alone comes back as one row of zero, with no warning."""
+    query = {
+        "model": "demo",
+        "view": "orders",
+        "fields": ["orders.count"],
+        "filters": {"orders.created_month": "not a date at all"},
+    }
+    response = grace.post("queries/run/json", json=query)
+    assert response.status_code == 200 and response.json() == [{"orders.count": 0}]
+    query["fields"] = ["orders.created_month", "orders.count"]
+    assert grace.post("queries/run/json", json=query).json() == []
+
+
+@pytest.mark.parametrize("field", ["orders.created_filter", "orders.metric_selector"])
+def test_a_filter_on_a_filter_only_field_or_parameter_is_refused(
+    grace: httpx.Client, field: str
+) -> None:
+    """Stricter than Looker, which applies them through templated SQL: the stand-in has none."""
+    query = {"model": "demo", "view": "orders", "fields": ["orders.count"], "filters": {field: "x"}}
+    response = grace.post("queries/run/json", json=query)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "filters"
