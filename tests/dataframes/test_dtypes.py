@@ -49,3 +49,25 @@ def test_polars_is_a_backend(logged_in: LookerSession, big: FakeLooker) -> None:
     assert frame.schema["events.event_time"] == pl.Datetime("us")
     assert frame.schema["events.is_weekend"] == pl.Boolean
     assert frame.schema["events.quantity"] == pl.Int64
+
+
+def test_polars_takes_the_arrow_columns_as_they_are_without_a_copy() -> None:
+    """A column the typing leaves alone reaches polars in the parser's own buffers, each
+    block a chunk (rechunking into one buffer would copy the whole result)."""
+    import pyarrow as pa
+
+    from looker_nb_auth.dataframes import dtypes
+    from looker_nb_auth.dataframes.describe import Column
+
+    def block(start: int) -> pa.RecordBatch:
+        return pa.record_batch({"t.amount": pa.array([start + 0.5, start + 1.5], pa.float64())})
+
+    table = pa.Table.from_batches([block(0), block(2)])
+    buffers = [chunk.buffers()[1].address for chunk in table.column(0).chunks]
+    parsed = parse.Parsed(["t.amount"], "pyarrow", table)
+    columns = {"t.amount": Column("t.amount", kind="number")}
+    frame = dtypes.frame(parsed, columns, "polars")
+    assert isinstance(frame, pl.DataFrame)
+    assert frame["t.amount"].to_list() == [0.5, 1.5, 2.5, 3.5]
+    chunks = frame.get_column("t.amount").get_chunks()
+    assert [chunk.to_arrow().buffers()[1].address for chunk in chunks] == buffers
