@@ -13,12 +13,15 @@ emoji font (Chromium on a plain Debian) draws as an empty box (``tests/notebook/
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+import signal
 import sys
+import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["SHOW_AFTER", "Progress"]
@@ -58,6 +61,22 @@ def _columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """Kernel > Interrupt (SIGINT) waits until the block is done, then lands: a line the front
+    end was sent is a line the kernel knows it sent (else its end would open a second line)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _notebook_display() -> Callable[[str, bool], None] | None:
     """An updatable display in an IPython kernel, or None outside one."""
     try:
@@ -78,10 +97,11 @@ def _notebook_display() -> Callable[[str, bool], None] | None:
             f' sans-serif)">{html.escape(line, quote=False)}</div>'
         )
         html_bundle = {"text/html": markup, "text/plain": line}
-        if handle is None:
-            handle = display(html_bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
-        else:
-            handle.update(html_bundle, raw=True)
+        with _whole():
+            if handle is None:
+                handle = display(html_bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
+            else:
+                handle.update(html_bundle, raw=True)
 
     return show
 

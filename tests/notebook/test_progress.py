@@ -12,7 +12,9 @@ test sets how long the query task runs and sees the requests the kernel makes.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -314,3 +316,40 @@ def test_an_interrupted_query_ends_its_line_with_the_cancel_and_stops_at_looker(
     assert ("DELETE", f"/api/4.0/running_queries/{task_id}") in stand_in.requests
     status = kernel.run(f"print(session.client.get('query_tasks/{task_id}').json()['status'])")
     assert [m["content"]["text"] for m in status.of("stream")] == ["killed\n"]
+
+
+def test_ctrl_c_while_the_line_is_opened_keeps_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernel > Interrupt may land while ``display()`` opens the line, after the front end got
+    it: the line's end must still update that line, not open a second one."""
+    from types import SimpleNamespace
+
+    import IPython
+    import IPython.display
+
+    from looker_nb_auth.notebook import progress as progress_module
+
+    sent: list[tuple[str, str]] = []
+
+    class Handle:
+        def __init__(self, display_id: str) -> None:
+            self.display_id = display_id
+
+        def update(self, bundle: dict[str, str], raw: bool) -> None:
+            sent.append((self.display_id, bundle["text/plain"]))
+
+    def display(bundle: dict[str, str], raw: bool, display_id: bool) -> Handle:
+        handle = Handle(f"line-{len(sent)}")
+        sent.append((handle.display_id, bundle["text/plain"]))
+        if len(sent) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # the interrupt, once the front end has it
+        return handle
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(kernel=object()))
+    monkeypatch.setattr(IPython.display, "display", display)
+    ticks = iter(range(100))
+    line = progress_module.Progress("Look 1", clock=lambda: float(next(ticks)))
+    with pytest.raises(KeyboardInterrupt):
+        line.running()
+    line.failed(stopped=True)
+    assert [display_id for display_id, _ in sent] == ["line-0", "line-0"], sent
+    assert sent[-1][1].startswith("Look 1: stopped after ")
