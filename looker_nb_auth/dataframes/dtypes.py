@@ -109,8 +109,8 @@ def from_text(values: Any, kind: str) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if values.null_count == len(values):
-        return values.cast(pa.float64() if kind == "number" else pa.null())
+    if values.null_count == len(values):  # Arrow casts no text to its null type: make one
+        return pa.nulls(len(values), pa.float64() if kind == "number" else pa.null())
     candidates = [pa.int64(), pa.float64()]
     if kind == "inferred":
         present = pc.drop_null(values)

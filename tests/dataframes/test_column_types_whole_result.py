@@ -100,3 +100,47 @@ def test_columns_without_metadata_are_typed_from_the_whole_result(engine: Any) -
     assert pd.Timestamp(last["day"]) == pd.Timestamp("2026-03-05")
     assert list(frame["note"].iloc[-2:]) == ["7", "x"]
     assert frame["share"].isna().sum() == MANY - 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_number_column_with_text_after_the_first_block_keeps_all_of_its_text(
+    engine: Any,
+) -> None:
+    columns = columns_from_metadata({"dimensions": [lookml_field("v.code", "number")]})
+    rows = [("007" if i == 0 else str(i) if i < MANY - 1 else "n/a",) for i in range(MANY)]
+    frame = parse_text(_text(rows, ["V Code"]), engine, columns, ["v.code"])
+    assert frame["v.code"].iloc[0] == "007"  # not 7: the column is text, as it came
+    assert frame["v.code"].iloc[-1] == "n/a"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_time_column_with_text_after_the_first_block_keeps_all_of_its_text(
+    engine: Any,
+) -> None:
+    columns = columns_from_metadata({"dimensions": [lookml_field("v.at", "date_time")]})
+    rows = [("2026-03-05 13:04:05" if i < MANY - 1 else "sometime",) for i in range(MANY)]
+    frame = parse_text(_text(rows, ["V At"]), engine, columns, ["v.at"])
+    assert frame["v.at"].iloc[0] == "2026-03-05 13:04:05"
+    assert frame["v.at"].iloc[-1] == "sometime"
+
+
+def test_a_time_column_whose_last_value_no_parser_reads_with_the_rest_stays_text() -> None:
+    """ISO dates, then a month: read whole, neither the ISO cast nor the month format reads
+    every value, so pyarrow's path leaves the column as text, its first blocks included."""
+    columns = columns_from_metadata({"dimensions": [lookml_field("v.month", "date_month")]})
+    rows = [("2026-03-01" if i < MANY - 1 else "2026-04",) for i in range(MANY)]
+    frame = parse_text(_text(rows, ["V Month"]), "pyarrow", columns, ["v.month"])
+    assert frame["v.month"].iloc[0] == "2026-03-01"
+    assert frame["v.month"].iloc[-1] == "2026-04"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_column_without_metadata_and_without_values_is_all_nulls(engine: Any) -> None:
+    """A custom field or table calculation that came back empty: a column of nulls under its
+    name (pyarrow once refused to cast its text to the null type: 'malformed')."""
+    described = {"orders.region": Column("orders.region", "Orders Region", "string")}
+    frame = parse_text(
+        "orders.region,my_calc\nEast,\nWest,\n", engine, described, ["orders.region", "my_calc"]
+    )
+    assert list(frame["orders.region"]) == ["East", "West"]
+    assert frame["my_calc"].isna().all() and len(frame) == 2
