@@ -23,6 +23,7 @@ from ._data import LOOKS, MAX_LIMIT, MODEL, QUERIES, QueryError, QueryNotFound, 
 from ._detail_extras import with_extras
 from ._dynamic import parse_dynamic_fields
 from ._events import run_events
+from ._filter_values import unparseable
 from ._formats import (
     PIVOT_FORMATS,
     RESULT_FORMATS,
@@ -85,6 +86,8 @@ def execute(
     if ctx.config.ignore_limit:
         limit = "-1"
     limit, most = _row_cap(ctx, body, limit)
+    if ctx.config.bad_filter == "error":
+        _check_filter_values(body)
     if isinstance(body, dict) and body.get("model") == MODEL and body.get("view") == "events":
         fields, events = run_events(
             body,
@@ -96,6 +99,18 @@ def execute(
         return fields, islice(events, most), None
     fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit, table_calcs=mode)
     return fields, islice(rows, most), pivot
+
+
+def _check_filter_values(body: object) -> None:
+    """``bad_filter="error"``: a filter value that is no expression for its field's type is a
+    query Looker cannot build (`QueryError` on ``filters``)."""
+    if not isinstance(body, dict) or body.get("view") not in ("orders", "events"):
+        return
+    found = unparseable(body.get("filters")) if body.get("model") == MODEL else None
+    if found is not None:
+        field, value = found
+        sentence = f"Cannot read the filter {value[:100]!r} for the field {field}."
+        raise QueryError("filters", sentence)
 
 
 def _row_cap(ctx: Context, body: object, limit: str | None) -> tuple[str | None, int | None]:

@@ -7,6 +7,7 @@ from typing import Literal, get_args
 
 __all__ = [
     "ALL_USERS_GROUP",
+    "BAD_FILTERS",
     "CSV_HEADERS",
     "CSV_ORDERS",
     "FAULT_TARGETS",
@@ -14,6 +15,7 @@ __all__ = [
     "REDIRECT_URI_PRECEDENCES",
     "TABLE_CALCS_UNASKED",
     "TOKEN_ERROR_BODIES",
+    "BadFilter",
     "CsvHeader",
     "CsvOrder",
     "DemoUser",
@@ -67,6 +69,12 @@ REDIRECT_URI_PRECEDENCES: tuple[RedirectUriPrecedence, ...] = get_args(RedirectU
 #: task ends with status ``error`` and its results say why), as real instances do;
 #: ``"create"`` refuses it at ``POST /queries`` with the spec's 422 ``ValidationError``.
 QueryErrors = Literal["run", "create"]
+#: A filter value that is no filter expression for its field's type, as
+#: ``"not a date at all"`` on a month (``FakeLookerConfig.bad_filter``; Looker's answer is
+#: unverified): ``"match_nothing"`` it keeps no row, ``"error"`` the query cannot be built
+#: (as ``query_errors`` says: a 400 naming ``filters`` when it runs).
+BadFilter = Literal["match_nothing", "error"]
+BAD_FILTERS: tuple[BadFilter, ...] = get_args(BadFilter)
 #: What a run's table calculations become when it does not set ``server_table_calcs``
 #: (``FakeLookerConfig.table_calcs_unasked``): ``"absent"`` their columns are left out (the
 #: API reference: the parameter says to "perform table calculations on query results"),
@@ -232,6 +240,9 @@ class FakeLookerConfig:
     #: When a query Looker cannot build is refused (`QueryErrors`): when it runs (``"run"``,
     #: as real instances do) or at ``POST /queries`` (``"create"``, a 422).
     query_errors: QueryErrors = "run"
+    #: A filter value that is no expression for its field's type (`BadFilter`): it matches
+    #: nothing (``"match_nothing"``) or the query cannot be built (``"error"``).
+    bad_filter: BadFilter = "match_nothing"
     #: The most rows a ``limit`` of ``-1`` gets: Looker sends every row only to a user with
     #: ``download_without_limit`` and for a query that streams, and cuts the rest at a cap it
     #: does not report (5,000 in the browser; a configurable download maximum, 100,000 by
@@ -290,6 +301,8 @@ class FakeLookerConfig:
         if self.table_calcs_unasked not in TABLE_CALCS_UNASKED:
             choices = ", ".join(TABLE_CALCS_UNASKED)
             raise ValueError(f"table_calcs_unasked must be one of {choices}")
+        if self.bad_filter not in BAD_FILTERS:
+            raise ValueError(f"bad_filter must be one of {', '.join(BAD_FILTERS)}")
         if self.csv_order not in CSV_ORDERS:
             raise ValueError(f"csv_order must be one of {', '.join(CSV_ORDERS)}")
         if self.token_error_status is not None and not 400 <= self.token_error_status < 500:
