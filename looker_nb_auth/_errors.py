@@ -25,7 +25,9 @@
     │   └── RateLimited             Looker answered 429: its rate limit or API quota is used up
     ├── UnexpectedResponse          Looker answered something no Looker API sends
     ├── QueryError                  Looker refused a query, or its SQL failed in the database
-    │   └── QueryNotFound           no such Look, query, model, explore or connection
+    │   ├── QueryNotFound           no such Look, query, model, explore or connection
+    │   └── QueryInvalid            a query names no field of its explore, or a filter value
+    │                               no filter expression of its type reads: refused unsent
     ├── QueryCancelled              Ctrl-C or Kernel > Interrupt stopped a running query
     │   ├── QueryTimeout            the query ran longer than its ``timeout``
     │   └── ResultTooLarge          its result grew past its ``max_bytes``
@@ -90,6 +92,7 @@ __all__ = [
     "MissingCredentials",
     "QueryCancelled",
     "QueryError",
+    "QueryInvalid",
     "QueryNotFound",
     "QueryNote",
     "QueryTimeout",
@@ -276,6 +279,12 @@ class QueryError(LookerAuthError):
 class QueryNotFound(QueryError):
     """Looker has no such Look, query, model, explore or SQL Runner connection (or this user may
     not see it); the message names it."""
+
+
+class QueryInvalid(QueryError):
+    """A query was refused before any request to Looker: it names a field its explore does not
+    have (the message suggests close names), sorts or pivots on a field it cannot, or filters a
+    field by a value none of Looker's filter expressions for its type reads."""
 
 
 class QueryCancelled(LookerAuthError):
