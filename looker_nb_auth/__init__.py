@@ -18,6 +18,7 @@ no widgets, no looker_sdk).
 """
 
 import importlib as _importlib
+import sys as _sys
 import typing as _typing
 
 from . import _errors
@@ -34,6 +35,11 @@ if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports
     from .client.keyring_cache import KeyringCache as KeyringCache
     from .client.session import LookerSession as LookerSession
     from .client.user import LookerUser as LookerUser
+    from .explore.explore import Explore as Explore
+    from .explore.fields import Field as Field
+    from .explore.models import Model as Model
+    from .explore.models import Models as Models
+    from .explore.query import ExploreQuery as ExploreQuery
     from .notebook.login import login as login
     from .oauth.authorize import AuthorizationRequest as AuthorizationRequest
 
@@ -42,10 +48,15 @@ _LAZY = {
     "AuthorizationRequest": ".oauth.authorize",
     "CachedLogin": ".client.cache",
     "CacheKey": ".client.cache",
+    "Explore": ".explore.explore",
+    "ExploreQuery": ".explore.query",
+    "Field": ".explore.fields",
     "FileCache": ".client.file_cache",
     "KeyringCache": ".client.keyring_cache",
     "LookerSession": ".client.session",
     "LookerUser": ".client.user",
+    "Model": ".explore.models",
+    "Models": ".explore.models",
     "Secret": "._secret",
     "Settings": "._settings",
     "TokenCache": ".client.cache",
@@ -79,6 +90,22 @@ def __getattr__(name: str) -> _typing.Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+def _complete_in_ipython() -> None:
+    """In a running IPython shell, ``session.explore("<TAB>`` completes model and explore names
+    from the moment the package is imported (``explore/complete.py``)."""
+    if "IPython" not in _sys.modules:
+        return
+    try:
+        from .explore.complete import register
+
+        register()
+    except Exception:  # completion is a convenience: it must never break the import
+        return
+
+
+_complete_in_ipython()
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

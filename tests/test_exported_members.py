@@ -104,7 +104,7 @@ def _imports_from(path: Path, folder: str) -> list[str]:
     return sorted(n for n in _imported_modules(path) if n == prefix or n.startswith(prefix + "."))
 
 
-_KERNEL = ("client", "notebook", "dataframes")  # what runs in the kernel (and in scripts)
+_KERNEL = ("client", "notebook", "dataframes", "explore")  # what runs in the kernel (and scripts)
 
 
 @pytest.mark.parametrize(
@@ -121,6 +121,9 @@ _KERNEL = ("client", "notebook", "dataframes")  # what runs in the kernel (and i
         ("notebook", "dataframes"),
         # DataFrames run on the session's public surface (client, settings), nothing else of it
         ("dataframes", "client"),
+        # browsing builds on DataFrames, never the other way; it too needs only that surface
+        ("dataframes", "explore"),
+        ("explore", "client"),
     ],
 )
 def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> None:
@@ -128,16 +131,15 @@ def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> 
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_the_client_takes_from_dataframes_only_the_calls_the_session_offers() -> None:
+@pytest.mark.parametrize("folder", ["dataframes", "explore"])
+def test_the_client_takes_from_dataframes_and_explore_only_the_calls(folder: str) -> None:
+    calls = f"looker_nb_auth.{folder}.calls"
     offenders = {
         p.name: names
         for p in _sources("client")
-        if (names := [n for n in _imports_from(p, "dataframes") if not n.startswith(_CALLS)])
+        if (names := [n for n in _imports_from(p, folder) if not n.startswith(calls)])
     }
     assert offenders == {}
-
-
-_CALLS = "looker_nb_auth.dataframes.calls"
 
 
 def test_the_import_graph_check_sees_relative_imports() -> None:

@@ -1,0 +1,180 @@
+"""How explores, fields and models look: plain text for a terminal, HTML for a notebook.
+
+The HTML is a table of fields grouped as Looker's field picker groups them: by view label, then
+by group label (a dimension group's timeframes, a ``group_label``). Groups are ``<details>``
+elements, which every front end opens and closes without JavaScript: JupyterLab runs no script
+in an output it does not trust, and a table filtered by script would be a blank box there. So
+searching is ``explore.search("...")``, which the table says. Colours come from JupyterLab's
+theme variables (with fallbacks for VS Code and nbviewer), so a dark theme stays readable; every
+value is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from .fields import Field
+
+if TYPE_CHECKING:
+    from .explore import Explore
+    from .models import Models
+
+__all__ = ["explore_html", "explore_text", "fields_html", "fields_text", "models_html"]
+
+_BOX = (
+    "font-family: var(--jp-ui-font-family, inherit); font-size: var(--jp-ui-font-size1, 13px);"
+    " color: var(--jp-ui-font-color1, inherit);"
+)
+_CELL = "padding: 2px 8px; text-align: left; vertical-align: top;"
+_LINE = "border-bottom: 1px solid var(--jp-border-color2, #ccc);"
+_DIM = "color: var(--jp-ui-font-color2, #666);"
+_CODE = "font-family: var(--jp-code-font-family, monospace);"
+_HEAD = ("Label", "Name", "Type", "dtype", "Description")
+_KINDS = {"dimension": "dimension", "measure": "measure", "filter": "filter-only"}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _grouped(fields: Iterable[Field]) -> dict[str, dict[str, list[Field]]]:
+    """Fields by view label, then group label (``""``: not in a group), in the explore's
+    order."""
+    found: dict[str, dict[str, list[Field]]] = {}
+    for field in fields:
+        found.setdefault(field.view_label, {}).setdefault(field.group_label, []).append(field)
+    return found
+
+
+def _counts(explore: Explore) -> str:
+    """``"6 dimensions, 3 measures, 1 filter-only field"``."""
+    return ", ".join(
+        f"{len(fs)} {name if len(fs) != 1 else name.replace('fields', 'field').rstrip('s')}"
+        for name, fs in explore.groups().items()
+        if fs
+    )
+
+
+def _kind(field: Field) -> str:
+    return f"{_KINDS.get(field.category, field.category)} · {field.lookml_type or '?'}"
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def fields_text(fields: Sequence[Field], indent: str = "  ") -> list[str]:
+    """One line per field, grouped under view and group labels."""
+    if not fields:
+        return [f"{indent}(no fields)"]
+    width = min(max(len(f.name) for f in fields), 40)
+    lines: list[str] = []
+    for view_label, groups in _grouped(fields).items():
+        lines.append(f"{indent}{view_label}")
+        for group, members in groups.items():
+            inner = indent + "  "
+            if group:
+                lines.append(f"{inner}{group}")
+                inner += "  "
+            for f in members:
+                about = f"  {f.description}" if f.description else ""
+                lines.append(
+                    f"{inner}{f.name:<{width}}  {f.label_short!r}  {_kind(f)} -> {f.dtype}{about}"
+                )
+    return lines
+
+
+def explore_text(explore: Explore) -> str:
+    counts = _counts(explore)
+    head = f"<Explore {explore.model}::{explore.name} {explore.label!r}: {counts}>"
+    lines = [head]
+    if explore.description:
+        lines.append(f"  {explore.description}")
+    lines += fields_text(explore.visible())
+    lines.append('  explore.search("...") finds fields; explore["view.field"] gives one.')
+    return "\n".join(lines)
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+
+def _rows(fields: Sequence[Field]) -> str:
+    out: list[str] = []
+    for groups in _grouped(fields).values():
+        for group, members in groups.items():
+            if group:
+                out.append(
+                    f'<tr><td colspan="5" style="{_CELL} {_DIM} font-style: italic;">'
+                    f"{_e(group)}</td></tr>"
+                )
+            for f in members:
+                pad = "padding-left: 20px;" if group else ""
+                out.append(
+                    f'<tr style="{_LINE}"><td style="{_CELL} {pad}">{_e(f.label_short)}</td>'
+                    f'<td style="{_CELL} {_CODE}">{_e(f.name)}</td>'
+                    f'<td style="{_CELL}">{_e(_kind(f))}</td>'
+                    f'<td style="{_CELL} {_CODE}">{_e(f.dtype)}</td>'
+                    f'<td style="{_CELL} {_DIM}">{_e(f.description)}</td></tr>'
+                )
+    return "".join(out)
+
+
+def _table(fields: Sequence[Field]) -> str:
+    head = "".join(f'<th style="{_CELL} {_LINE}">{_e(h)}</th>' for h in _HEAD)
+    return (
+        '<table style="border-collapse: collapse; margin: 2px 0 6px 0;">'
+        f"<thead><tr>{head}</tr></thead><tbody>{_rows(fields)}</tbody></table>"
+    )
+
+
+def fields_html(fields: Sequence[Field], title: str) -> str:
+    """Fields as collapsible tables, one per view label."""
+    sections = []
+    for view_label, groups in _grouped(fields).items():
+        members = [f for group in groups.values() for f in group]
+        sections.append(
+            f"<details open><summary><b>{_e(view_label)}</b> "
+            f'<span style="{_DIM}">({len(members)} fields)</span></summary>'
+            f"{_table(members)}</details>"
+        )
+    body = "".join(sections) or f'<p style="{_DIM}">No fields.</p>'
+    return f'<div style="{_BOX}"><div>{title}</div>{body}</div>'
+
+
+def explore_html(explore: Explore) -> str:
+    counts = _counts(explore)
+    title = (
+        f"<b>{_e(explore.label)}</b> "
+        f'<code style="{_CODE}">{_e(explore.model)}::{_e(explore.name)}</code> '
+        f'<span style="{_DIM}">{_e(counts)}</span>'
+    )
+    if explore.description:
+        title += f'<div style="{_DIM}">{_e(explore.description)}</div>'
+    title += (
+        f'<div style="{_DIM}">Find fields with <code style="{_CODE}">explore.search("...")'
+        f'</code>; one field: <code style="{_CODE}">explore["view.field"]</code>.</div>'
+    )
+    return fields_html(explore.visible(), title)
+
+
+def models_html(models: Models) -> str:
+    """The models and their explores, one collapsible list per model."""
+    sections = []
+    for name, model in models.items():
+        items = "".join(
+            f'<li><code style="{_CODE}">{_e(e.name)}</code> {_e(e.label)}'
+            + (f' <span style="{_DIM}">{_e(e.description)}</span>' if e.description else "")
+            + "</li>"
+            for e in model.listed
+        )
+        sections.append(
+            f'<details open><summary><b>{_e(model.label)}</b> <code style="{_CODE}">'
+            f"{_e(name)}</code></summary><ul>{items}</ul></details>"
+        )
+    body = "".join(sections) or f'<p style="{_DIM}">No models this user may query.</p>'
+    hint = (
+        f'<div style="{_DIM}">Open one with <code style="{_CODE}">'
+        'session.explore("model", "explore")</code>.</div>'
+    )
+    return f'<div style="{_BOX}"><b>LookML models</b>{hint}{body}</div>'
