@@ -1,4 +1,5 @@
-"""The browsing calls of a `LookerSession`: ``models()`` and ``explore(model, explore)``.
+"""The browsing calls of a `LookerSession`: ``models()`` and ``explore(model, explore)``, and
+their async twins ``amodels()`` and ``aexplore()`` (the same flows on the event loop).
 
 A mixin on the DataFrame calls (``dataframes/calls.py``), as they are on the session's public
 surface: each call builds a flow (``metadata.py``) and `blocking` drives it on
@@ -12,7 +13,7 @@ from __future__ import annotations
 import threading
 
 from ..dataframes.calls import DataFrameCalls
-from ..dataframes.drive import Flow, Within, blocking, drive
+from ..dataframes.drive import Flow, Within, awaitable, blocking, drive
 from . import complete, metadata
 from .explore import Explore
 from .models import Models
@@ -72,6 +73,8 @@ class ExploreCalls(DataFrameCalls):
 
     explore = blocking(_explore)
     models = blocking(_models)
+    aexplore = awaitable(_explore)
+    amodels = awaitable(_models)
 
 
 def _within(seconds: float, flow: Flow[Models]) -> Flow[Models]:

@@ -5,12 +5,14 @@ per explore per session and shared with ``run_query``'s typing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from looker_nb_auth import Explore, Field, LookerSession, QueryInvalid, QueryNotFound
+from looker_nb_auth import Explore, Field, LookerSession, Models, QueryInvalid, QueryNotFound
 from looker_nb_auth.fake_looker import FakeLooker
 
-from .conftest import Requests
+from .conftest import AsyncRun, Requests
 
 EXPLORE_GETS = "/api/4.0/lookml_models/demo/explores/orders"
 
@@ -141,3 +143,15 @@ def test_refresh_reads_the_explore_again(logged_in: LookerSession, looker: FakeL
 def test_an_unknown_explore_is_query_not_found(logged_in: LookerSession) -> None:
     with pytest.raises(QueryNotFound, match="demo::nope"):
         logged_in.explore("demo", "nope")
+
+
+def test_the_async_twins_browse_on_the_event_loop(
+    logged_in: LookerSession, looker: FakeLooker, run_async: AsyncRun[Any]
+) -> None:
+    async def browse() -> tuple[Models, Explore]:
+        return await logged_in.amodels(), await logged_in.aexplore("demo", "orders")
+
+    models, explore = run_async(browse())
+    assert "orders" in models["demo"]
+    assert explore is logged_in.explore("demo", "orders")  # kept: no second request
+    assert _metadata_reads(looker) == 1

@@ -16,6 +16,8 @@ import pytest
 from looker_nb_auth import LookerSession, QueryInvalid
 from looker_nb_auth.dataframes.describe import Column
 from looker_nb_auth.explore.filters import problem
+from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker._config import BAD_FILTERS, BadFilter
 
 from .conftest import Requests
 
@@ -204,3 +206,22 @@ def test_an_unreadable_date_filter_is_refused_before_any_request(
             fields=["orders.count"], filters={"orders.created_month": "not a date at all"}
         )
     assert seen.looker.requests == before
+
+
+@pytest.mark.parametrize("answer", BAD_FILTERS)
+def test_the_check_is_right_whatever_looker_answers_an_unreadable_filter(
+    logged_in: LookerSession, looker: FakeLooker, answer: BadFilter
+) -> None:
+    """Looker's answer to such a filter is undocumented (``docs/fidelity.md``, the stand-in's
+    ``bad_filter``): matching nothing or refusing, the check refuses first, and a valid filter
+    runs."""
+    looker.config.bad_filter = answer
+    explore = logged_in.explore("demo", "orders")
+    before = list(looker.requests)
+    with pytest.raises(QueryInvalid):
+        explore.query(fields=["orders.count"], filters={"orders.created_month": "soon"})
+    assert looker.requests == before
+    frame = explore.query(
+        fields=["orders.count"], filters={"orders.created_month": "NOT NULL"}
+    ).to_pandas(progress=False)
+    assert len(frame) == 1
