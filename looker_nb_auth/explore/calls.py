@@ -11,12 +11,15 @@ once, each explore once, its columns shared with ``run_query``'s typing (`Explor
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from ..dataframes.calls import DataFrameCalls
 from ..dataframes.drive import Flow, Within, awaitable, blocking, drive
 from . import complete, metadata
 from .explore import Explore
 from .models import Models
+from .query import check, custom_names
 
 __all__ = ["ExploreCalls"]
 
@@ -49,6 +52,29 @@ class ExploreCalls(DataFrameCalls):
         known[key] = found
         return found
 
+    def _checked(self, body: Mapping[str, Any]) -> Flow[None]:
+        """A new query of ``run_query`` or ``query_sql`` (a WriteQuery), checked against its
+        explore as ``explore.query`` checks it (`QueryInvalid`), before it is sent. The
+        metadata is read once per session, shared with browsing and typing; without access to
+        it (403, 404), the query is sent unchecked and Looker answers it as before."""
+        key = (str(body.get("model") or ""), str(body.get("view") or ""))
+        known = self._explore_cache()
+        explore = known.get(key)
+        if explore is None:
+            data = yield from metadata.readable(*key, self._explores)
+            if data is None:
+                return
+            explore = known.setdefault(key, Explore(key[0], data, self))
+        filters = body.get("filters")
+        check(
+            explore,
+            _listed(body.get("fields")),
+            filters if isinstance(filters, Mapping) else {},
+            _listed(body.get("sorts")),
+            _listed(body.get("pivots")),
+            custom=custom_names(body.get("dynamic_fields")),
+        )
+
     def _models(self, *, refresh: bool = False) -> Flow[Models]:
         """The LookML models this user may query, with their explores (one request, kept for
         the session; ``refresh=True`` reads them again). ``models()["m"]["e"]`` opens an
@@ -75,6 +101,13 @@ class ExploreCalls(DataFrameCalls):
     models = blocking(_models)
     aexplore = awaitable(_explore)
     amodels = awaitable(_models)
+
+
+def _listed(value: object) -> list[str]:
+    """A WriteQuery's list (``fields``, ``sorts``, ``pivots``), one name given alone too."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
 
 def _within(seconds: float, flow: Flow[Models]) -> Flow[Models]:

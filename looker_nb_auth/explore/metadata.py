@@ -17,7 +17,7 @@ from ..dataframes.answers import check
 from ..dataframes.describe import Explores, columns_from_metadata
 from ..dataframes.drive import Call, Flow
 
-__all__ = ["BROWSE", "MODELS", "explore", "models"]
+__all__ = ["BROWSE", "MODELS", "explore", "models", "readable"]
 
 _FIELD = (
     "name,label,label_short,view,view_label,field_group_label,field_group_variant,description,"
@@ -34,13 +34,30 @@ MODELS = "name,label,project_name,explores(name,label,description,hidden,group_l
 
 def explore(model: str, name: str, explores: Explores) -> Flow[Mapping[str, Any]]:
     """``model::name``'s metadata; its columns are kept in ``explores`` for typing."""
-    path = f"lookml_models/{quote(model, safe='')}/explores/{quote(name, safe='')}"
-    response = yield Call("GET", path, {"fields": BROWSE})
+    response = yield _get(model, name)
     shown = f"explore {model}::{name}"
     check(response, shown, missing=f"model or {shown}")
-    data: Mapping[str, Any] = response.json()
-    explores.keep((model, name), columns_from_metadata(data.get("fields") or {}))
-    return data
+    return _kept(model, name, response.json(), explores)
+
+
+def readable(model: str, name: str, explores: Explores) -> Flow[Mapping[str, Any] | None]:
+    """``model::name``'s metadata, or None when Looker does not give it (no access, no such
+    explore, an error): then a query is sent unchecked, and Looker answers it as it would."""
+    response = yield _get(model, name)
+    if response.status_code != 200:
+        return None
+    return _kept(model, name, response.json(), explores)
+
+
+def _get(model: str, name: str) -> Call:
+    path = f"lookml_models/{quote(model, safe='')}/explores/{quote(name, safe='')}"
+    return Call("GET", path, {"fields": BROWSE})
+
+
+def _kept(model: str, name: str, data: Any, explores: Explores) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+    explores.keep((model, name), columns_from_metadata(found.get("fields") or {}))
+    return found
 
 
 def models() -> Flow[list[Mapping[str, Any]]]:

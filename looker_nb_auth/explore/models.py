@@ -8,7 +8,8 @@ Hidden explores are not listed, as Looker's menu does not list them; they open b
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from .explore import Explore
 
 __all__ = ["ExploreInfo", "Model", "Models"]
+
+
+def _unknown(name: str, what: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"no {what} is called {name!r}{hint}"
 
 
 class Opener(Protocol):
@@ -65,6 +72,10 @@ class Model(Mapping[str, "Explore"]):
         return [e for e in self._explores.values() if not e.hidden]
 
     def __getitem__(self, name: str) -> Explore:
+        """The explore ``name`` (hidden ones too), opened with its fields; `KeyError` naming
+        the close names for one this model does not have."""
+        if name not in self._explores:
+            raise KeyError(_unknown(name, f"explore of model {self.name}", self._explores))
         return self._opener.explore(self.name, name)
 
     def __iter__(self) -> Iterator[str]:
@@ -93,6 +104,8 @@ class Models(Mapping[str, Model]):
         self._models = {m.name: m for m in models if m.name}
 
     def __getitem__(self, name: str) -> Model:
+        if name not in self._models:
+            raise KeyError(_unknown(name, "model this user may query", self._models))
         return self._models[name]
 
     def __iter__(self) -> Iterator[str]:

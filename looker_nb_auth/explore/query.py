@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .._settings import Settings
     from .explore import Explore
 
-__all__ = ["ExploreQuery", "Runner", "check"]
+__all__ = ["ExploreQuery", "Runner", "check", "custom_names"]
 
 
 class Runner(Protocol):
@@ -53,7 +53,7 @@ def _sorted_field(sort: str) -> str:
     return sort.strip().split()[0] if sort.strip() else ""
 
 
-def _custom_names(dynamic_fields: object) -> set[str]:
+def custom_names(dynamic_fields: object) -> set[str]:
     """The names a query's ``dynamic_fields`` (custom fields, table calculations) define."""
     try:
         found = json.loads(dynamic_fields) if isinstance(dynamic_fields, str) else dynamic_fields

@@ -155,3 +155,23 @@ def test_the_async_twins_browse_on_the_event_loop(
     assert "orders" in models["demo"]
     assert explore is logged_in.explore("demo", "orders")  # kept: no second request
     assert _metadata_reads(looker) == 1
+
+
+def test_hidden_explores_are_not_listed_but_open_by_name(logged_in: LookerSession) -> None:
+    listed = [{"name": "m", "explores": [{"name": "orders"}, {"name": "secret", "hidden": True}]}]
+    model = Models(listed, logged_in)["m"]
+    assert list(model) == ["orders"] and len(model) == 1
+    assert "secret" in model  # hidden, not absent
+    assert [e.name for e in model.listed] == ["orders"]
+
+
+def test_an_unknown_model_or_explore_is_a_key_error_naming_close_ones(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    models = logged_in.models()
+    with pytest.raises(KeyError, match="did you mean 'demo'"):
+        models["dmeo"]
+    with pytest.raises(KeyError, match="did you mean 'orders'"):
+        models["demo"]["ordres"]
+    assert models.get("nope") is None
+    assert looker.requests == [("GET", "/api/4.0/lookml_models")]  # nothing opened
