@@ -99,7 +99,7 @@ class Model(Mapping[str, "Explore"]):
 class Models(Mapping[str, Model]):
     """The LookML models this user may query, by name (``session.models()``)."""
 
-    def __init__(self, found: list[Mapping[str, Any]], opener: Opener) -> None:
+    def __init__(self, found: Iterable[Mapping[str, Any]], opener: Opener) -> None:
         models = (Model(data, opener) for data in found)
         self._models = {m.name: m for m in models if m.name}
 
