@@ -19,6 +19,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._filter_fields import FILTER_ONLY
+
 __all__ = [
     "LOOKS",
     "ORDERS",
@@ -331,12 +333,27 @@ def filter_checks(
             continue  # the database fails on it (run_query)
         if field in measures:
             continue  # applied after aggregation, as Looker's HAVING (`measure_filters`)
+        if _filter_only(field, expression, dimensions):
+            continue  # no templated SQL reads it, so it keeps every row
         if field not in dimensions:
             raise QueryError("filters", f"Unknown field {field[:100]!r} in filters.")
         if not isinstance(expression, str):
             raise QueryError("filters", "A filter value must be a string.")
         checks.append((field, {part.strip() for part in expression.split(",")}))
     return checks
+
+
+def _filter_only(field: str, expression: object, dimensions: Collection[str]) -> bool:
+    """Whether ``field`` is a filter-only field or parameter of the explore (`FILTER_ONLY`);
+    a parameter's value must be one of its allowed values."""
+    found = FILTER_ONLY.get(field)
+    if found is None or not any(d.startswith(f"{found.view}.") for d in dimensions):
+        return False
+    allowed = [value for _, value in found.allowed]
+    if not isinstance(expression, str) or (allowed and expression not in allowed):
+        sentence = f"The parameter {field} takes one of {', '.join(allowed)}."
+        raise QueryError("filters", sentence if allowed else "A filter value must be a string.")
+    return True
 
 
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from ._fields import FIELDS
+from ._filter_fields import FILTER_ONLY
 
 __all__ = ["unparseable"]
 
@@ -65,6 +66,8 @@ def unparseable(filters: object) -> tuple[str, str] | None:
     for field, value in filters.items():
         info = FIELDS.get(field)
         grammar = None if info is None or info.measure else _grammar(info.type)
+        if field in FILTER_ONLY and not FILTER_ONLY[field].parameter:
+            grammar = _grammar(FILTER_ONLY[field].type)
         if grammar is None or not isinstance(value, str):
             continue
         parts = [part.strip() for part in _PARTS.split(value)]

@@ -63,6 +63,8 @@ def _grouped(body: dict[str, Any], fields: list[str], extra: list[str]) -> list[
     filters = body.get("filters") or {}
     conditions = []
     for name, expression in filters.items():
+        if name not in FIELDS:
+            continue  # a filter-only field or parameter: no templated SQL reads it
         values = ", ".join(_literal(part.strip()) for part in str(expression).split(","))
         conditions.append(f"(CAST({FIELDS[name].sql} AS TEXT) IN ({values}))")
     if conditions:

@@ -39,6 +39,7 @@ def test_by_default_a_value_that_is_no_date_matches_nothing(grace: httpx.Client)
         ("orders.created_date", "2026-01-01 or so"),
         ("orders.sale_price", "cheap"),
         ("orders.id", "1,two"),
+        ("orders.created_filter", "someday"),
     ],
 )
 def test_error_makes_it_a_query_looker_cannot_build(
@@ -67,6 +68,7 @@ def test_error_makes_it_a_query_looker_cannot_build(
         ("orders.sale_price", "10 to 20"),
         ("orders.region", "not a date at all"),  # a string takes any text
         ("orders.count", ">5"),
+        ("orders.created_filter", "last 3 months"),
     ],
 )
 def test_error_lets_lookers_expressions_through(

@@ -259,12 +259,31 @@ def test_a_filter_value_that_is_no_date_matches_nothing(grace: httpx.Client) -> 
     assert grace.post("queries/run/json", json=query).json() == []
 
 
-@pytest.mark.parametrize("field", ["orders.created_filter", "orders.metric_selector"])
-def test_a_filter_on_a_filter_only_field_or_parameter_is_refused(
-    grace: httpx.Client, field: str
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("orders.created_filter", "last 3 months"), ("orders.metric_selector", "total_sale_price")],
+)
+def test_a_filter_on_a_filter_only_field_or_parameter_keeps_every_row(
+    grace: httpx.Client, field: str, value: str
 ) -> None:
-    """Stricter than Looker, which applies them through templated SQL: the stand-in has none."""
-    query = {"model": "demo", "view": "orders", "fields": ["orders.count"], "filters": {field: "x"}}
+    """As on Looker, a query may filter on them; no templated SQL of the stand-in reads them, so
+    they change nothing (nor the generated SQL)."""
+    query = {
+        "model": "demo",
+        "view": "orders",
+        "fields": ["orders.count"],
+        "filters": {field: value},
+    }
+    assert grace.post("queries/run/json", json=query).json() == [{"orders.count": 60}]
+    sql = grace.post("queries/run/sql", json=query).text
+    assert "WHERE" not in sql and field not in sql
+
+
+def test_a_parameter_value_outside_its_allowed_values_is_refused(grace: httpx.Client) -> None:
+    """The strict side (Looker unverified): a parameter takes one of its allowed values."""
+    filters = {"orders.metric_selector": "revenue"}
+    query = {"model": "demo", "view": "orders", "fields": ["orders.count"], "filters": filters}
     response = grace.post("queries/run/json", json=query)
     assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] == "filters"
+    [error] = response.json()["errors"]
+    assert error["field"] == "filters" and "count, total_sale_price" in error["message"]
