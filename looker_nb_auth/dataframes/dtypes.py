@@ -68,6 +68,8 @@ def _arrow_column(values: Any, column: Column | None) -> Any:
         return pc.cast(values, pa.timestamp("us"))
     if column is None or column.kind not in ("datetime", "quarter"):
         return converted
+    if pa.types.is_timestamp(values.type):
+        return None  # typed as the parser read it (``blockwise.py``)
     if column.kind == "quarter":
         year = pc.utf8_slice_codeunits(values, 0, 4)
         quarter = pc.utf8_slice_codeunits(values, 6, 7)

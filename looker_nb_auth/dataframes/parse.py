@@ -30,6 +30,7 @@ from typing import Any, Literal, TypeVar
 
 from .._errors import LookerAuthError, ResultTooLarge, UnexpectedResponse
 from .backends import has_pyarrow
+from .blockwise import Blocks
 from .describe import Column
 from .header import field_names
 
@@ -108,7 +109,7 @@ def _arrow_table(
         quoted_strings_can_be_null=False,
     )
     read = pacsv.ReadOptions(column_names=names, block_size=1 << 20, use_threads=True)
-    batches = []
+    blocks = Blocks(names, columns)  # numbers and timestamps typed as the blocks come
     rows, cut = 0, False
     with pacsv.open_csv(body, read_options=read, convert_options=convert) as reader:
         if any(
@@ -118,12 +119,12 @@ def _arrow_table(
         for batch in reader:
             if max_rows is not None and rows + batch.num_rows > max_rows:
                 batch, cut = batch.slice(0, max_rows - rows), True
-            batches.append(batch)
+            blocks.add(batch)
             rows += batch.num_rows
             on_rows(rows)
             if cut:
                 break
-        return pa.Table.from_batches(batches, schema=reader.schema), cut
+        return blocks.table(reader.schema), cut
 
 
 def _pandas_frame(
