@@ -4,8 +4,11 @@
 ``explore.fields`` is two levels, view then field, as LookML names them
 (``explore.fields.orders.created_month``): a TAB after ``fields.`` lists a few views rather than
 every field, and ``view.field`` cannot be ambiguous the way a flattened ``orders__created_month``
-can be. Attributes are set on each namespace's ``__dict__`` (not served by ``__getattr__``), so
-Jedi, which looks attributes up statically, completes them as IPython's own completer does.
+can be. Attributes are set on each namespace's ``__dict__`` and there is no ``__getattr__``:
+Jedi looks attributes up statically, and IPython's own completer (without Jedi) evaluates
+``explore.fields.orders`` only on objects that do not override attribute access. A name that is
+not there is Python's own `AttributeError`; ``explore["view.field"]`` is the lookup that says
+"did you mean".
 
 A LookML name is already an identifier; a name that is not (a custom field, a keyword such as
 ``class``, a leading digit) is made one: other characters become ``_``, a leading digit gets a
@@ -69,14 +72,9 @@ class FieldNamespace:
             else:
                 yield member
 
-    def __getattr__(self, name: str) -> Any:
-        """Only for a name that is not there: an `AttributeError` naming the close ones (typed
-        ``Any`` so that type checkers take ``explore.fields.orders.region`` as it is)."""
-        if name.startswith("_"):
-            raise AttributeError(name)
-        close = difflib.get_close_matches(name, self._names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise AttributeError(f"{self._title} has no {name!r}{hint}")
+    if TYPE_CHECKING:  # type checkers only: at run time IPython would not complete past it
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __repr__(self) -> str:
         return f"<{self._title}: {', '.join(self._names)}>"

@@ -5,8 +5,9 @@ by group label (a dimension group's timeframes, a ``group_label``). Groups are `
 elements, which every front end opens and closes without JavaScript: JupyterLab runs no script
 in an output it does not trust, and a table filtered by script would be a blank box there. So
 searching is ``explore.search("...")``, which the table says. Colours come from JupyterLab's
-theme variables (with fallbacks for VS Code and nbviewer), so a dark theme stays readable; every
-value is escaped.
+theme variables (with fallbacks for VS Code and nbviewer), so a dark theme stays readable; in an
+untrusted output JupyterLab's sanitizer drops the style values it cannot check (``var(...)``),
+and the table inherits the theme's colours instead. Every value is escaped.
 """
 
 from __future__ import annotations

@@ -17,12 +17,14 @@ from looker_nb_auth.explore import complete
 from looker_nb_auth.fake_looker import FakeLooker
 
 
-@pytest.fixture
-def shell() -> Iterator[InteractiveShell]:
-    """An IPython shell of this test's own (history in memory), forgotten afterwards so no other
-    test sees it as the running shell."""
+@pytest.fixture(params=[True, False], ids=["jedi", "ipython"])
+def shell(request: pytest.FixtureRequest) -> Iterator[InteractiveShell]:
+    """An IPython shell of this test's own (history in memory), completing with Jedi (IPython's
+    default, and what VS Code and JupyterLab get through ipykernel) or without; forgotten
+    afterwards so no other test sees it as the running shell."""
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
+    config.IPCompleter.use_jedi = request.param
     InteractiveShell.clear_instance()
     made = InteractiveShell.instance(config=config)
     try:
