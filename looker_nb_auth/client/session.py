@@ -33,7 +33,7 @@ from .._errors import (
 from .._keywords import spelled_out
 from .._secret import Secret
 from .._settings import SessionOptions, Settings, resolve_settings
-from ..explore.calls import ExploreCalls
+from ..content.calls import ContentCalls
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult, parse_callback
 from ..oauth.pending import Pending
@@ -63,7 +63,7 @@ LOGGED_OUT = "Logged out of Looker; log in again to use this session."
 _NONE = Secret("")  # the access token of a login resumed from the cache: none yet
 
 
-class LookerSession(ExploreCalls):
+class LookerSession(ContentCalls):
     """A Looker login for the person at the keyboard, and the API clients that use it.
 
     Settings come from the arguments, then ``LOOKERSDK_*`` environment variables, then

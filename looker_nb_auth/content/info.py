@@ -1,0 +1,85 @@
+"""One Look or dashboard as a listing shows it: `LookInfo`, `DashboardInfo`.
+
+Built from what ``GET /looks/search`` and ``GET /dashboards/search`` answer (Looker's ``Look``
+and ``Dashboard`` models), with the URL to open each in Looker. A search answers a ``Look``
+without its query, so a listing knows a Look's model but not its explore: ``explore`` is filled
+only when the answer carries the query (``session.look(id)`` always does), rather than costing a
+request per Look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["DashboardInfo", "LookInfo", "folder_name", "when"]
+
+
+def folder_name(data: Mapping[str, Any]) -> str:
+    """The name of the folder a Look or dashboard is in (``""``: not said)."""
+    folder = data.get("folder")
+    return str(folder.get("name") or "") if isinstance(folder, Mapping) else ""
+
+
+def when(value: object) -> str:
+    """Looker's ``updated_at`` (ISO 8601) as its date, ``""`` when absent."""
+    return str(value)[:10] if value else ""
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class LookInfo:
+    """A saved Look as a listing shows it; ``url`` opens it in Looker."""
+
+    id: str
+    title: str
+    description: str
+    folder: str
+    model: str
+    explore: str | None
+    updated_at: str
+    url: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], looker_url: str) -> LookInfo:
+        model = data.get("model")
+        query = data.get("query")
+        look_id = _text(data.get("id"))
+        return cls(
+            id=look_id,
+            title=_text(data.get("title")),
+            description=_text(data.get("description")),
+            folder=folder_name(data),
+            model=_text(model.get("id")) if isinstance(model, Mapping) else "",
+            explore=_text(query.get("view")) if isinstance(query, Mapping) else None,
+            updated_at=when(data.get("updated_at")),
+            url=f"{looker_url}/looks/{look_id}",
+        )
+
+
+@dataclass(frozen=True)
+class DashboardInfo:
+    """A user-defined dashboard as a listing shows it; ``url`` opens it in Looker."""
+
+    id: str
+    title: str
+    description: str
+    folder: str
+    updated_at: str
+    url: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], looker_url: str) -> DashboardInfo:
+        dashboard_id = _text(data.get("id"))
+        return cls(
+            id=dashboard_id,
+            title=_text(data.get("title")),
+            description=_text(data.get("description")),
+            folder=folder_name(data),
+            updated_at=when(data.get("updated_at")),
+            url=f"{looker_url}/dashboards/{dashboard_id}",
+        )
