@@ -9,6 +9,7 @@ Hidden explores are not listed, as Looker's menu does not list them; they open b
 from __future__ import annotations
 
 import difflib
+from collections import UserDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -96,30 +97,34 @@ class Model(Mapping[str, "Explore"]):
         return "\n".join(lines) + ">"
 
 
-class Models(Mapping[str, Model]):
-    """The LookML models this user may query, by name (``session.models()``)."""
+class Models(UserDict[str, Model]):
+    """The LookML models this user may query, by name (``session.models()``); read-only.
+
+    A `collections.UserDict` that does not override ``__getitem__``, because IPython evaluates a
+    subscript while completing only on types it knows to be harmless: so ``models["demo"]["<TAB>``
+    completes explore names. (`Model` is a plain Mapping: its lookup opens an explore, which a
+    TAB must not do.)"""
 
     def __init__(self, found: Iterable[Mapping[str, Any]], opener: Opener) -> None:
+        super().__init__()
         models = (Model(data, opener) for data in found)
-        self._models = {m.name: m for m in models if m.name}
+        self.data = {m.name: m for m in models if m.name}
 
-    def __getitem__(self, name: str) -> Model:
-        if name not in self._models:
-            raise KeyError(_unknown(name, "model this user may query", self._models))
-        return self._models[name]
+    def __missing__(self, name: str) -> Model:
+        raise KeyError(_unknown(name, "model this user may query", self.data))
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._models)
+    def __setitem__(self, name: str, model: Model) -> None:
+        raise TypeError("the models are Looker's: session.models(refresh=True) reads them again")
 
-    def __len__(self) -> int:
-        return len(self._models)
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the models are Looker's: session.models(refresh=True) reads them again")
 
     def _ipython_key_completions_(self) -> list[str]:
-        return list(self._models)
+        return list(self.data)
 
     def __repr__(self) -> str:
         lines = [f"<Models: {len(self)}"]
-        for model in self._models.values():
+        for model in self.data.values():
             names = ", ".join(e.name for e in model.listed)
             lines.append(f"  {model.name} ({model.label}): {names or 'no explores'}")
         lines.append('  open one with session.explore("model", "explore")>')

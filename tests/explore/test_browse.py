@@ -175,3 +175,11 @@ def test_an_unknown_model_or_explore_is_a_key_error_naming_close_ones(
         models["demo"]["ordres"]
     assert models.get("nope") is None
     assert looker.requests == [("GET", "/api/4.0/lookml_models")]  # nothing opened
+
+
+def test_the_models_are_read_only(logged_in: LookerSession) -> None:
+    models = logged_in.models()
+    with pytest.raises(TypeError, match="refresh=True"):
+        models["mine"] = models["demo"]
+    with pytest.raises(TypeError):
+        del models["demo"]

@@ -116,3 +116,11 @@ def test_importing_the_package_in_ipython_registers_the_matcher(
 def test_register_outside_ipython_does_nothing() -> None:
     InteractiveShell.clear_instance()
     assert complete.register() is False
+
+
+def test_models_keys_complete_model_then_explore_names(
+    shell: InteractiveShell, logged_in: LookerSession
+) -> None:
+    shell.user_ns["models"] = logged_in.models()
+    assert 'models["demo' in _complete(shell, 'models["de')
+    assert 'models["demo"]["orders' in _complete(shell, 'models["demo"]["or')
