@@ -16,6 +16,7 @@ completion that fails offers nothing, and IPython's other matchers answer.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 __all__ = ["FETCH_SECONDS", "matcher", "register"]
@@ -89,7 +90,10 @@ def matcher(context: Any) -> dict[str, Any]:
 
 
 def register() -> bool:
-    """Add `matcher` to the running IPython shell's completer, once; False outside IPython."""
+    """Add `matcher` to the running IPython shell's completer, once; False outside IPython
+    (which is not imported for this: a script that never imported it has no shell)."""
+    if "IPython" not in sys.modules:
+        return False
     try:
         from IPython.core.completer import context_matcher
         from IPython.core.getipython import get_ipython

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,3 +126,12 @@ def test_models_keys_complete_model_then_explore_names(
     shell.user_ns["models"] = logged_in.models()
     assert 'models["demo' in _complete(shell, 'models["de')
     assert 'models["demo"]["orders' in _complete(shell, 'models["demo"]["or')
+
+
+def test_browsing_in_a_script_does_not_import_ipython() -> None:
+    code = (
+        "import sys; from looker_nb_auth.explore import complete; "
+        "print(complete.register(), 'IPython' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
