@@ -23,6 +23,7 @@ from .backends import Backend
 from .describe import Explores, QueryFields
 from .drive import STOPS, Flow, Within, awaitable, blocking
 from .pipeline import Run
+from .tidy import PivotShape
 
 if TYPE_CHECKING:
     import httpx
@@ -68,6 +69,7 @@ class DataFrameCalls:
         timeout: float | None = None,
         progress: bool = True,
         max_bytes: int | None = None,
+        pivot_shape: PivotShape = "wide",
     ) -> Flow[Any]:
         """Run a saved Look into a DataFrame (needs [pandas]; ``backend="polars"``: [polars]).
 
@@ -83,8 +85,11 @@ class DataFrameCalls:
         Bounds: rows past the limit are not read (Looker sent more: `ResultTruncated` says so),
         and only a limit not given here warns when the result is as long as it; ``max_bytes``
         stops a result that grows past it (`ResultTooLarge`).
+
+        A pivoted Look is a column MultiIndex, or with ``pivot_shape="long"`` a tidy frame, as
+        in `run_query`; a Look without pivots is the same either way.
         """
-        run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes=max_bytes)
+        run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes, pivot_shape)
         return _bounded(pipeline.query(describe.look(look_id), run, self._explores), timeout)
 
     @spelled_out(QueryFields)
@@ -99,15 +104,18 @@ class DataFrameCalls:
         timeout: float | None = None,
         progress: bool = True,
         max_bytes: int | None = None,
+        pivot_shape: PivotShape = "wide",
         **keywords: Unpack[QueryFields],
     ) -> Flow[Any]:
         """Run a query into a DataFrame: ``query`` is a WriteQuery dict, a saved query's id or
         slug, or None with ``model=``, ``view=`` (the explore) and ``fields=``.
 
         Pivoted fields become a column MultiIndex (field, pivot values), the other dimensions
-        the row index. Everything else is as in `run_look`.
+        the row index; ``pivot_shape="long"`` gives one row per (dimension values, pivot
+        values) instead, the pivot fields as columns and a column per measure (combinations
+        without any value left out). Everything else is as in `run_look`.
         """
-        run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes=max_bytes)
+        run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes, pivot_shape)
         return _bounded(
             pipeline.query(describe.query(query, keywords), run, self._explores), timeout
         )

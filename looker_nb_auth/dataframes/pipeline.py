@@ -5,7 +5,8 @@ Each step is a module, visited once, in this order:
 1. ``describe.py``: the saved query to run, and what the explore says its fields hold;
 2. ``task.py``: create the query task, then 3. poll its results until Looker has run it;
 4. ``stream.py``: the results body, as it arrives, into the parser (or ``to=``'s file);
-5. ``parse.py``: the CSV into columns named by field (a pivoted query: ``pivots.py``), no
+5. ``parse.py``: the CSV into columns named by field (a pivoted query: ``pivots.py``, or
+   ``tidy.py`` for ``pivot_shape="long"``), no
    further than the row limit asked for and ``max_bytes``; a body that does not parse is
    `UnexpectedResponse` (``parse.guarded``, the one rule for every results body);
 6. ``dtypes.py``: the columns into the dtypes their LookML types call for;
@@ -37,6 +38,7 @@ from .describe import Column, Explores, Query
 from .drive import STOPS, Flow, Receive
 from .pivots import Said, read_pivots
 from .sql import generated_sql, run_sql
+from .tidy import PIVOT_SHAPES, PivotShape
 
 __all__ = ["Run", "query", "query_sql", "sql_runner"]
 
@@ -54,10 +56,17 @@ class Run:
     timeout: float | None = None
     progress: bool = True
     max_bytes: int | None = None
+    pivot_shape: PivotShape = "wide"
     started: float = field(default_factory=time.monotonic)  # when the call began
 
     def __post_init__(self) -> None:
-        """Refuse a ``max_bytes`` that is not a positive whole number, before Looker is asked."""
+        """Refuse a ``max_bytes`` that is not a positive whole number, or a ``pivot_shape``
+        that is neither shape, before Looker is asked."""
+        if self.pivot_shape not in PIVOT_SHAPES:
+            raise ValueError(
+                f"pivot_shape must be 'wide' (a column per pivot value) or 'long' (a row per "
+                f"pivot value), not {self.pivot_shape!r}"
+            )
         given = self.max_bytes
         if given is None:
             return
@@ -89,7 +98,11 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
                 result: Any = run.to
             elif result_format == "json_detail":
                 pivoted = functools.partial(
-                    read_pivots, columns=columns, backend=run.backend, max_rows=most
+                    read_pivots,
+                    columns=columns,
+                    backend=run.backend,
+                    max_rows=most,
+                    shape=run.pivot_shape,
                 )
                 what = "Looker's json_detail result"
                 result, rows, cut, said = yield receiving(pivoted, what)

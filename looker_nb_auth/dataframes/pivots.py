@@ -1,7 +1,8 @@
 """A pivoted query's result, which Looker sends as ``json_detail``, into a DataFrame.
 
 The non-pivot dimensions become the row index and each (measure, pivot value...) a column of a
-column MultiIndex (pandas), or a flat ``measure|value`` name (polars). The columns are typed as
+column MultiIndex (pandas), or a flat ``measure|value`` name (polars); ``pivot_shape="long"``
+makes the tidy frame instead (``tidy.py``). The columns are typed as
 ``dtypes.py`` types a CSV's, by the fields json_detail describes. A query the database refused
 comes with no data and the database's message in ``errors``; a note there (Development Mode)
 is a `QueryNote` warning, not a failure. Pivot columns Looker cut at ``column_limit`` warn
@@ -23,6 +24,7 @@ from .answers import failed
 from .backends import Backend
 from .describe import Column, columns_from_metadata
 from .dtypes import pandas_types
+from .tidy import PivotShape, cell, long_frame
 
 __all__ = ["MAX_PIVOT_COLUMNS", "Said", "pivot_frame", "read_pivots"]
 
@@ -39,6 +41,7 @@ def read_pivots(
     columns: Mapping[str, Column],
     backend: Backend,
     max_rows: int | None = None,
+    shape: PivotShape = "wide",
 ) -> tuple[Any, int, bool, Said]:
     """Parse a json_detail body into its DataFrame, its row count, whether rows past
     ``max_rows`` came (they are not kept) and what to warn (notes, cut columns); or raise the
@@ -49,7 +52,7 @@ def read_pivots(
     cut = max_rows is not None and len(data) > max_rows
     if cut:
         detail = {**detail, "data": data[:max_rows]}
-    frame, rows = pivot_frame(detail, columns, backend)
+    frame, rows = pivot_frame(detail, columns, backend, shape)
     said += _columns_cut(detail)
     return frame, rows, cut, said
 
@@ -86,15 +89,15 @@ def _columns_cut(detail: Mapping[str, Any]) -> Said:
     return [(sentence, ResultTruncated)]
 
 
-def _cell(value: Any) -> Any:
-    return value.get("value") if isinstance(value, Mapping) else value
-
-
 def pivot_frame(
-    detail: Mapping[str, Any], columns: Mapping[str, Column], backend: Backend
+    detail: Mapping[str, Any],
+    columns: Mapping[str, Column],
+    backend: Backend,
+    shape: PivotShape = "wide",
 ) -> tuple[Any, int]:
     """A pivoted json_detail result: the non-pivot dimensions as the row index, a column per
-    (measure, pivot value...) as a column MultiIndex. Returns the frame and its row count."""
+    (measure, pivot value...) as a column MultiIndex; ``shape="long"``: the tidy frame
+    (``tidy.py``). Returns the frame and the query's row count."""
     import pandas as pd
 
     fields = detail.get("fields") or {}
@@ -105,7 +108,10 @@ def pivot_frame(
     pivot_fields = [str(f["name"]) for f in fields.get("pivots") or ()]
     pivots = [p for p in detail.get("pivots") or () if not p.get("is_total")]
     data = detail.get("data") or []
-    flat: dict[str, list[Any]] = {d: [_cell(row.get(d)) for row in data] for d in dimensions}
+    if shape == "long":
+        found = long_frame(data, dimensions, measures, pivot_fields, pivots, described, backend)
+        return found, len(data)
+    flat: dict[str, list[Any]] = {d: [cell(row.get(d)) for row in data] for d in dimensions}
     keys: list[tuple[str, str, tuple[Any, ...]]] = []
     for measure in measures:
         for pivot in pivots:
@@ -113,7 +119,7 @@ def pivot_frame(
             values = tuple((pivot.get("data") or {}).get(p) for p in pivot_fields)
             column = f"{measure}\x00{key}"
             keys.append((column, measure, values))
-            flat[column] = [_cell((row.get(measure) or {}).get(key)) for row in data]
+            flat[column] = [cell((row.get(measure) or {}).get(key)) for row in data]
     frame = pd.DataFrame(flat)
     typed = dict(described)
     for column, measure, _values in keys:
