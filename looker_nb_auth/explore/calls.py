@@ -32,6 +32,11 @@ class ExploreCalls(DataFrameCalls):
     _models_tried = False  # a completion asked for the models once (``complete.py``)
     _browse_lock = threading.Lock()
 
+    @property
+    def looker_url(self) -> str:
+        """The Looker UI host (the session's), where ``ExploreQuery.url`` opens a query."""
+        raise NotImplementedError
+
     def _explore_cache(self) -> dict[tuple[str, str], Explore]:
         with self._browse_lock:
             if self._browsed is None:

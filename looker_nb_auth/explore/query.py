@@ -27,7 +27,6 @@ from . import filters as filter_expressions
 from .fields import Field
 
 if TYPE_CHECKING:
-    from .._settings import Settings
     from .explore import Explore
 
 __all__ = ["ExploreQuery", "Runner", "check", "custom_names"]
@@ -37,7 +36,7 @@ class Runner(Protocol):
     """What a query uses of the session it runs on."""
 
     @property
-    def settings(self) -> Settings: ...
+    def looker_url(self) -> str: ...
 
     def run_query(self, *args: Any, **kwargs: Any) -> Any: ...
 
@@ -187,10 +186,10 @@ class ExploreQuery:
 
     @property
     def url(self) -> str:
-        """The query in Looker's Explore (``/explore/{model}/{explore}?fields=...``), built
-        without a request: open it, or send it to a colleague who may see the explore."""
-        settings = self.explore.runner.settings
-        web = (settings.looker_url or settings.base_url).rstrip("/")
+        """The query in Looker's Explore (``/explore/{model}/{explore}?fields=...``) on the
+        Looker UI host the session logs in through (``session.looker_url``, known once it has
+        logged in): open it, or send it to a colleague who may see the explore."""
+        web = self.explore.runner.looker_url.rstrip("/")
         params: list[tuple[str, str]] = [("fields", ",".join(self.fields))]
         params += [(f"f[{name}]", value) for name, value in self.filters]
         if self.sorts:

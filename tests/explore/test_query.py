@@ -130,7 +130,7 @@ def test_url_opens_the_query_in_looker_s_explore_without_a_request(
     before = list(seen.looker.requests)
     url = urlsplit(query.url)
     assert seen.looker.requests == before
-    assert f"{url.scheme}://{url.netloc}" == logged_in.settings.base_url
+    assert f"{url.scheme}://{url.netloc}" == logged_in.looker_url == seen.looker.web_url
     assert url.path == "/explore/demo/orders"
     assert dict(parse_qsl(url.query)) == {
         "fields": ",".join(REGION),
