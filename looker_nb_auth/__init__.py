@@ -9,8 +9,10 @@
 The package is laid out by the process each part runs in, then by what each part is:
 ``oauth/`` (pure protocol), ``client/`` (the session and its clients: what notebooks, scripts
 and the command line all use), ``notebook/`` (``login()``, the widget, progress lines),
-``dataframes/`` (Looks, queries and SQL into DataFrames), ``server/`` (the Jupyter server
-extension), ``cli/`` (the ``looker-nb-auth`` command), ``jupyterhub.py`` (the hub's hook) and
+``dataframes/`` (Looks, queries and SQL into DataFrames), ``explore/`` (models, explores and
+checked queries), ``content/`` (Looks and dashboards to find and reuse), ``server/`` (the
+Jupyter server extension), ``cli/`` (the ``looker-nb-auth`` command), ``jupyterhub.py`` (the
+hub's hook) and
 ``fake_looker/`` (the Looker stand-in, the demo's and the tests' double of Looker);
 ``_protocol.py`` holds the names they share and ``_errors.py`` every error. Only the names below
 are public; they are imported on first use, so ``import looker_nb_auth`` stays light (no httpx,
@@ -35,6 +37,12 @@ if _typing.TYPE_CHECKING:  # for type checkers; at run time, __getattr__ imports
     from .client.keyring_cache import KeyringCache as KeyringCache
     from .client.session import LookerSession as LookerSession
     from .client.user import LookerUser as LookerUser
+    from .content.info import DashboardInfo as DashboardInfo
+    from .content.info import LookInfo as LookInfo
+    from .content.listing import Dashboards as Dashboards
+    from .content.listing import Looks as Looks
+    from .content.look import Look as Look
+    from .content.look_query import LookQuery as LookQuery
     from .explore.explore import Explore as Explore
     from .explore.fields import Field as Field
     from .explore.models import Model as Model
@@ -48,6 +56,8 @@ _LAZY = {
     "AuthorizationRequest": ".oauth.authorize",
     "CachedLogin": ".client.cache",
     "CacheKey": ".client.cache",
+    "DashboardInfo": ".content.info",
+    "Dashboards": ".content.listing",
     "Explore": ".explore.explore",
     "ExploreQuery": ".explore.query",
     "Field": ".explore.fields",
@@ -55,6 +65,10 @@ _LAZY = {
     "KeyringCache": ".client.keyring_cache",
     "LookerSession": ".client.session",
     "LookerUser": ".client.user",
+    "Look": ".content.look",
+    "LookInfo": ".content.info",
+    "LookQuery": ".content.look_query",
+    "Looks": ".content.listing",
     "Model": ".explore.models",
     "Models": ".explore.models",
     "Secret": "._secret",

@@ -104,7 +104,13 @@ def _imports_from(path: Path, folder: str) -> list[str]:
     return sorted(n for n in _imported_modules(path) if n == prefix or n.startswith(prefix + "."))
 
 
-_KERNEL = ("client", "notebook", "dataframes", "explore")  # what runs in the kernel (and scripts)
+_KERNEL = (
+    "client",
+    "notebook",
+    "dataframes",
+    "explore",
+    "content",
+)  # what runs in the kernel (and scripts)
 
 
 @pytest.mark.parametrize(
@@ -124,6 +130,10 @@ _KERNEL = ("client", "notebook", "dataframes", "explore")  # what runs in the ke
         # browsing builds on DataFrames, never the other way; it too needs only that surface
         ("dataframes", "explore"),
         ("explore", "client"),
+        # Looks and dashboards build on browsing and DataFrames, on the same surface
+        ("dataframes", "content"),
+        ("explore", "content"),
+        ("content", "client"),
     ],
 )
 def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> None:
@@ -131,7 +141,7 @@ def test_a_process_imports_nothing_from_another(folder: str, forbidden: str) -> 
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-@pytest.mark.parametrize("folder", ["dataframes", "explore"])
+@pytest.mark.parametrize("folder", ["dataframes", "explore", "content"])
 def test_the_client_takes_from_dataframes_and_explore_only_the_calls(folder: str) -> None:
     calls = f"looker_nb_auth.{folder}.calls"
     offenders = {
