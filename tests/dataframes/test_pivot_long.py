@@ -153,3 +153,52 @@ def test_an_explore_query_runs_in_the_long_shape_too(logged_in: LookerSession) -
     pd.testing.assert_frame_equal(
         query.to_pandas(pivot_shape="long"), logged_in.run_query(PIVOTED, pivot_shape="long")
     )
+
+
+#: A json_detail answer of two regions pivoted by category, where North sold no Games: the cell
+#: of that combination in each shape Looker might send it (the stand-in sends ``{"value": null}``;
+#: the empty cell's exact shape is unverified, docs/fidelity.md "Pivots: json_detail").
+EMPTY_CELLS: list[tuple[str, dict[str, Any]]] = [
+    ("a null value", {"Books": {"value": 3}, "Games": {"value": None}}),
+    ("a null cell", {"Books": {"value": 3}, "Games": None}),
+    ("no cell at all", {"Books": {"value": 3}}),
+]
+
+
+def _detail(north_counts: dict[str, Any]) -> dict[str, Any]:
+    field = {"name": "orders.count", "type": "count", "measure": True, "category": "measure"}
+    return {
+        "fields": {
+            "dimensions": [{"name": "orders.region", "type": "string"}],
+            "measures": [field],
+            "pivots": [{"name": "orders.category", "type": "string"}],
+        },
+        "pivots": [
+            {"key": key, "is_total": False, "data": {"orders.category": key}}
+            for key in ("Books", "Games")
+        ],
+        "data": [
+            {"orders.region": {"value": "North"}, "orders.count": north_counts},
+            {
+                "orders.region": {"value": "South"},
+                "orders.count": {"Books": {"value": 1}, "Games": {"value": 2}},
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(("shape", "north"), EMPTY_CELLS, ids=[s for s, _n in EMPTY_CELLS])
+def test_an_empty_combination_is_left_out_whatever_shape_its_cell_has(
+    shape: str, north: dict[str, Any]
+) -> None:
+    from looker_nb_auth.dataframes.pivots import pivot_frame
+
+    long, rows = pivot_frame(_detail(north), {}, "pandas", "long")
+    assert rows == 2
+    assert long.to_dict("records") == [
+        {"orders.region": "North", "orders.category": "Books", "orders.count": 3},
+        {"orders.region": "South", "orders.category": "Books", "orders.count": 1},
+        {"orders.region": "South", "orders.category": "Games", "orders.count": 2},
+    ]
+    wide, _rows = pivot_frame(_detail(north), {}, "pandas", "wide")
+    assert pd.isna(wide.loc["North", ("orders.count", "Games")])
