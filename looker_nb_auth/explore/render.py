@@ -40,13 +40,34 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _grouped(fields: Iterable[Field]) -> dict[str, dict[str, list[Field]]]:
-    """Fields by view label, then group label (``""``: not in a group), in the explore's
-    order."""
-    found: dict[str, dict[str, list[Field]]] = {}
+_ORDER = {"dimension": 0, "measure": 1, "filter": 2, "parameter": 3}
+_HEADINGS = {
+    "dimension": "Dimensions",
+    "measure": "Measures",
+    "filter": "Filter-only fields",
+    "parameter": "Parameters",
+}
+#: One view's fields as the picker lists them: (kind heading, group label, fields).
+Section = tuple[str, str, list[Field]]
+
+
+def _grouped(fields: Iterable[Field]) -> dict[str, list[Section]]:
+    """Fields by view label, then as Looker's field picker lists a view's: dimensions,
+    measures, filter-only fields, parameters; in each, the fields in no group first, then each
+    group label's (``""``: no group); the explore's order within."""
+    found: dict[str, dict[tuple[int, bool, str], list[Field]]] = {}
     for field in fields:
-        found.setdefault(field.view_label, {}).setdefault(field.group_label, []).append(field)
-    return found
+        rank = _ORDER.get(field.category, 4)
+        key = (rank, field.group_label != "", field.group_label)
+        found.setdefault(field.view_label, {}).setdefault(key, []).append(field)
+    return {
+        view: [(_heading(members[0]), key[2], members) for key, members in sorted(groups.items())]
+        for view, groups in found.items()
+    }
+
+
+def _heading(field: Field) -> str:
+    return _HEADINGS.get(field.category, field.category.title())
 
 
 def _counts(explore: Explore) -> str:
@@ -66,24 +87,38 @@ def _kind(field: Field) -> str:
 
 
 def fields_text(fields: Sequence[Field], indent: str = "  ") -> list[str]:
-    """One line per field, grouped under view and group labels."""
+    """One line per field (name, short label, kind and LookML type, dtype, description), in
+    aligned columns, under view label, kind and group label."""
     if not fields:
         return [f"{indent}(no fields)"]
-    width = min(max(len(f.name) for f in fields), 40)
+    grouped = _grouped(fields)
+    nested = any(group for sections in grouped.values() for _, group, _ in sections)
+    widths = [
+        min(max(len(f.name) for f in fields) + (2 if nested else 0), 44),
+        min(max(len(f.label_short) for f in fields), 28),
+        max(len(_kind(f)) for f in fields),
+        max(len(f.dtype) for f in fields),
+    ]
     lines: list[str] = []
-    for view_label, groups in _grouped(fields).items():
+    for view_label, sections in grouped.items():
         lines.append(f"{indent}{view_label}")
-        for group, members in groups.items():
-            inner = indent + "  "
+        heading = ""
+        for kind, group, members in sections:
+            if kind != heading:
+                lines.append(f"{indent}  {kind}")
+                heading = kind
             if group:
-                lines.append(f"{inner}{group}")
-                inner += "  "
+                lines.append(f"{indent}    {group}")
             for f in members:
-                about = f"  {f.description}" if f.description else ""
-                lines.append(
-                    f"{inner}{f.name:<{width}}  {f.label_short!r}  {_kind(f)} -> {f.dtype}{about}"
-                )
+                name = f"  {f.name}" if group else f.name
+                cells = (name, f.label_short, _kind(f), f.dtype)
+                line = "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+                lines.append(f"{indent}    {line}  {_short(f.description)}".rstrip())
     return lines
+
+
+def _short(text: str, most: int = 72) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def explore_text(explore: Explore) -> str:
@@ -100,44 +135,50 @@ def explore_text(explore: Explore) -> str:
 # -- HTML ---------------------------------------------------------------------------------------
 
 
-def _rows(fields: Sequence[Field]) -> str:
+def _rows(sections: list[Section]) -> str:
     out: list[str] = []
-    for groups in _grouped(fields).values():
-        for group, members in groups.items():
-            if group:
-                out.append(
-                    f'<tr><td colspan="5" style="{_CELL} {_DIM} font-style: italic;">'
-                    f"{_e(group)}</td></tr>"
-                )
-            for f in members:
-                pad = "padding-left: 20px;" if group else ""
-                out.append(
-                    f'<tr style="{_LINE}"><td style="{_CELL} {pad}">{_e(f.label_short)}</td>'
-                    f'<td style="{_CELL} {_CODE}">{_e(f.name)}</td>'
-                    f'<td style="{_CELL}">{_e(_kind(f))}</td>'
-                    f'<td style="{_CELL} {_CODE}">{_e(f.dtype)}</td>'
-                    f'<td style="{_CELL} {_DIM}">{_e(f.description)}</td></tr>'
-                )
+    heading = ""
+    for kind, group, members in sections:
+        if kind != heading:
+            out.append(
+                f'<tr><td colspan="5" style="{_CELL} font-weight: bold; padding-top: 6px;">'
+                f"{_e(kind)}</td></tr>"
+            )
+            heading = kind
+        if group:
+            out.append(
+                f'<tr><td colspan="5" style="{_CELL} {_DIM} font-style: italic;">'
+                f"{_e(group)}</td></tr>"
+            )
+        for f in members:
+            pad = "padding-left: 20px;" if group else ""
+            out.append(
+                f'<tr style="{_LINE}"><td style="{_CELL} {pad}">{_e(f.label_short)}</td>'
+                f'<td style="{_CELL} {_CODE}">{_e(f.name)}</td>'
+                f'<td style="{_CELL}">{_e(_kind(f))}</td>'
+                f'<td style="{_CELL} {_CODE}">{_e(f.dtype)}</td>'
+                f'<td style="{_CELL} {_DIM}">{_e(f.description)}</td></tr>'
+            )
     return "".join(out)
 
 
-def _table(fields: Sequence[Field]) -> str:
+def _table(sections: list[Section]) -> str:
     head = "".join(f'<th style="{_CELL} {_LINE}">{_e(h)}</th>' for h in _HEAD)
     return (
         '<table style="border-collapse: collapse; margin: 2px 0 6px 0;">'
-        f"<thead><tr>{head}</tr></thead><tbody>{_rows(fields)}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{_rows(sections)}</tbody></table>"
     )
 
 
 def fields_html(fields: Sequence[Field], title: str) -> str:
     """Fields as collapsible tables, one per view label."""
     sections = []
-    for view_label, groups in _grouped(fields).items():
-        members = [f for group in groups.values() for f in group]
+    for view_label, found in _grouped(fields).items():
+        count = sum(len(members) for _, _, members in found)
         sections.append(
             f"<details open><summary><b>{_e(view_label)}</b> "
-            f'<span style="{_DIM}">({len(members)} fields)</span></summary>'
-            f"{_table(members)}</details>"
+            f'<span style="{_DIM}">({count} fields)</span></summary>'
+            f"{_table(found)}</details>"
         )
     body = "".join(sections) or f'<p style="{_DIM}">No fields.</p>'
     return f'<div style="{_BOX}"><div>{title}</div>{body}</div>'

@@ -79,9 +79,20 @@ def test_the_text_repr_lists_fields_under_view_and_group_labels(
         "<Explore demo::orders 'Orders': 6 dimensions, 3 measures, 1 filter-only field, "
         "1 parameter>"
     )
-    group = lines.index("    Created Date")
-    assert lines[group + 1].lstrip().startswith("orders.created_date ")
-    assert "date_month -> datetime64" in lines[group + 2]
+    assert lines.index("    Dimensions") < lines.index("      Created Date")
+    assert lines.index("      Created Date") < lines.index("    Measures")
+    assert lines.index("    Measures") < lines.index("    Filter-only fields")
+    group = lines.index("      Created Date")
+    assert lines[group + 1].split()[:2] == ["orders.created_date", "Created"]
+    assert lines[group + 2].split()[:6] == [
+        "orders.created_month",
+        "Created",
+        "Month",
+        "dimension",
+        "·",
+        "date_month",
+    ]
+    assert "datetime64" in lines[group + 2]
     assert 'explore.search("...")' in lines[-1]
     assert "orders.sql_error" not in shown  # hidden
     assert "<" not in "".join(lines[1:])  # no markup in a terminal
@@ -92,6 +103,7 @@ def test_the_html_repr_groups_fields_as_looker_does(logged_in: LookerSession) ->
     assert [s.strip() for s in parsed.summaries] == ["Orders (11 fields)"]
     assert "details" in parsed.tags and "table" in parsed.tags
     cells = parsed.cells
+    assert cells.index("Dimensions") < cells.index("Measures") < cells.index("Parameters")
     group = cells.index("Created Date")
     assert cells[group + 1 : group + 3] == ["Created Date", "orders.created_date"]
     assert "Revenue: the sum of the orders' sale prices." in cells
