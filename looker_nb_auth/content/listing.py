@@ -74,7 +74,7 @@ class Dashboards(list[DashboardInfo]):
 
     def _parts(self) -> tuple[str, str]:
         title = _title("dashboards", len(self), self.search)
-        return title, _note(len(self), self.limit, "Each title opens the dashboard in Looker.")
+        return title, _note(len(self), self.limit, "Each has its .url to open it in Looker.")
 
     def __repr__(self) -> str:
         title, note = self._parts()

@@ -9,7 +9,7 @@ import pytest
 
 from looker_nb_auth import LookerSession, QueryNotFound
 from looker_nb_auth.content import DashboardInfo, Dashboards, LookInfo, Looks
-from looker_nb_auth.fake_looker import FakeLooker
+from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
 
 def test_looks_lists_every_look_by_title_with_folder_model_and_url(
@@ -134,3 +134,12 @@ def test_every_value_in_the_html_repr_is_escaped(logged_in: LookerSession) -> No
     shown = Looks([hostile])._repr_html_()
     assert "<img" not in shown and "<b>folder" not in shown
     assert '" onclick=' not in shown and "&quot; onclick=&quot;" in shown
+
+
+def test_a_listing_after_the_token_expired_refreshes_it_as_every_call_does(
+    logged_in: LookerSession, looker: FakeLooker, clock: ManualClock
+) -> None:
+    clock.advance(3600)  # the access token has expired
+    assert [d.id for d in logged_in.dashboards()] == ["2", "1"]
+    assert [look.id for look in logged_in.looks("sales")] == ["2", "1"]
+    assert looker.token_requests["refresh_token"] == 1
