@@ -31,7 +31,7 @@ _BOX = (
 _CELL = "padding: 2px 8px; text-align: left; vertical-align: top;"
 _LINE = "border-bottom: 1px solid var(--jp-border-color2, #ccc);"
 _DIM = "color: var(--jp-ui-font-color2, #666);"
-_CODE = "font-family: var(--jp-code-font-family, monospace);"
+_CODE = "font-family: var(--jp-code-font-family, monospace); white-space: nowrap;"
 _HEAD = ("Label", "Name", "Type", "dtype", "Description")
 _KINDS = {"dimension": "dimension", "measure": "measure", "filter": "filter-only"}
 
@@ -155,7 +155,7 @@ def _rows(sections: list[Section]) -> str:
             out.append(
                 f'<tr style="{_LINE}"><td style="{_CELL} {pad}">{_e(f.label_short)}</td>'
                 f'<td style="{_CELL} {_CODE}">{_e(f.name)}</td>'
-                f'<td style="{_CELL}">{_e(_kind(f))}</td>'
+                f'<td style="{_CELL} white-space: nowrap;">{_e(_kind(f))}</td>'
                 f'<td style="{_CELL} {_CODE}">{_e(f.dtype)}</td>'
                 f'<td style="{_CELL} {_DIM}">{_e(f.description)}</td></tr>'
             )
