@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .backends import Backend
+from .blockwise import surely_not_whole
 from .describe import Column
 from .parse import Parsed
 
@@ -113,7 +114,7 @@ def from_text(values: Any, kind: str) -> Any:
 
     if values.null_count == len(values):  # Arrow casts no text to its null type: make one
         return pa.nulls(len(values), pa.float64() if kind == "number" else pa.null())
-    candidates = [pa.int64(), pa.float64()]
+    candidates = [pa.float64()] if surely_not_whole(values) else [pa.int64(), pa.float64()]
     if kind == "inferred":
         present = pc.drop_null(values)
         if pc.all(pc.is_in(present, value_set=pa.array(_BOOLEANS))).as_py():
