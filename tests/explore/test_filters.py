@@ -225,3 +225,14 @@ def test_the_check_is_right_whatever_looker_answers_an_unreadable_filter(
         fields=["orders.count"], filters={"orders.created_month": "NOT NULL"}
     ).to_pandas(progress=False)
     assert len(frame) == 1
+
+
+def test_a_yesno_filter_takes_yes_and_refuses_anything_else(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    looker.config.big_rows = 50
+    events = logged_in.explore("demo", "events")
+    with pytest.raises(QueryInvalid, match=r"'events\.is_weekend' \(yesno\): 'maybe' is not Yes"):
+        events.query(fields=["events.count"], filters={"events.is_weekend": "maybe"})
+    weekend = events.query(fields=["events.count"], filters={"events.is_weekend": "Yes"})
+    assert len(weekend.to_pandas(progress=False)) == 1
