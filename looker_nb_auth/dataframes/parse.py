@@ -17,7 +17,9 @@ otherwise, so the body is never held whole next to the result. Both read the col
 text (a zip code keeps its leading zero), and only an empty cell is a null. No column's type is
 guessed from the first block the parser reads (a number column empty for its first 25,000
 rows, whole numbers that turn decimal later): ``dtypes.py`` types each column from the
-metadata and, for numbers and undescribed columns (custom fields), from all of its values.
+metadata and, for numbers and undescribed columns (custom fields), from all of its values;
+pyarrow's blocks go through ``blockwise.py``, which types the numbers and timestamps as each
+block comes while every block reads the way the whole column would.
 """
 
 from __future__ import annotations

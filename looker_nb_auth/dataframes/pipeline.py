@@ -9,7 +9,9 @@ Each step is a module, visited once, in this order:
    ``tidy.py`` for ``pivot_shape="long"``), no
    further than the row limit asked for and ``max_bytes``; a body that does not parse is
    `UnexpectedResponse` (``parse.guarded``, the one rule for every results body);
-6. ``dtypes.py``: the columns into the dtypes their LookML types call for;
+6. ``dtypes.py``: the columns into the dtypes their LookML types call for (numbers and
+   timestamps already as pyarrow's blocks came, ``blockwise.py``, so a big result's typing
+   runs while the rest of it arrives);
 7. ``annotate.py``: ``df.attrs``, ``labels=True`` and the truncation warning.
 
 The flow does no I/O: it yields its steps, and ``drive.py`` does them on ``session.client`` or
