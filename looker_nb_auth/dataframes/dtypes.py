@@ -182,22 +182,32 @@ def pandas_types(
         elif pd.api.types.is_integer_dtype(series) and not isinstance(series.dtype, pd.Int64Dtype):
             data[name] = series.astype("Int64")
         elif column is not None and column.kind == "number" and series.dtype == object:
-            converted = pd.to_numeric(series, errors="coerce")
-            if converted.isna().sum() == series.isna().sum():  # numbers after all, nothing lost
+            converted = _numbers(series)  # JSON's numbers: whole ones stay whole beside a null
+            if converted is not None:
                 data[name] = converted
     return data
+
+
+def _numbers(series: pd.Series) -> pd.Series | None:
+    """``series`` as whole numbers (``Int64``), else numbers (``float64``); None when some
+    value is not a number."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(series, errors="coerce", dtype_backend="numpy_nullable")
+    if numbers.isna().sum() != series.isna().sum():
+        return None
+    return numbers.astype("float64") if isinstance(numbers.dtype, pd.Float64Dtype) else numbers
 
 
 def _pandas_from_text(series: pd.Series, kind: str) -> pd.Series:
     """`from_text` on pandas: whole numbers (``Int64``), else numbers (``float64``); for an
     undescribed column also booleans; else the text as it came."""
-    import pandas as pd
 
     if series.isna().all():
         return series.astype("float64") if kind == "number" else series.astype(object)
-    numbers = pd.to_numeric(series, errors="coerce", dtype_backend="numpy_nullable")
-    if numbers.isna().sum() == series.isna().sum():  # every value a number: nothing lost
-        return numbers.astype("float64") if isinstance(numbers.dtype, pd.Float64Dtype) else numbers
+    numbers = _numbers(series)
+    if numbers is not None:  # every value a number: nothing lost
+        return numbers
     if kind == "inferred" and series.dropna().isin(_BOOLEANS).all():
         return series.map({v: v in _TRUE for v in _BOOLEANS}).astype("boolean")
     return series

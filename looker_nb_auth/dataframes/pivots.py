@@ -120,7 +120,8 @@ def pivot_frame(
             column = f"{measure}\x00{key}"
             keys.append((column, measure, values))
             flat[column] = [cell((row.get(measure) or {}).get(key)) for row in data]
-    frame = pd.DataFrame(flat)
+    # object columns, so a null beside whole numbers leaves them whole (``pandas_types``)
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in flat.items()})
     typed = dict(described)
     for column, measure, _values in keys:
         if measure in described:

@@ -154,7 +154,12 @@ def canned_looker(bodies: Bodies, *, asynchronous: bool) -> httpx.MockTransport:
     def answer(request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/api/4.0/")
         if path == "looks/1":
-            query = {"id": "101", "model": "demo", "view": "orders", "fields": ["orders.region", "orders.count"]}
+            query = {
+                "id": "101",
+                "model": "demo",
+                "view": "orders",
+                "fields": ["orders.region", "orders.count"],
+            }
             return httpx.Response(200, json={"id": "1", "query_id": "101", "query": query})
         if path == "query_tasks":
             return httpx.Response(200, json={"id": "t1"})

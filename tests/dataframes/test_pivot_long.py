@@ -202,3 +202,16 @@ def test_an_empty_combination_is_left_out_whatever_shape_its_cell_has(
     ]
     wide, _rows = pivot_frame(_detail(north), {}, "pandas", "wide")
     assert pd.isna(wide.loc["North", ("orders.count", "Games")])
+
+
+def test_a_wide_count_column_with_an_empty_cell_stays_whole_numbers(
+    logged_in: LookerSession,
+) -> None:
+    """Whole numbers stay ``Int64`` with a null where Looker had no rows, as in the long frame
+    and a CSV result: not ``float64`` with NaN because one cell was empty."""
+    wide = logged_in.run_query(BY_MONTH)
+    column = wide[("orders.count", "2026-01")]
+    assert column.isna().any()
+    assert str(column.dtype) == "Int64"
+    prices = logged_in.run_query(PIVOTED)[("orders.total_sale_price", "Books")]
+    assert str(prices.dtype) == "float64"
