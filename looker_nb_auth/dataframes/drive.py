@@ -162,9 +162,7 @@ def drive(flow: Flow[T], session: Session) -> T:
             except DeadlinePassed:
                 error = limit.expired()
             except httpx.TransportError as exc:
-                error = (
-                    limit.expired() if limit.ran_out() else unreachable(session.settings, exc)
-                )
+                error = limit.expired() if limit.ran_out() else unreachable(session.settings, exc)
             except KeyboardInterrupt as exc:
                 limit.stopped()
                 error = exc
