@@ -40,6 +40,7 @@
     CacheWarning (a UserWarning)    a token cache was ignored or not written; login works
     ResultTruncated (a UserWarning) a result has as many rows as its row limit: there may be more
     QueryNote (a UserWarning)       Looker sent a note with the rows (Development Mode)
+    ColumnEmpty (a UserWarning)     a table calculation came back null in every row
 
 Internal, never raised to a user (not in ``__all__``): the stores of pending logins
 (``oauth/pending.py`` and the stores built on it) refuse a request with a leaf of::
@@ -78,6 +79,7 @@ __all__ = [
     "CacheError",
     "CacheWarning",
     "CallbackError",
+    "ColumnEmpty",
     "ConfigurationError",
     "InvalidGrant",
     "JupyterServerUnreachable",
@@ -184,6 +186,12 @@ class QueryNote(UserWarning):
     Development Mode note ("Query results in Production Mode might be different"), or an
     entry whose ``level`` is below ``error``. The DataFrame is whole; the note says what to
     keep in mind."""
+
+
+class ColumnEmpty(UserWarning):
+    """A table calculation came back null in every row of a result that has rows: Looker may
+    not have computed it (a Looker or proxy that drops ``server_table_calcs``). The column is
+    kept, as an expression can be null everywhere; Looker's Explore shows what it should be."""
 
 
 class CallbackError(LookerAuthError):

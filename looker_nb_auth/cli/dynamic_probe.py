@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from typing import Any
 
-from .._errors import LookerAuthError
+from .._errors import ColumnEmpty, LookerAuthError
 from .probes import Explore, Finding, Probe, looker_said
 
 __all__ = ["CUSTOM_MEASURE", "TABLE_CALCULATION", "dynamic_fields", "probe_query"]
@@ -112,7 +113,9 @@ def dynamic_fields(probe: Probe, explore: Explore) -> Finding:
             values = "no values" if again is None or again[1] == 0 else f"{again[1]} value(s)"
             what += f"; asked with server_table_calcs=true, the table calculation has {values}"
     try:
-        frame = probe.session.run_query(body, progress=False)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always", ColumnEmpty)
+            frame = probe.session.run_query(body, progress=False)
     except LookerAuthError as exc:
         sentence = f"{what}; the DataFrame path refuses it: {exc}"
         return Finding("dynamic_fields", "fails", sentence, observed)
@@ -120,10 +123,15 @@ def dynamic_fields(probe: Probe, explore: Explore) -> Finding:
     observed["named"] = named
     missing = [name for name in _LABELS if name not in named]
     empty = [name for name in _LABELS if name in named and int(frame[name].notna().sum()) == 0]
+    said = any(issubclass(w.category, ColumnEmpty) for w in warned)
     if missing or empty:
         sentence = f"{what}; the DataFrame path gives the columns {', '.join(named)}"
         if empty:
             sentence += f", {', '.join(empty)} without values"
+        if said and not missing and empty == [TABLE_CALCULATION]:  # said, not a silent gap
+            return Finding(
+                "dynamic_fields", "warn", sentence + ", and warns ColumnEmpty.", observed
+            )
         return Finding("dynamic_fields", "fails", sentence + ".", observed)
     sentence = f"{what}; the DataFrame path names both columns after their fields, with values."
     return Finding("dynamic_fields", "ok", sentence, observed)

@@ -7,7 +7,8 @@ cuts results at the limit without saying so; a limit the caller set gives what i
 A result the parser cut at the limit asked for (Looker sent more) warns too, and says so.
 A ``limit=-1`` result as long as a cap Looker applies silently (`SILENT_CAPS`: a user
 without ``download_without_limit``, a query that does not stream) warns too, whoever set the
-limit; so does a SQL Runner result as long as its 5,000-row cap. Each warning points at the
+limit; so does a SQL Runner result as long as its 5,000-row cap. A table calculation null in
+every row warns `ColumnEmpty`: Looker may not have computed it. Each warning points at the
 caller's line: the first frame outside this package.
 """
 
@@ -19,7 +20,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._errors import ResultTruncated
+from .._errors import ColumnEmpty, ResultTruncated
 from .backends import Backend
 from .describe import Column, Query
 
@@ -29,6 +30,7 @@ __all__ = [
     "SQL_RUNNER_CAP",
     "annotate",
     "say",
+    "warn_if_calculations_empty",
     "warn_if_sql_runner_cut",
     "warn_if_truncated",
 ]
@@ -97,6 +99,40 @@ def warn_if_truncated(rows: int, limit: int | None, *, asked: bool, cut: bool) -
             "short; pass limit=-1 for every row (or a higher limit)."
         )
     warnings.warn(sentence, ResultTruncated, stacklevel=_callers_level())
+
+
+def warn_if_calculations_empty(
+    frame: Any, columns: Mapping[str, Column], saved: Query, rows: int
+) -> None:
+    """Warn for each table calculation of the query whose column (all of its pivot columns) is
+    null in every one of ``rows`` rows: a Looker that drops ``server_table_calcs`` sends them
+    so. Called before ``labels=True`` renames the columns."""
+    if rows == 0:
+        return
+    for name in saved.fields:
+        column = columns.get(name)
+        if column is None or column.category != "table_calculation":
+            continue
+        if _all_null(frame, name):
+            shown = f"'{name}' ({column.label})" if column.label not in ("", name) else f"'{name}'"
+            sentence = (
+                f"Table calculation {shown} is empty in all {rows:,} rows: Looker may not have "
+                "computed it (a Looker or proxy that drops server_table_calcs); check the "
+                "query in Looker's Explore before relying on the column."
+            )
+            warnings.warn(sentence, ColumnEmpty, stacklevel=_callers_level())
+
+
+def _all_null(frame: Any, name: str) -> bool:
+    """Whether the column ``name`` (pandas: with its pivot columns; polars: flat, with
+    ``name|value`` pivot columns) holds no value; False when the frame has no such column."""
+    names = [str(c) for c in frame.columns]
+    if hasattr(frame, "null_count"):  # polars
+        found = [c for c in names if c == name or c.startswith(f"{name}|")]
+        return bool(found) and all(frame[c].null_count() == frame.height for c in found)
+    if name not in frame.columns:
+        return False
+    return bool(frame[name].isna().to_numpy().all())
 
 
 def warn_if_sql_runner_cut(rows: int) -> None:

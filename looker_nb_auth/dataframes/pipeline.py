@@ -34,7 +34,7 @@ import httpx
 from .._errors import LookerAuthError, QueryCancelled
 from ..notebook.progress import Progress
 from . import describe, dtypes, parse, stream, task
-from .annotate import annotate, say, warn_if_truncated
+from .annotate import annotate, say, warn_if_calculations_empty, warn_if_truncated
 from .backends import Backend, require_backend
 from .describe import Column, Explores, Query
 from .drive import STOPS, Flow, Receive
@@ -120,6 +120,7 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
         raise
     progress.finished(rows)
     if run.to is None:
+        warn_if_calculations_empty(result, columns, saved, rows)
         annotate(result, columns, saved, run.backend, run.labels)
     warn_if_truncated(rows, limit, asked=run.limit is not None or saved.limit_asked, cut=cut)
     say(said)

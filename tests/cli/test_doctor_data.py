@@ -9,13 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 from admin_helpers import console_script
 from support import CLIENT_GUID, REDIRECT_URI
 
-from looker_nb_auth import LookerAuthError, LookerSession
+from looker_nb_auth import ColumnEmpty, LookerAuthError, LookerSession
 from looker_nb_auth.cli.doctor_data import print_findings, run_probes
 from looker_nb_auth.cli.dynamic_probe import CUSTOM_MEASURE, TABLE_CALCULATION, probe_query
 from looker_nb_auth.cli.main import main
@@ -242,7 +243,9 @@ def test_the_dynamic_fields_probe_says_how_they_come_back_and_what_run_query_mak
     assert query is not None
     refused, frame = None, None
     try:
-        frame = logged_in.run_query(query, progress=False)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always", ColumnEmpty)
+            frame = logged_in.run_query(query, progress=False)
     except LookerAuthError as exc:
         refused = str(exc)
     if frame is None:
@@ -254,6 +257,11 @@ def test_the_dynamic_fields_probe_says_how_they_come_back_and_what_run_query_mak
     if set(dynamic) <= set(named) and all(frame[n].notna().any() for n in dynamic):
         assert found.verdict == "ok"
         assert found.sentence.endswith("names both columns after their fields, with values.")
+    elif [w.category for w in warned] == [ColumnEmpty] and frame[CUSTOM_MEASURE].notna().any():
+        assert found.verdict == "warn"  # the DataFrame path says why the column is empty
+        assert found.sentence.endswith(
+            f"{TABLE_CALCULATION} without values, and warns ColumnEmpty."
+        )
     else:
         assert found.verdict == "fails"
         assert f"the DataFrame path gives the columns {', '.join(named)}" in found.sentence

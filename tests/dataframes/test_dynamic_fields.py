@@ -8,11 +8,12 @@ is refused, never dropped in silence."""
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pytest
 
-from looker_nb_auth import LookerSession, UnexpectedResponse
+from looker_nb_auth import ColumnEmpty, LookerSession, UnexpectedResponse
 from looker_nb_auth.dataframes.describe import Query
 from looker_nb_auth.fake_looker import FakeLooker
 
@@ -143,6 +144,29 @@ def test_a_table_calculation_that_comes_back_under_a_knob_that_ignores_the_ask(
     looker.config.table_calcs_unasked = "computed"
     frame = logged_in.run_query(_query(SHARE))
     assert list(frame["share"]) == [0.25, 0.25, 0.25, 0.25]
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars"])
+def test_a_table_calculation_that_comes_back_empty_warns(
+    logged_in: LookerSession, looker: FakeLooker, backend: str
+) -> None:
+    """A Looker that drops ``server_table_calcs`` and sends the column empty: every row null
+    may be Looker not computing it, so the frame says so (it is kept: an expression can be
+    null everywhere)."""
+    looker.config.server_table_calcs_ignored = True
+    looker.config.table_calcs_unasked = "empty"
+    with pytest.warns(
+        ColumnEmpty, match=r"'share' \(Share of orders\) is empty in all 4 rows"
+    ) as said:
+        frame = logged_in.run_query(_query(SHARE), backend=backend)
+    assert said[0].filename == __file__
+    assert frame["share"].null_count() == 4 if backend == "polars" else frame["share"].isna().all()
+
+
+def test_a_computed_table_calculation_does_not_warn(logged_in: LookerSession) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ColumnEmpty)
+        logged_in.run_query(_query(SHARE))
 
 
 def test_the_async_twin_gives_the_same_frame(
