@@ -1,4 +1,4 @@
-"""``looker-nb-auth demo``: the Looker stand-in and JupyterLab on the two tutorial notebooks.
+"""``looker-nb-auth demo``: the Looker stand-in and JupyterLab on the tutorial notebooks.
 
 ``--scripted`` runs a login without a browser instead: every step is the real one (authorize
 URL, login and consent forms, callback, redeem, API calls, logout) over HTTP on loopback; only the

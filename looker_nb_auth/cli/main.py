@@ -21,9 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     demo = commands.add_parser(
         "demo",
-        help="run the Looker stand-in and JupyterLab with the two tutorial notebooks",
+        help="run the Looker stand-in and JupyterLab with the three tutorial notebooks",
         description="Run the Looker stand-in and JupyterLab, set up for each other, on a copy of "
-        "the tutorials 01-getting-started.ipynb and 02-dataframes.ipynb, until Ctrl-C.",
+        "the tutorials 01-getting-started.ipynb, 02-dataframes.ipynb and 03-explore.ipynb, "
+        "until Ctrl-C.",
     )
     demo.add_argument("--port", type=int, default=8888, help="JupyterLab's port (8888)")
     demo.add_argument(

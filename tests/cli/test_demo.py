@@ -45,15 +45,15 @@ def test_cli_fake_looker_help_reaches_the_stand_in(capsys: pytest.CaptureFixture
     assert "--redirect-uri" in out and "--omit-refresh-token" in out
 
 
-def test_help_says_the_demo_serves_both_tutorials(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_says_the_demo_serves_the_three_tutorials(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     listed = " ".join(capsys.readouterr().out.split())  # argparse wraps the help's lines
-    assert "demo run the Looker stand-in and JupyterLab with the two tutorial notebooks" in listed
+    assert "demo run the Looker stand-in and JupyterLab with the three tutorial notebooks" in listed
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
     described = " ".join(capsys.readouterr().out.split())
-    assert "01-getting-started.ipynb and 02-dataframes.ipynb" in described
+    assert "01-getting-started.ipynb, 02-dataframes.ipynb and 03-explore.ipynb" in described
 
 
 @pytest.mark.parametrize("option", ["--port", "--looker-port"])
@@ -121,7 +121,11 @@ def test_notebook_demo_serves_jupyterlab_with_the_extension_and_stops_on_ctrl_c(
     assert httpx.get(demo.url, trust_env=False).status_code == 200
     contents = httpx.get(f"{demo.base}/api/contents", headers=demo.headers, trust_env=False)
     names = sorted(item["name"] for item in contents.json()["content"])
-    assert names == ["01-getting-started.ipynb", "02-dataframes.ipynb"]  # and no log file
+    assert names == [  # and no log file
+        "01-getting-started.ipynb",
+        "02-dataframes.ipynb",
+        "03-explore.ipynb",
+    ]
     callback = httpx.get(
         f"{demo.base}/looker-nb-auth/callback?state=x&code=y", headers=demo.headers
     )

@@ -80,6 +80,17 @@ def test_the_wheel_carries_the_built_front_end(wheel: Path) -> None:
         assert not {n for n in names if n.startswith("js/") or "node_modules" in n}
 
 
+def test_the_wheel_carries_every_tutorial(wheel: Path) -> None:
+    tutorials = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = sorted(
+            name.removeprefix("looker_nb_auth/notebooks/")
+            for name in archive.namelist()
+            if name.startswith("looker_nb_auth/notebooks/") and name.endswith(".ipynb")
+        )
+    assert shipped == tutorials  # `looker-nb-auth demo` copies each of them
+
+
 def test_the_wheel_installs_the_extension_the_notebooks_and_the_widget(venv: Path) -> None:
     config = venv / "etc" / "jupyter" / "jupyter_server_config.d" / "looker_nb_auth.json"
     assert config.is_file(), "the server extension is not enabled by the wheel"
