@@ -5,9 +5,10 @@ The reader types into a cell's editor (CodeMirror 6) and presses Tab: the UI ask
 (ipykernel, IPython's completer with Jedi) and shows the answers in its completer popup
 (``.jp-Completer``). ``explore.fields.orders.`` offers the view's fields (attributes),
 ``explore["orders.`` whole field names (``_ipython_key_completions_``), and
-``session.explore("`` the model names (the matcher ``explore/complete.py`` registers). Choosing
-an item writes it into the cell, which then runs. ``tests/explore/test_completion.py`` checks
-the same completions against IPython's completer directly, with and without Jedi.
+``session.explore("`` the model names and ``session.explore("demo", "`` that model's explores
+(the matcher ``explore/complete.py`` registers). Choosing an item writes it into the cell, which
+then runs. ``tests/explore/test_completion.py`` checks the same completions against IPython's
+completer directly, with and without Jedi.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ _EXECUTED = re.compile(r"^\s*\[\d+\]:\s*$")
 
 
 def _logged_in_notebook(jupyter: Jupyter) -> Notebook:
-    """A notebook logged in through the widget, ``explore`` opened, and three empty cells."""
+    """A notebook logged in through the widget, ``explore`` opened, and four empty cells."""
     notebook = jupyter.open(
-        write_notebook(jupyter.notebook_path("tab"), [LOGIN, BROWSE, "", "", ""])
+        write_notebook(jupyter.notebook_path("tab"), [LOGIN, BROWSE, "", "", "", ""])
     )
     notebook.run(0)
     widget = notebook.widget(0)
@@ -86,4 +87,8 @@ def test_tab_completes_fields_field_names_and_models_in_the_browser(jupyter: Jup
 
     completer, offered = _tab(notebook, 4, 'session.explore("', "demo")
     assert set(offered) == {"demo", "finance"}, offered  # the models, not file names
+    _dismiss(notebook, completer)
+
+    completer, offered = _tab(notebook, 5, 'session.explore("demo", "', "orders")
+    assert {"orders", "events"} <= set(offered), offered  # that model's explores
     _dismiss(notebook, completer)
