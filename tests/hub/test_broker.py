@@ -1,0 +1,108 @@
+"""The hub's OAuth client against the Looker stand-in: logins bound to the hub user who started
+them, access tokens renewed once per user however many ask, logins ended at Looker."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from support import ADA, GRACE
+
+from looker_nb_auth._errors import AccessDenied, LoginRequired, LookerUnreachable, StateMismatch
+from looker_nb_auth.fake_looker import FakeLooker, ManualClock
+from looker_nb_auth.hub.broker import Broker
+from looker_nb_auth.hub.store import LoginStore
+
+from .helpers import callback_query, log_in
+
+
+def test_a_login_is_kept_for_the_hub_user_who_started_it(broker: Broker) -> None:
+    looker_user = log_in(broker, "ada", ADA)
+    assert looker_user.email == ADA
+    access, _, who = broker.access_token("ada")
+    assert access and who == looker_user
+    with pytest.raises(LoginRequired):
+        broker.access_token("grace")
+
+
+def test_another_users_callback_is_refused_and_the_login_still_completes(
+    broker: Broker,
+) -> None:
+    query = callback_query(broker, "ada", ADA)
+    with pytest.raises(StateMismatch):
+        broker.complete_login("grace", query)  # grace's browser replays ada's callback
+    looker_user, _ = broker.complete_login("ada", query)
+    assert looker_user.email == ADA
+    with pytest.raises(LoginRequired):
+        broker.access_token("grace")
+
+
+def test_a_state_is_used_once(broker: Broker) -> None:
+    query = callback_query(broker, "ada", ADA)
+    broker.complete_login("ada", query)
+    with pytest.raises(StateMismatch):
+        broker.complete_login("ada", query)
+
+
+def test_deny_on_lookers_consent_page_is_access_denied(broker: Broker, store: LoginStore) -> None:
+    query = callback_query(broker, "ada", ADA, approve=False)
+    with pytest.raises(AccessDenied):
+        broker.complete_login("ada", query)
+    assert store.get("ada") is None
+
+
+def test_many_callers_after_expiry_cost_one_refresh(
+    broker: Broker, looker: FakeLooker, clock: ManualClock
+) -> None:
+    log_in(broker, "ada", ADA)
+    before, _, _ = broker.access_token("ada")
+    clock.advance(3600)
+    looker.expire_access_tokens()
+    looker.reset_counters()
+    callers = 50
+    ready = threading.Barrier(callers)
+
+    def ask() -> str:
+        ready.wait()
+        return broker.access_token("ada")[0].reveal()
+
+    with ThreadPoolExecutor(callers) as pool:
+        tokens = set(pool.map(lambda _: ask(), range(callers)))
+    assert looker.token_requests["refresh_token"] == 1
+    assert len(tokens) == 1 and before.reveal() not in tokens
+
+
+def test_a_refused_refresh_forgets_the_login(
+    broker: Broker, looker: FakeLooker, clock: ManualClock, store: LoginStore
+) -> None:
+    looker_user = log_in(broker, "ada", ADA)
+    looker.revoke_user_tokens(looker_user.id)
+    clock.advance(3600)
+    with pytest.raises(LoginRequired, match="log in to Looker on the hub again"):
+        broker.access_token("ada")
+    assert store.get("ada") is None
+
+
+def test_looker_down_keeps_the_login(
+    broker: Broker, looker: FakeLooker, clock: ManualClock, store: LoginStore
+) -> None:
+    log_in(broker, "ada", ADA)
+    clock.advance(3600)
+    looker.drop_next(target="token")
+    with pytest.raises(LookerUnreachable):
+        broker.access_token("ada")
+    assert store.get("ada") is not None
+    assert broker.access_token("ada")[0]
+
+
+def test_logout_revokes_the_login_at_looker(
+    broker: Broker, looker: FakeLooker, store: LoginStore
+) -> None:
+    ada = log_in(broker, "ada", ADA)
+    grace = log_in(broker, "grace", GRACE)
+    assert broker.logout("ada")
+    assert looker.live_refresh_tokens(ada.id) == 0
+    assert store.get("ada") is None
+    assert looker.live_refresh_tokens(grace.id) == 1
+    assert not broker.logout("ada")
