@@ -1,9 +1,12 @@
-"""``looker-nb-auth``: the command line (the Looker stand-in, the demo, register, doctor, login)."""
+"""``looker-nb-auth``: the command line (the Looker stand-in, the demo, register, doctor, login,
+the hub service)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from .hub_service import add_hub_service, run_hub_service
 
 __all__ = ["main", "run_as_module"]
 
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_ini_options(doctor, "looker.ini to read settings from (default: ./looker.ini)")
     _add_data_options(doctor)
     _add_login_commands(commands)
+    add_hub_service(commands)
     if args and args[0] == "fake-looker":
         from ..fake_looker import main as fake_looker_main
 
@@ -70,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_doctor(config_file=parsed.ini, section=parsed.section)
     if parsed.command in ("login", "whoami", "logout"):
         return _login_command(parsed)
+    if parsed.command == "hub-service":
+        return run_hub_service(parsed)
     return 2  # pragma: no cover - argparse exits on unknown commands
 
 

@@ -136,8 +136,12 @@ class Broker:
             now=self.clock(),
         )
         looker_user = self._whoami(token.access_token)
-        self.store.save(user, token, looker_user)
+        with self._lock(user):
+            replaced = self.store.get(user)
+            self.store.save(user, token, looker_user)
         log.info("Hub user %s logged in to Looker as user %s.", user, looker_user.id)
+        if replaced is not None:  # nobody holds it any more: it must not stay live at Looker
+            self._revoke(replaced)
         return looker_user, started.next_url
 
     def _whoami(self, access_token: Secret) -> LookerUser:
@@ -242,28 +246,43 @@ class Broker:
             login = self.store.get(user)
             if login is None:
                 return self.store.delete(user)  # an undecryptable row goes too
-            try:
-                if not self._usable(login.token) and login.token.refresh_token is not None:
-                    login = self._refresh(login)  # Looker revokes the refresh token with it
-                response = self._send(revoke_request(self.settings, login.token.access_token))
-                if response.status_code >= 300:
-                    log.warning(
-                        "Looker answered HTTP %s to the revocation of hub user %s's login; it "
-                        "is forgotten here and stays valid at Looker until it expires.",
-                        response.status_code,
-                        user,
-                    )
-            except LoginRequired:
-                pass  # nothing left to revoke at Looker
-            except Exception as exc:  # the login is forgotten whatever Looker says
-                log.warning(
-                    "Could not revoke hub user %s's Looker login (%s); forgot it here.",
-                    user,
-                    type(exc).__name__,
-                )
+            self._revoke(login)
             self.store.delete(user)
             log.info("Ended the Looker login of hub user %s.", user)
             return True
+
+    def _revoke(self, login: StoredLogin) -> None:
+        """Revoke ``login`` at Looker, best effort: an expired access token is renewed first
+        (without saving: the login is being dropped), as Looker revokes the refresh token
+        issued with the access token it is given."""
+        user, token = login.user, login.token
+        try:
+            access = token.access_token
+            if not self._usable(token) and token.refresh_token is not None:
+                renewed = parse_token_response(
+                    self._send(refresh_request(self.settings, token.refresh_token)),
+                    grant="refresh_token",
+                    settings=self.settings,
+                    previous_refresh_token=token.refresh_token,
+                    now=self.clock(),
+                )
+                access = renewed.access_token
+            response = self._send(revoke_request(self.settings, access))
+            if response.status_code >= 300:
+                log.warning(
+                    "Looker answered HTTP %s to the revocation of hub user %s's login; it is "
+                    "forgotten here and stays valid at Looker until it expires.",
+                    response.status_code,
+                    user,
+                )
+        except LoginRequired:
+            pass  # Looker refused to renew it: nothing left to revoke
+        except Exception as exc:  # the login is forgotten whatever Looker says
+            log.warning(
+                "Could not revoke hub user %s's Looker login (%s); forgot it here.",
+                user,
+                type(exc).__name__,
+            )
 
     def summaries(self) -> list[LoginSummary]:
         return self.store.summaries()

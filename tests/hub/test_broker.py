@@ -106,3 +106,13 @@ def test_logout_revokes_the_login_at_looker(
     assert store.get("ada") is None
     assert looker.live_refresh_tokens(grace.id) == 1
     assert not broker.logout("ada")
+
+
+def test_a_new_login_revokes_the_one_it_replaces(
+    broker: Broker, looker: FakeLooker, clock: ManualClock
+) -> None:
+    ada = log_in(broker, "ada", ADA)
+    clock.advance(3600)  # its access token expired: renewed first, to revoke the refresh token
+    log_in(broker, "ada", ADA)
+    assert looker.live_refresh_tokens(ada.id) == 1
+    assert broker.access_token("ada")[0]

@@ -1,0 +1,45 @@
+"""``looker-nb-auth hub-service``: the JupyterHub service that holds every hub user's login."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._errors import ConfigurationError
+
+__all__ = ["add_hub_service", "run_hub_service"]
+
+
+def add_hub_service(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = commands.add_parser(
+        "hub-service",
+        help="run the JupyterHub service that keeps every hub user's Looker login",
+        description="Run as the JupyterHub managed service 'looker' (c.JupyterHub.services): it "
+        "logs hub users in to Looker at {hub}/services/looker/, keeps their logins encrypted "
+        "(LOOKER_NB_AUTH_HUB_CRYPT_KEY) in LOOKER_NB_AUTH_HUB_DB_URL, and hands their kernels "
+        "access tokens. Settings: LOOKER_NB_AUTH_BASE_URL, LOOKER_NB_AUTH_CLIENT_GUID, "
+        "LOOKER_NB_AUTH_REDIRECT_URI and JupyterHub's JUPYTERHUB_* variables. Needs pip install "
+        "'looker-nb-auth[hub]'.",
+    )
+    command.add_argument(
+        "--rotate-keys",
+        action="store_true",
+        help="re-encrypt every login with the first key of LOOKER_NB_AUTH_HUB_CRYPT_KEY and exit",
+    )
+
+
+def run_hub_service(parsed: argparse.Namespace) -> int:
+    try:
+        from ..hub.service import run_service
+
+        return run_service(rotate=parsed.rotate_keys)
+    except ImportError as exc:
+        print(
+            f"looker-nb-auth hub-service: {exc.name or 'a package'} is missing; "
+            "pip install 'looker-nb-auth[hub]'.",
+            file=sys.stderr,
+        )
+        return 2
+    except ConfigurationError as exc:
+        print(f"looker-nb-auth hub-service: {exc}", file=sys.stderr)
+        return 2
