@@ -242,7 +242,22 @@ class RedirectUriMismatch(InvalidGrant):
 
 
 class LoginRequired(LookerAuthError):
-    """There is no usable login: not logged in yet, logged out, or the refresh token was refused."""
+    """There is no usable login: not logged in yet, logged out, or the refresh token was refused.
+
+    ``login_url``: on a JupyterHub with the looker-nb-auth hub service, the page a browser opens
+    to log in to Looker once for every kernel of the user (None elsewhere)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        login_url: str | None = None,
+        error: str | None = None,
+        description: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, error=error, description=description, status_code=status_code)
+        self.login_url = login_url
 
 
 class RevokeFailed(LookerAuthError):

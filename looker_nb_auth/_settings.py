@@ -15,7 +15,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 from urllib.parse import SplitResult, urlsplit
@@ -284,13 +284,17 @@ def resolve_settings(
     base_url: str | None = None,
     environ: Mapping[str, str] | None = None,
     caller: Caller = "python",
+    required: Collection[str] | None = None,
     **options: Unpack[SessionOptions],
 ) -> Settings:
     """Resolve every setting, highest source first, and check the required ones.
 
     ``base_url`` and ``options``: the settings a caller gave (``None`` means not given), and
-    where its looker.ini is. Raises ``ConfigurationError`` with one sentence naming the setting
-    and where to put it (the ``caller``'s way to pass it first).
+    where its looker.ini is. ``required``: the settings this caller needs, of the three (all,
+    by default); one it does not need and nothing gives is "" (a kernel on a JupyterHub with
+    the hub service needs none: the service logs in, and says which Looker). Raises
+    ``ConfigurationError`` with one sentence naming the setting and where to put it (the
+    ``caller``'s way to pass it first).
     """
     unknown = sorted(set(options) - SessionOptions.__optional_keys__)
     if unknown:
@@ -318,16 +322,17 @@ def resolve_settings(
             raw[name], sources[name] = server[name], where
         elif setting.default is not MISSING and setting.default is not None:
             raw[name], sources[name] = setting.default, "default"
-    missing = [name for name in _REQUIRED if not raw.get(name)]
+    needed = _REQUIRED if required is None else [name for name in _REQUIRED if name in required]
+    missing = [name for name in needed if not raw.get(name)]
     if missing:
         raise ConfigurationError(_missing_sentence(missing, caller))
 
     def url(name: str, kind: UrlKind) -> str:
-        return check_url(name, str(raw[name]), sources[name], kind=kind)
+        return check_url(name, str(raw[name]), sources[name], kind=kind) if raw.get(name) else ""
 
     return Settings(
         base_url=url("base_url", "api"),
-        client_guid=str(raw["client_guid"]).strip(),
+        client_guid=str(raw.get("client_guid", "")).strip(),
         redirect_uri=url("redirect_uri", "redirect"),
         looker_url=url("looker_url", "web") if raw.get("looker_url") else None,
         verify_ssl=_bool("verify_ssl", raw["verify_ssl"], sources["verify_ssl"]),

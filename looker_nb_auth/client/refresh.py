@@ -16,6 +16,11 @@ lose the refresh token Looker rotated).
 Kernels sharing a token cache coordinate through it: the leader holds its lock (``coordinate``)
 across the refresh, sends the refresh token the cache holds, and after a refusal tries any token
 the cache holds that it has not sent: rotation never logs a sibling kernel out.
+
+On a JupyterHub with the hub service, a ``TokenSource`` (``hub_tokens.py``) renews instead: the
+leader asks the service for the current access token (the kernel never holds a refresh token),
+with the same single flight, waits, deadlines and back-off; with no token yet, a caller asks it
+too, so a login made in another kernel of the user is picked up by the next call.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from .._settings import Settings
 from ..oauth.token import Token, parse_token_response, refresh_request, token_error
 from .endpoint import Endpoint
 
-__all__ = ["TokenState"]
+__all__ = ["TokenSource", "TokenState"]
 
 NOT_LOGGED_IN = "Not logged in to Looker; log in first."
 
@@ -63,18 +68,26 @@ def _alone() -> Iterator[Callable[[], Secret | None]]:
     yield lambda: None
 
 
+#: Where a login without a refresh token gets its next access token (the hub service): called
+#: with the clock's ``now``, it returns a token obtained then (its ``refresh_token`` None), or
+#: raises ``LoginRequired`` (no login: over, or not made yet) or ``LookerUnreachable`` /
+#: ``LookerServerError`` (it cannot say now).
+TokenSource = Callable[[float], Token]
+
+
 class _Abandoned(Exception):
     """The leader was interrupted (Ctrl-C, cancellation) before it finished; a waiter takes over."""
 
 
 @dataclass
 class _Claim:
-    """What a caller must do: use ``access_token``, wait on ``future``, lead the refresh of
-    ``refresh_token``, or raise ``lost``."""
+    """What a caller must do: use ``access_token``, wait on ``future``, ``lead`` the refresh
+    (of ``refresh_token``, or from the ``source``), or raise ``lost``."""
 
     access_token: Secret | None = None
     future: Future[Secret] | None = None
-    refresh_token: Secret | None = None  # set for the leader only
+    lead: bool = False
+    refresh_token: Secret | None = None  # set for the leader of a refresh grant only
     lost: LoginRequired | None = None  # the login just ended: raise this
     #: A proactive refresh (the token still works): if Looker cannot renew it now, use this.
     fallback: Secret | None = None
@@ -101,6 +114,8 @@ class TokenState:
         self.on_lost: Callable[[LoginRequired, Secret | None], None] | None = None
         #: Held around every refresh; the session makes it the shared cache's lock.
         self.coordinate: Coordinate = _alone
+        #: Renews instead of the refresh grant (on a hub: the service, ``hub_tokens.py``).
+        self.source: TokenSource | None = None
         self._on_refresh = on_refresh
         self._lock = threading.Lock()
         self._token: Token | None = None
@@ -135,7 +150,11 @@ class TokenState:
         with self._lock:
             token = self._token
             if token is None:
-                raise LoginRequired(self.not_logged_in)
+                if self.source is None:
+                    raise LoginRequired(self.not_logged_in)
+                if self._inflight is not None:  # someone asks the source already
+                    return _Claim(future=self._inflight)
+                return _Claim(future=self._start(), lead=True)
             now = self.clock()
             if stale is not None and token.access_token != stale:
                 return _Claim(access_token=token.access_token)  # someone refreshed already
@@ -148,7 +167,7 @@ class TokenState:
                 return _Claim(access_token=token.access_token)
             if self._inflight is not None:
                 return _Claim(future=self._inflight)
-            if token.refresh_token is None:
+            if token.refresh_token is None and self.source is None:
                 self._token = None
                 return _Claim(
                     lost=LoginRequired(
@@ -156,15 +175,20 @@ class TokenState:
                         "log in to Looker again."
                     )
                 )
-            self._inflight = Future()
-            # Running: a waiter's cancel (asyncio.wrap_future passes it on) cannot cancel it.
-            self._inflight.set_running_or_notify_cancel()
             return _Claim(
-                future=self._inflight,
+                future=self._start(),
+                lead=True,
                 refresh_token=token.refresh_token,
                 fallback=token.access_token if still_valid else None,
                 background=usable,
             )
+
+    def _start(self) -> Future[Secret]:
+        """The future of a renewal this caller leads (under the lock)."""
+        self._inflight = Future()
+        # Running: a waiter's cancel (asyncio.wrap_future passes it on) cannot cancel it.
+        self._inflight.set_running_or_notify_cancel()
+        return self._inflight
 
     def _refused(self, response: httpx.Response) -> bool:
         if response.status_code == 200:
@@ -213,6 +237,38 @@ class TokenState:
                 return self._keep(claim, getattr(exc, "retry_after", None))
             self._fail(claim, exc)
             raise
+        return self._install(claim, token)
+
+    def _fetch(self, claim: _Claim) -> Secret:
+        """Renew from the ``source``; a login it says is over ends here too (once: a caller
+        with no token yet is only told)."""
+        assert self.source is not None and claim.future is not None
+        try:
+            token = self.source(self.clock())
+        except LoginRequired as exc:
+            with self._lock:
+                lost = self._inflight is claim.future and self._token is not None
+                if lost:
+                    self._token = None
+            if not lost and self.not_logged_in != NOT_LOGGED_IN:  # a widget names its button
+                exc = LoginRequired(self.not_logged_in, login_url=exc.login_url)
+            self._fail(claim, exc)
+            if lost:
+                self._lose(exc)
+            raise exc from None
+        except (LookerServerError, LookerUnreachable) as exc:
+            if claim.fallback is not None:  # the token still works: use it, ask again later
+                return self._keep(claim, getattr(exc, "retry_after", None))
+            self._fail(claim, exc)
+            raise
+        except LookerAuthError as exc:
+            self._fail(claim, exc)
+            raise
+        return self._install(claim, token)
+
+    def _install(self, claim: _Claim, token: Token) -> Secret:
+        """The renewal's token becomes the current one, unless the login ended meanwhile."""
+        assert claim.future is not None
         with self._lock:
             if self._inflight is not claim.future:  # logged out meanwhile: drop the new token
                 raise LoginRequired(self.not_logged_in)
@@ -263,6 +319,8 @@ class TokenState:
         """Send the refresh and settle ``claim.future`` whatever happens."""
         assert claim.future is not None
         try:
+            if self.source is not None:
+                return self._fetch(claim)
             with self.coordinate() as cached:
                 return self._renew(claim, cached)
         except httpx.TransportError as exc:
@@ -336,7 +394,7 @@ class TokenState:
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
-            if claim.refresh_token is not None:
+            if claim.lead:
                 if claim.background:
                     return self._in_background(claim)
                 if deadline is None:
@@ -363,7 +421,7 @@ class TokenState:
             if claim.access_token is not None:
                 return claim.access_token
             assert claim.future is not None
-            if claim.refresh_token is not None:
+            if claim.lead:
                 self._lead_elsewhere(claim)
                 if claim.background and claim.fallback is not None:  # the token still works
                     return claim.fallback

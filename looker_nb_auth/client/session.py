@@ -152,12 +152,16 @@ class LookerSession(ContentCalls):
                 for failed in list(self.on_login_failed):
                     failed(exc)
             raise
+        self._announce_login()
+        return user
+
+    def _announce_login(self) -> None:
+        """Tell the ``on_login`` listeners (a widget, a dashboard's callback)."""
         for listener in list(self.on_login):
             try:
                 listener()
             except Exception:  # yours (a dashboard's callback): the login itself succeeded
                 _log.exception("An on_login callback failed; the login to Looker succeeded.")
-        return user
 
     def _redeem(self, result: CallbackResult, pending: AuthorizationRequest | None) -> LookerUser:
         if result.error:
@@ -207,6 +211,26 @@ class LookerSession(ContentCalls):
             self._user = None
             return False
         return True
+
+    @classmethod
+    def from_hub(
+        cls, *, timeout: float | None = None, verify_ssl: bool | None = None
+    ) -> LookerSession:
+        """A session logged in through the JupyterHub's looker-nb-auth service, for scripts and
+        scheduled jobs on the hub: no browser, no settings (the service says which Looker).
+
+        The hub's spawner names the service (``LOOKER_NB_AUTH_HUB_SERVICE_URL``) and JupyterHub
+        gives every server its token (``JUPYTERHUB_API_TOKEN``); the session asks the service
+        for access tokens, renewing before they expire, and never holds a refresh token.
+
+        Raises ``LoginRequired`` (its ``login_url`` the page to open) when the user has not
+        logged in to Looker on the hub; ``LookerUnreachable`` when the service cannot be
+        reached; ``ConfigurationError`` when this is not such a hub, or the hub does not let
+        this server's token use the service.
+        """
+        from .hub_session import open_hub_session
+
+        return open_hub_session(timeout=timeout, verify_ssl=verify_ssl, require_login=True)
 
     @classmethod
     @spelled_out(SessionOptions)

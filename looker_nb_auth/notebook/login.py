@@ -22,10 +22,13 @@ from .._keywords import spelled_out
 from .._protocol import DEFAULTS_ENV, SERVER_URL_ENV
 from .._settings import LoginOptions, Settings, resolve_settings
 from ..client.cache import TokenCache
+from ..client.hub_session import hub_tokens_from_environment, open_hub_session
+from ..client.hub_tokens import HubTokens
 from ..client.loopback import LoopbackReceiver
 from ..client.pickup import ExtensionClient
 from ..client.session import LookerSession
 from .controller import NOT_YET, Controller, Receiver, in_voila
+from .hub_login import HubController
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
@@ -55,7 +58,7 @@ _VOILA_NO_WAIT = (
 
 #: The logins ``login()`` showed in this kernel, by their settings (and cache): running it again
 #: with the same ones shows the same widget and returns the same session.
-_CONTROLLERS: dict[tuple[Settings, object], Controller] = {}
+_CONTROLLERS: dict[tuple[Settings | str, object], Controller | HubController] = {}
 
 
 def receiver_of(session: LookerSession) -> Receiver | None:
@@ -63,13 +66,13 @@ def receiver_of(session: LookerSession) -> Receiver | None:
     extension (`ExtensionClient`), the kernel's own listener (`LoopbackReceiver`), or ``None``
     (the pasted address), as the current login's rung of the ladder says."""
     for controller in _CONTROLLERS.values():
-        if controller.session is session:
+        if controller.session is session and isinstance(controller, Controller):
             return controller.extension
     return None
 
 
 def _again(
-    controller: Controller,
+    controller: Controller | HubController,
     show: Callable[..., None],
     *,
     wait: bool,
@@ -87,8 +90,16 @@ def _again(
     return session
 
 
-def _say_what_to_do(controller: Controller, *, wait: bool) -> None:
+def _say_what_to_do(controller: Controller | HubController, *, wait: bool) -> None:
     """Outside a front end, the widget's job in text: the URL and the one thing to do next."""
+    if isinstance(controller, HubController):
+        print(f"Log in to Looker on this hub: {controller.session.login_url}")
+        print(
+            "Waiting for it (Ctrl-C stops)."
+            if wait
+            else "Every notebook and script of yours on this hub is logged in then."
+        )
+        return
     request, receiver = controller._request, controller.extension
     if request is None:
         print(controller.widget.message)  # why the login could not start
@@ -168,7 +179,7 @@ def login(
     forgets the old one).
     """
 
-    def show(controller: Controller, *, wait: bool) -> None:
+    def show(controller: Controller | HubController, *, wait: bool) -> None:
         """The widget where a front end draws it; else the same in text."""
         if controller.front_end:
             from IPython.display import display
@@ -187,6 +198,9 @@ def login(
     message = ""
     if wait and in_voila():
         wait, message = False, _VOILA_NO_WAIT
+    hub = hub_tokens_from_environment()
+    if hub is not None:  # the hub's service logs in: no settings, no receiver here
+        return _hub_login(hub, show, wait=wait, timeout=timeout, message=message)
     # ``timeout`` here is the wait's; the HTTP timeout comes from the other sources.
     settings = _resolve(base_url, options)
     key = (settings, cache if cache is None or isinstance(cache, bool) else id(cache))
@@ -210,6 +224,42 @@ def login(
         controller.logged_in()
         show(controller, wait=False)
         return session
+    controller.prepare(message)
+    show(controller, wait=wait)
+    if wait:
+        controller.wait(timeout)
+    return session
+
+
+def _hub_login(
+    hub: HubTokens,
+    show: Callable[..., None],
+    *,
+    wait: bool,
+    timeout: float,
+    message: str,
+) -> LookerSession:
+    """``login()`` on a hub with the looker-nb-auth service (``hub_login.py``): logged in at
+    once when the service holds the user's login; else the button to its login page."""
+    key = ("hub", hub.service_url)
+    controller = _CONTROLLERS.get(key)
+    if controller is None:
+        session = open_hub_session(require_login=False, hub=hub)
+        controller = HubController(session, blocking=wait)
+        _CONTROLLERS[key] = controller
+        if session.is_logged_in:
+            controller.logged_in()
+    else:
+        hub.close()
+        assert isinstance(controller, HubController)
+        controller.session.check()  # logged in elsewhere meanwhile: on_login shows it
+    controller.wait_limit = timeout
+    session = controller.session
+    if session.is_logged_in:
+        show(controller, wait=False)
+        return session
+    session.not_logged_in = NOT_YET
+    controller.blocking = wait
     controller.prepare(message)
     show(controller, wait=wait)
     if wait:

@@ -1,0 +1,296 @@
+"""A kernel on a JupyterHub with the looker-nb-auth hub service: its sessions get access tokens
+from the REAL service (``looker-nb-auth hub-service``, the managed service ``looker`` of a real
+JupyterHub, on the Looker stand-in), with a hub user's token as their server's kernels have.
+
+One hub per module (``hub_service_stack.py``); each test uses hub users of its own, since the
+service's logins are per hub user and outlive a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from e2e.helpers import free_port
+from hub_service_stack import ServiceStack, service_stack
+from widget_page import Page
+
+from looker_nb_auth import LookerSession, login
+from looker_nb_auth._errors import (
+    ConfigurationError,
+    LoginRequired,
+    LookerUnreachable,
+)
+from looker_nb_auth.client.hub_session import HubSession
+from looker_nb_auth.client.hub_tokens import API_TOKEN_ENV, SERVICE_URL_ENV
+from looker_nb_auth.fake_looker import ManualClock
+
+ADA = "ada@example.com"
+GRACE = "grace@example.com"
+BY_REGION = {
+    "model": "demo",
+    "view": "orders",
+    "fields": ["orders.region", "orders.count"],
+    "sorts": ["orders.region"],
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
+    with service_stack(tmp_path_factory.mktemp("hub-service")) as running:
+        yield running
+
+
+def as_kernel_of(
+    monkeypatch: pytest.MonkeyPatch, stack: ServiceStack, user: str, *, email: str | None = None
+) -> str:
+    """This process becomes a kernel of ``user``'s server (logged in to Looker as ``email``
+    through the service first, if given); returns the server's token."""
+    if email is not None:
+        stack.log_in(user, email)
+    token = stack.user_token(user)
+    for name in [n for n in os.environ if n.startswith("LOOKERSDK_")]:
+        monkeypatch.delenv(name)
+    # Until the service says which Looker in its answers (base_url), the spawner's setting.
+    monkeypatch.setenv("LOOKERSDK_BASE_URL", stack.looker.api_url)
+    monkeypatch.setenv(SERVICE_URL_ENV, stack.service_url)
+    monkeypatch.setenv(API_TOKEN_ENV, token)
+    return token
+
+
+def in_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook front end draws the widget (``display`` is the fake page's)."""
+    from looker_nb_auth.notebook import controller as controller_module
+
+    monkeypatch.setattr(controller_module, "_front_end", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+
+
+def count_service_calls(session: LookerSession) -> list[str]:
+    """Every request the session sends to the service, as ``METHOD path``."""
+    assert isinstance(session, HubSession)
+    calls: list[str] = []
+    session.hub.http.event_hooks["request"].append(
+        lambda request: calls.append(f"{request.method} {request.url.path}")
+    )
+    return calls
+
+
+# -- logged in, or where to log in ------------------------------------------------------------
+
+
+def test_a_kernel_is_logged_in_at_once_when_the_service_holds_the_users_login(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        assert session.is_logged_in
+        assert session.user.email == ADA
+        assert session.settings.base_url == stack.looker.api_url
+        assert session.client.get("user").json()["email"] == ADA
+
+
+def test_a_user_without_a_login_gets_login_required_with_the_services_login_page(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "nobody")
+    with pytest.raises(LoginRequired) as raised:
+        LookerSession.from_hub()
+    login_url = raised.value.login_url
+    assert login_url is not None and login_url.endswith("/services/looker/login")
+    assert login_url in str(raised.value)
+
+
+def test_another_users_kernel_gets_nothing_of_a_login(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack.log_in("ada2", ADA)
+    as_kernel_of(monkeypatch, stack, "grace2")
+    with pytest.raises(LoginRequired):
+        LookerSession.from_hub()
+
+
+def test_a_token_without_the_services_scope_is_a_configuration_error_for_the_admin(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    monkeypatch.setenv(API_TOKEN_ENV, stack.user_token("ada", scopes=("read:users!user",)))
+    with pytest.raises(ConfigurationError, match=r"access:services!service=looker"):
+        LookerSession.from_hub()
+
+
+def test_the_service_down_is_looker_unreachable_naming_the_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}/services/looker/"
+    monkeypatch.setenv(SERVICE_URL_ENV, url)
+    monkeypatch.setenv(API_TOKEN_ENV, "a-token-of-a-server")
+    with pytest.raises(LookerUnreachable) as raised:
+        LookerSession.from_hub()
+    assert str(raised.value).startswith(f"The connection to the hub's Looker service at {url}")
+    assert "a-token-of-a-server" not in str(raised.value)
+
+
+def test_not_on_such_a_hub_from_hub_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(SERVICE_URL_ENV, raising=False)
+    monkeypatch.delenv(API_TOKEN_ENV, raising=False)
+    with pytest.raises(ConfigurationError, match=SERVICE_URL_ENV):
+        LookerSession.from_hub()
+
+
+# -- renewal ---------------------------------------------------------------------------------
+
+
+def test_twenty_threads_on_an_expired_token_cost_one_call_to_the_service(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        clock = ManualClock()
+        session._tokens.clock = clock.now
+        session._tokens.set(session._tokens.token)  # obtained "now" on the manual clock
+        token = session._tokens.token
+        assert token is not None
+        calls = count_service_calls(session)
+        clock.advance(token.expires_in + 1)  # expired here (the service's is still valid)
+        start = threading.Barrier(20)
+        answers: list[int] = []
+
+        def call() -> None:
+            start.wait()
+            answers.append(session.client.get("user").status_code)
+
+        threads = [threading.Thread(target=call) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [200] * 20
+        assert calls == ["GET /jhub/services/looker/api/token"]
+
+
+def test_a_token_due_for_renewal_is_renewed_from_the_service_before_it_expires(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        clock = ManualClock()
+        session._tokens.clock = clock.now
+        session._tokens.set(session._tokens.token)
+        token = session._tokens.token
+        assert token is not None
+        calls = count_service_calls(session)
+        clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
+        assert session.client.get("user").status_code == 200  # with the token it has
+        session._tokens.settle()  # the renewal ran beside the call
+        assert calls == ["GET /jhub/services/looker/api/token"]
+        renewed = session._tokens.token
+        assert renewed is not None and renewed.obtained_at == clock.now()
+
+
+# -- no refresh token in a kernel --------------------------------------------------------------
+
+
+def test_no_refresh_token_ever_reaches_the_kernel(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server_token = as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    answer = httpx.get(
+        f"{stack.service_url}api/token",
+        headers={"Authorization": f"token {server_token}"},
+        trust_env=False,
+    )
+    body = answer.json()
+    assert "refresh_token" not in body
+    assert answer.headers["cache-control"] == "no-store"
+    with LookerSession.from_hub() as session:
+        assert isinstance(session, HubSession)
+        token = session._tokens.token
+        assert token is not None and token.refresh_token is None
+        for text in (repr(session), repr(token), repr(session.hub), str(vars(session))):
+            assert body["access_token"] not in text
+            assert server_token not in text
+
+
+# -- the API through the hub's login -----------------------------------------------------------
+
+
+def test_sdk_and_run_query_work_on_the_services_login(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("looker_sdk")
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        assert session.sdk.me().email == ADA
+        frame = session.run_query(BY_REGION)
+        assert list(frame.columns) == ["orders.region", "orders.count"]
+        assert len(frame) > 0
+
+
+# -- logout ----------------------------------------------------------------------------------
+
+
+def test_logout_ends_the_login_at_the_service_for_every_kernel(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "linus", email=GRACE)
+    with LookerSession.from_hub() as first, LookerSession.from_hub() as second:
+        calls = count_service_calls(first)
+        first.logout()
+        assert calls == ["POST /jhub/services/looker/api/logout"]
+        assert not first.is_logged_in
+        # The other kernel's token was revoked at Looker: its next call renews, and is told.
+        with pytest.raises(LoginRequired) as raised:
+            second.client.get("user")
+        assert raised.value.login_url is not None
+        assert not second.is_logged_in
+    with pytest.raises(LoginRequired):
+        LookerSession.from_hub()
+
+
+# -- login() in a notebook ---------------------------------------------------------------------
+
+
+def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs_in(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+) -> None:
+    as_kernel_of(monkeypatch, stack, "barbara")
+    in_a_notebook(monkeypatch)
+    session = login()
+    assert isinstance(session, HubSession)
+    widget = page.login_widget
+    assert widget.status == "ready"
+    assert widget.authorize_url == session.login_url
+    logged_in = threading.Event()
+    session.on_login.append(logged_in.set)
+    from looker_nb_auth.notebook import login as login_module
+
+    controller = next(iter(login_module._CONTROLLERS.values()))
+    controller.poll = 0.05  # type: ignore[union-attr]
+    widget.send({"event": "opened", "state": "", "blocked": False})  # the click
+    assert widget.status == "waiting"
+    stack.log_in("barbara", GRACE)  # in the popup: the service's pages, Looker's
+    assert logged_in.wait(30)
+    assert widget.status == "logged_in"
+    assert session.user.email == GRACE
+
+
+def test_a_new_login_in_another_kernel_is_logged_in_at_once(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+) -> None:
+    as_kernel_of(monkeypatch, stack, "edsger", email=ADA)
+    in_a_notebook(monkeypatch)
+    session = login()
+    widget = page.login_widget
+    assert session.is_logged_in
+    assert widget.status == "logged_in"
+    assert "Ada Lovelace" in widget.message
+    token = session._tokens.token
+    assert token is not None
+    assert token.access_token.reveal() not in json.dumps(widget.state)
