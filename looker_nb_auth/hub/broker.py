@@ -85,6 +85,11 @@ class Broker:
         self._locks_lock = threading.Lock()
         self._looker_url = settings.looker_url
 
+    @property
+    def looker_url(self) -> str | None:
+        """Looker's UI host (``/auth``), once configured or read from ``/versions``."""
+        return self._looker_url
+
     # -- logging in -----------------------------------------------------------------------------
 
     def start_login(self, user: str, *, next_url: str | None = None) -> str:

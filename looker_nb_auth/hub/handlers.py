@@ -157,10 +157,19 @@ class _Api(_Handler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
+    def where(self) -> dict[str, str]:
+        """Which Looker the service logs in to: a kernel on the hub has no settings of its own
+        (``looker_url`` once the service knows Looker's UI host)."""
+        broker = self.ctx.broker
+        found = {"base_url": broker.settings.base_url}
+        if broker.looker_url is not None:
+            found["looker_url"] = broker.looker_url
+        return found
+
     def failed(self, exc: LookerAuthError) -> None:
         body: dict[str, Any] = {"message": str(exc)}
         if isinstance(exc, LoginRequired):
-            body["login_url"] = self.ctx.login_url
+            body.update(login_url=self.ctx.login_url, **self.where())
         self.reply(_status(exc), body)
 
 
@@ -178,7 +187,9 @@ class TokenHandler(_Api):
         self.reply(
             200,
             {
+                **self.where(),
                 "access_token": access.reveal(),
+                "token_type": "Bearer",
                 "expires_in": max(0.0, expires_at - broker.clock()),
                 "looker_user": None
                 if looker_user is None

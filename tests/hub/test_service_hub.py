@@ -112,6 +112,8 @@ def test_each_users_server_token_gets_their_own_looker_token(
         "email": ADA,
     }
     assert 0 < float(answers["ada"]["expires_in"]) <= 3600  # type: ignore[arg-type]
+    assert answers["ada"]["token_type"] == "Bearer"
+    assert answers["ada"]["base_url"] == stack.looker.api_url  # the kernel has no settings
     # The user is whoever the token belongs to: no parameter names another.
     with stack.api(server_tokens["ada"]) as api:
         for params in ({"user": "grace"}, {"name": "grace"}):
@@ -188,6 +190,7 @@ def test_an_admin_lists_logins_and_ends_one(
     body = json_of(response)
     assert str(body["message"]).startswith(LOGIN_SENTENCE)
     assert body["login_url"] == f"{urlpath(stack.service_url)}login"
+    assert body["base_url"] == stack.looker.api_url
     with stack.api(server_tokens["ada"]) as api:  # not an admin
         assert api.get("api/admin/logins").status_code == 403
     assert_no_secret_in_the_logs(stack)
