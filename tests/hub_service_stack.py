@@ -45,7 +45,7 @@ c.JupyterHub.load_roles.append(
 )
 c.JupyterHub.load_roles.append({{"name": "user", "scopes": ["self", {scope!r}]}})
 c.JupyterHub.load_roles.append(
-    {{"name": "tests-tokens", "scopes": ["tokens"], "services": ["tests"]}}
+    {{"name": "tests-tokens", "scopes": ["tokens", {scope!r}], "services": ["tests"]}}
 )
 c.Spawner.environment["LOOKER_NB_AUTH_HUB_SERVICE_URL"] = {service_url!r}
 """

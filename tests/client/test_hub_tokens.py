@@ -28,6 +28,7 @@ from looker_nb_auth._errors import (
 from looker_nb_auth.client.hub_session import HubSession
 from looker_nb_auth.client.hub_tokens import API_TOKEN_ENV, SERVICE_URL_ENV
 from looker_nb_auth.fake_looker import ManualClock
+from looker_nb_auth.notebook.hub_login import HubController
 
 ADA = "ada@example.com"
 GRACE = "grace@example.com"
@@ -55,8 +56,6 @@ def as_kernel_of(
     token = stack.user_token(user)
     for name in [n for n in os.environ if n.startswith("LOOKERSDK_")]:
         monkeypatch.delenv(name)
-    # Until the service says which Looker in its answers (base_url), the spawner's setting.
-    monkeypatch.setenv("LOOKERSDK_BASE_URL", stack.looker.api_url)
     monkeypatch.setenv(SERVICE_URL_ENV, stack.service_url)
     monkeypatch.setenv(API_TOKEN_ENV, token)
     return token
@@ -90,7 +89,10 @@ def test_a_kernel_is_logged_in_at_once_when_the_service_holds_the_users_login(
     with LookerSession.from_hub() as session:
         assert session.is_logged_in
         assert session.user.email == ADA
+        # No Looker settings in the kernel: the service's answer says which Looker.
         assert session.settings.base_url == stack.looker.api_url
+        assert session.settings.sources["base_url"].startswith("the hub service")
+        assert session.looker_url == stack.looker.web_url
         assert session.client.get("user").json()["email"] == ADA
 
 
@@ -294,3 +296,44 @@ def test_a_new_login_in_another_kernel_is_logged_in_at_once(
     token = session._tokens.token
     assert token is not None
     assert token.access_token.reveal() not in json.dumps(widget.state)
+
+
+def test_cancel_stops_the_wait_and_offers_the_button_again(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+) -> None:
+    as_kernel_of(monkeypatch, stack, "alan")
+    in_a_notebook(monkeypatch)
+    session = login()
+    assert isinstance(session, HubSession)
+    widget = page.login_widget
+    calls = count_service_calls(session)
+    widget.send({"event": "opened", "state": "", "blocked": False})
+    assert widget.status == "waiting"
+    widget.send({"event": "cancel", "state": ""})
+    assert widget.status == "ready"
+    assert widget.authorize_url == session.login_url
+    asked = len(calls)
+    from looker_nb_auth.notebook import login as login_module
+
+    controller = login_module._CONTROLLERS[("hub", session.hub.service_url)]
+    assert isinstance(controller, HubController)
+    assert controller._stop is None  # no wait left running
+    assert len(calls) == asked
+
+
+def test_an_admin_ending_the_login_logs_the_users_kernels_out_with_the_sentence(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ken", email=ADA)
+    in_a_notebook(monkeypatch)
+    session = login()
+    widget = page.login_widget
+    assert widget.status == "logged_in"
+    with stack.hub.api() as api:  # the tests service holds admin:users
+        ended = api.delete(f"{stack.public_service_url}api/admin/logins/ken")
+        assert ended.status_code == 200, ended.text
+    with pytest.raises(LoginRequired) as raised:
+        session.client.get("user")  # Looker refuses the revoked token; the service says why
+    assert raised.value.login_url is not None
+    assert widget.status == "logged_out"
+    assert widget.authorize_url == raised.value.login_url
