@@ -1,0 +1,85 @@
+"""Log in once per hub, in the browser: a real JupyterHub running the looker-nb-auth hub service
+(``tests/hub_service_stack.py``), Chromium, the Looker stand-in.
+
+Ada clicks "Log in to Looker" in a notebook on her default server: the popup is the service's
+login page (through the hub's OAuth for the service), then Looker's forms; the kernel, asking
+the service while the widget waits, is logged in. A new kernel on her second (named) server is
+logged in by ``login()`` with no click; Grace's kernel is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hub_service_stack import CLIENT_GUID, ServiceStack, service_stack
+from playwright.sync_api import Browser, expect
+
+from .conftest import HubStack
+from .helpers import UI_TIMEOUT, complete_looker_login, open_login_popup, reset_consent
+from .test_jupyterhub_e2e import HubBrowser
+
+LOGIN = "from looker_nb_auth import login\nsession = login()"
+WHO_AM_I = "print('looker user:', session.user.email)"
+
+
+@pytest.fixture(scope="module")
+def service_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
+    with service_stack(tmp_path_factory.mktemp("hub-service-e2e")) as stack:
+        yield stack
+
+
+@pytest.fixture
+def people(service_hub: ServiceStack, browser: Browser) -> Iterator[dict[str, HubBrowser]]:
+    reset_consent(service_hub.looker, CLIENT_GUID)
+    stack = HubStack(service_hub.hub, service_hub.looker)
+    contexts = []
+    found: dict[str, HubBrowser] = {}
+    try:
+        for name in ("ada", "grace"):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(UI_TIMEOUT)
+            contexts.append(context)
+            found[name] = HubBrowser(stack, stack.hub.user(name), context)
+        yield found
+    finally:
+        for context in contexts:
+            context.close()
+        for person in found.values():
+            person.user.shutdown_kernels()
+        stack.hub.user("ada", "second").shutdown_kernels()
+
+
+def test_one_login_in_the_widget_logs_every_server_of_the_user_in(
+    people: dict[str, HubBrowser], service_hub: ServiceStack
+) -> None:
+    ada, grace = people["ada"], people["grace"]
+    hub = service_hub.hub
+    ada.log_in_to_hub()
+    first = ada.open([LOGIN, WHO_AM_I])
+    first.run(0)
+    widget = first.widget(0)
+    widget.expect_status("ready")
+    popup = open_login_popup(first.page, widget)
+    widget.expect_status("waiting")
+    callback = complete_looker_login(
+        popup, email="ada@example.com", redirect_uri=f"{hub.url}services/looker/callback"
+    )
+    assert "code=" in callback
+    expect(popup.locator("body")).to_contain_text("every notebook on this hub is logged in")
+    widget.expect_status("logged_in")  # the kernel asked the service while the widget waited
+    first.run(1)
+    expect(first.output(1)).to_contain_text("looker user: ada@example.com")
+
+    # A new kernel on Ada's second server: logged in by login() itself, no click.
+    second = ada.open([LOGIN, WHO_AM_I], server=hub.user("ada", "second"))
+    second.run(0)
+    second.widget(0).expect_status("logged_in")
+    second.run(1)
+    expect(second.output(1)).to_contain_text("looker user: ada@example.com")
+
+    # Grace's kernel gets nothing of Ada's login: her widget offers the button.
+    grace.log_in_to_hub()
+    hers = grace.open([LOGIN])
+    hers.run(0)
+    hers.widget(0).expect_status("ready")
