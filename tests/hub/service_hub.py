@@ -28,6 +28,8 @@ from support import CLIENT_GUID
 from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
 
 ADMIN = "boss"
+#: SharedPasswordAuthenticator's password for admin_users (32+ characters).
+ADMIN_PASSWORD = "an-admin-password-for-the-hub-service-tests"
 #: A service with access to ``looker`` but no hub user behind it.
 ROBOT = "robot"
 SERVICE = "looker"
@@ -37,6 +39,7 @@ START_TIMEOUT = 60.0
 _EXTRA = """
 import sys
 c.Authenticator.admin_users = {{{admin!r}}}
+c.SharedPasswordAuthenticator.admin_password = {admin_password!r}
 c.JupyterHub.load_roles[0]["scopes"].append("tokens")  # the tests service makes users' tokens
 c.JupyterHub.services = c.JupyterHub.services + [
     {{
@@ -184,7 +187,7 @@ class HubBrowser:
     """A hub user's browser, as httpx: logged in to the hub with the shared password, following
     JupyterHub's OAuth into the service and Looker's pages (the stand-in's robot)."""
 
-    def __init__(self, stack: ServiceHub, user: str) -> None:
+    def __init__(self, stack: ServiceHub, user: str, password: str = HUB_PASSWORD) -> None:
         self.stack = stack
         self.user = user
         self.client = httpx.Client(timeout=30.0, trust_env=False, follow_redirects=False)
@@ -193,7 +196,7 @@ class HubBrowser:
         assert found is not None, page.text
         response = self.client.post(
             f"{stack.hub.url}hub/login",
-            data={"username": user, "password": HUB_PASSWORD, "_xsrf": found.group(1)},
+            data={"username": user, "password": password, "_xsrf": found.group(1)},
         )
         assert response.status_code == 302, response.text
 
@@ -274,6 +277,7 @@ def service_hub(home: Path, proxy: str) -> Iterator[ServiceHub]:
         hub.environment["LOOKER_NB_AUTH_HUB_SERVICE_URL"] = f"{hub.url}services/{SERVICE}/"
         hub.extra_config = _EXTRA.format(
             admin=ADMIN,
+            admin_password=ADMIN_PASSWORD,
             service_port=service_port,
             python=sys.executable,
             service_dir=str(service_dir),

@@ -23,7 +23,7 @@ from support import ADA, GRACE
 
 from looker_nb_auth.hub.store import LoginStore
 
-from .service_hub import ADMIN, HubBrowser, ServiceHub, json_of, service_hub
+from .service_hub import ADMIN, ADMIN_PASSWORD, HubBrowser, ServiceHub, json_of, service_hub
 
 LOGIN_SENTENCE = "You are not logged in to Looker on this hub"
 
@@ -214,6 +214,27 @@ def test_a_user_logs_out_on_their_page(
     assert out.status_code == 302, out.text
     assert token_of(stack, server_tokens["grace"]).status_code == 401
     assert "you are not logged in" in grace.client.get(stack.service_url).text
+
+
+def test_an_admin_ends_a_login_on_the_admin_page(
+    stack: ServiceHub, browsers: dict[str, HubBrowser], server_tokens: dict[str, str]
+) -> None:
+    logged_in(browsers, "grace", GRACE)
+    assert browsers["grace"].walk(f"{stack.service_url}admin", stop_at="x:").status_code == 403
+    boss = HubBrowser(stack, ADMIN, ADMIN_PASSWORD)
+    try:
+        page = boss.walk(f"{stack.service_url}admin", stop_at="x:")
+        assert page.status_code == 200, page.text
+        assert "Grace Hopper (grace@example.com)" in page.text
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text)
+        assert xsrf is not None
+        ended = boss.client.post(
+            f"{stack.service_url}admin/logout", data={"_xsrf": xsrf.group(1), "user": "grace"}
+        )
+        assert ended.status_code == 302, ended.text
+    finally:
+        boss.close()
+    assert token_of(stack, server_tokens["grace"]).status_code == 401
 
 
 def test_a_restarted_service_keeps_the_logins(
