@@ -8,6 +8,7 @@ service's logins are per hub user and outlive a test.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
@@ -337,3 +338,62 @@ def test_an_admin_ending_the_login_logs_the_users_kernels_out_with_the_sentence(
     assert raised.value.login_url is not None
     assert widget.status == "logged_out"
     assert widget.authorize_url == raised.value.login_url
+
+
+def test_the_async_client_renews_from_the_service_too(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        clock = ManualClock()
+        session._tokens.clock = clock.now
+        session._tokens.set(session._tokens.token)
+        token = session._tokens.token
+        assert token is not None
+        calls = count_service_calls(session)
+        clock.advance(token.expires_in + 1)
+
+        async def me() -> str:
+            response = await session.async_client.get("user")
+            await session.aclose()
+            return str(response.json()["email"])
+
+        assert asyncio.run(me()) == ADA
+        assert calls == ["GET /jhub/services/looker/api/token"]
+
+
+def test_with_the_service_down_a_valid_token_is_used_until_it_expires(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        assert isinstance(session, HubSession)
+        clock = ManualClock()
+        session._tokens.clock = clock.now
+        session._tokens.set(session._tokens.token)
+        token = session._tokens.token
+        assert token is not None
+        down = f"http://127.0.0.1:{free_port()}/jhub/services/looker/"
+        session.hub.service_url = down
+        clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
+        assert session.client.get("user").status_code == 200
+        session._tokens.settle()  # the renewal beside it failed: the token is kept
+        assert session._tokens.token is token
+        clock.advance(token.expires_in)  # expired now
+        with pytest.raises(LookerUnreachable, match=r"hub's Looker service at http://127"):
+            session.client.get("user")
+        assert session.is_logged_in  # the service could not say: the login is not over
+
+
+def test_login_in_a_script_on_the_hub_says_where_to_log_in(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    as_kernel_of(monkeypatch, stack, "joan")
+    session = login()
+    assert not session.is_logged_in
+    assert isinstance(session, HubSession)
+    printed = capsys.readouterr().out
+    assert f"Log in to Looker on this hub: {session.login_url}" in printed
+    stack.log_in("joan", GRACE)
+    assert session.client.get("user").json()["email"] == GRACE  # the next call finds it
+    assert session.is_logged_in
