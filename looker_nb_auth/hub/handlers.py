@@ -125,6 +125,11 @@ class _Handler(HubAuthenticated, web.RequestHandler):  # type: ignore[misc]
             return False
         return bool(model.get("admin")) or bool(self.hub_auth.check_scopes({"admin:users"}, model))
 
+    def _request_summary(self) -> str:
+        """What tornado's warnings and errors name the request by: the path, never the query
+        (Looker's callback carries the code there)."""
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
@@ -353,6 +358,9 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):  # type: ignore[misc]
 
     def initialize(self, ctx: Context) -> None:
         self.hub_auth = ctx.oauth
+
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
 
 
 def routes(ctx: Context) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:

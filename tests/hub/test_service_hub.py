@@ -156,6 +156,11 @@ def test_bad_input_gets_4xx_and_one_sentence(
         response = ada.client.get(callback + query)
         assert 400 <= response.status_code < 500, (query[:40], response.status_code)
         assert "id='message'" in response.text, (query[:40], response.status_code)
+    # A callback refused before it is read (a token of no hub user) logs no query string.
+    marker = "code-that-must-not-be-logged-" + "7" * 20
+    with stack.api(stack.robot_token) as robot:
+        refused = robot.get(f"callback?code={marker}&state={state}")
+    assert refused.status_code == 403
     # next must stay on the hub: an absolute URL elsewhere is dropped, the login goes on.
     auth = ada.looker_login_url("?next=//evil.example/x")
     assert auth.startswith(stack.looker.web_url)
@@ -167,7 +172,9 @@ def test_bad_input_gets_4xx_and_one_sentence(
         assert missing.status_code == 404
         assert json_of(missing)["message"] == "Hub user nobody has no Looker login on this hub."
         assert api.get("api/admin/logins/ada").status_code == 405
-    assert "Traceback" not in stack.log()
+    log = stack.log()
+    assert "Traceback" not in log
+    assert marker not in log
 
 
 def test_an_admin_lists_logins_and_ends_one(
