@@ -22,6 +22,12 @@ def add_hub_service(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "'looker-nb-auth[hub]'.",
     )
     command.add_argument(
+        "--ip",
+        metavar="ADDRESS",
+        help="the address to listen on (default: the host of JUPYTERHUB_SERVICE_URL; on "
+        "Kubernetes 0.0.0.0, as the service's url names the hub's Service)",
+    )
+    command.add_argument(
         "--rotate-keys",
         action="store_true",
         help="re-encrypt every login with the first key of LOOKER_NB_AUTH_HUB_CRYPT_KEY and exit",
@@ -32,7 +38,7 @@ def run_hub_service(parsed: argparse.Namespace) -> int:
     try:
         from ..hub.service import run_service
 
-        return run_service(rotate=parsed.rotate_keys)
+        return run_service(rotate=parsed.rotate_keys, ip=parsed.ip)
     except ImportError as exc:
         print(
             f"looker-nb-auth hub-service: {exc.name or 'a package'} is missing; "

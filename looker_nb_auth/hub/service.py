@@ -12,6 +12,7 @@ query string, so no query string is ever logged.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import secrets
@@ -169,8 +170,9 @@ async def _serve(config: ServiceConfig) -> None:
         store.close()
 
 
-def run_service(*, rotate: bool = False) -> int:
-    """Run the service until stopped (or, with ``rotate``, re-encrypt every login and exit)."""
+def run_service(*, rotate: bool = False, ip: str | None = None) -> int:
+    """Run the service until stopped (or, with ``rotate``, re-encrypt every login and exit),
+    listening on ``ip`` (default: the host of ``JUPYTERHUB_SERVICE_URL``)."""
     logging.basicConfig(
         level=logging.INFO, format="[%(levelname)s %(asctime)s %(name)s] %(message)s"
     )
@@ -179,5 +181,8 @@ def run_service(*, rotate: bool = False) -> int:
         done = rotate_keys()
         print(f"Re-encrypted {done} Looker logins with the first key of {KEY_ENV}.")
         return 0
-    asyncio.run(_serve(service_config()))
+    config = service_config()
+    if ip:
+        config = dataclasses.replace(config, host=ip)
+    asyncio.run(_serve(config))
     return 0
