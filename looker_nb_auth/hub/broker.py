@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 NOT_LOGGED_IN = "You are not logged in to Looker on this hub; log in to Looker on the hub first."
 #: An access token closer than this to its expiry is renewed before it is handed out.
 MARGIN = 60.0
+#: "Last used" is written at most this often per user (it is for the admin page, not a log).
+TOUCH_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -196,17 +198,17 @@ class Broker:
         Raises ``LoginRequired`` (no login, or Looker refused to renew it: the login is then
         forgotten), ``LookerUnreachable`` or ``LookerServerError`` (try again later)."""
         login = self.store.get(user)
-        if login is not None and self._usable(login.token):
+        if login is None or not self._usable(login.token):
+            with self._lock(user):
+                login = self.store.get(user)  # renewed by the caller we waited for?
+                if login is None:
+                    raise LoginRequired(NOT_LOGGED_IN)
+                if not self._usable(login.token):
+                    login = self._refresh(login)
+        last = login.last_used_at
+        if last is None or self.clock() - last >= TOUCH_EVERY:  # not a write per request
             self.store.touch(user)
-            return login.token.access_token, login.token.expires_at, login.looker_user
-        with self._lock(user):
-            login = self.store.get(user)  # renewed by the caller we waited for?
-            if login is None:
-                raise LoginRequired(NOT_LOGGED_IN)
-            if not self._usable(login.token):
-                login = self._refresh(login)
-            self.store.touch(user)
-            return login.token.access_token, login.token.expires_at, login.looker_user
+        return login.token.access_token, login.token.expires_at, login.looker_user
 
     def _refresh(self, login: StoredLogin) -> StoredLogin:
         sent = login.token.refresh_token

@@ -120,7 +120,7 @@ def _table() -> tuple[Any, Table]:
     table = sa.Table(
         TABLE,
         metadata,
-        sa.Column("user", sa.String(255), primary_key=True),
+        sa.Column("hub_user", sa.String(255), primary_key=True),  # "user" is reserved in SQL
         sa.Column("access_token", sa.Text, nullable=False),  # Fernet ciphertext
         sa.Column("refresh_token", sa.Text, nullable=True),  # Fernet ciphertext
         sa.Column("expires_in", sa.Float, nullable=False),
@@ -174,13 +174,13 @@ class LoginStore:
             log.warning(
                 "The Looker login of hub user %s cannot be decrypted with any key of %s; it "
                 "counts as logged out until the user logs in again.",
-                row.user,
+                row.hub_user,
                 KEY_ENV,
             )
             return None
         assert access is not None
         return StoredLogin(
-            user=row.user,
+            user=row.hub_user,
             token=Token(access, refresh, row.expires_in, row.obtained_at),
             looker_user=_looker_user(row),
             logged_in_at=row.logged_in_at,
@@ -194,7 +194,7 @@ class LoginStore:
         """``user``'s login, or None (none, or no key decrypts it)."""
         t = self._table
         with self.engine.connect() as conn:
-            row = conn.execute(self._sa.select(t).where(t.c.user == user)).first()
+            row = conn.execute(self._sa.select(t).where(t.c.hub_user == user)).first()
         return None if row is None else self._login(row)
 
     def save(self, user: str, token: Token, looker_user: LookerUser | None) -> None:
@@ -215,19 +215,19 @@ class LoginStore:
                 looker_email=looker_user.email,
             )
         with self.engine.begin() as conn:
-            found = conn.execute(self._sa.select(t.c.user).where(t.c.user == user)).first()
+            found = conn.execute(self._sa.select(t.c.hub_user).where(t.c.hub_user == user)).first()
             if found is None:
-                conn.execute(t.insert().values(user=user, logged_in_at=now, **values))
+                conn.execute(t.insert().values(hub_user=user, logged_in_at=now, **values))
             else:
                 if looker_user is not None:  # a new login, not a refresh
                     values["logged_in_at"] = now
-                conn.execute(t.update().where(t.c.user == user).values(**values))
+                conn.execute(t.update().where(t.c.hub_user == user).values(**values))
 
     def touch(self, user: str) -> None:
         """Record that ``user``'s login was used now (an access token handed out)."""
         t = self._table
         with self.engine.begin() as conn:
-            conn.execute(t.update().where(t.c.user == user).values(last_used_at=self._clock()))
+            conn.execute(t.update().where(t.c.hub_user == user).values(last_used_at=self._clock()))
 
     def delete(self, user: str, *, only_if_refresh: Secret | None = None) -> bool:
         """Forget ``user``'s login; with ``only_if_refresh``, only while it still holds that
@@ -235,11 +235,11 @@ class LoginStore:
         t = self._table
         with self.engine.begin() as conn:
             if only_if_refresh is not None:
-                row = conn.execute(self._sa.select(t).where(t.c.user == user)).first()
+                row = conn.execute(self._sa.select(t).where(t.c.hub_user == user)).first()
                 stored = None if row is None else self._login(row)
                 if stored is not None and stored.token.refresh_token != only_if_refresh:
                     return False
-            result = conn.execute(t.delete().where(t.c.user == user))
+            result = conn.execute(t.delete().where(t.c.hub_user == user))
         return bool(result.rowcount)
 
     def summaries(self) -> list[LoginSummary]:
@@ -249,7 +249,7 @@ class LoginStore:
             rows = conn.execute(self._sa.select(t).order_by(t.c.logged_in_at)).all()
         return [
             LoginSummary(
-                user=row.user,
+                user=row.hub_user,
                 looker_user=_looker_user(row),
                 logged_in_at=row.logged_in_at,
                 refreshed_at=row.refreshed_at,
@@ -274,11 +274,13 @@ class LoginStore:
                         else self._crypt.rotate(row.refresh_token.encode("ascii"))
                     )
                 except InvalidToken:
-                    log.warning("The Looker login of hub user %s cannot be decrypted.", row.user)
+                    log.warning(
+                        "The Looker login of hub user %s cannot be decrypted.", row.hub_user
+                    )
                     continue
                 conn.execute(
                     t.update()
-                    .where(t.c.user == row.user)
+                    .where(t.c.hub_user == row.hub_user)
                     .values(
                         access_token=access.decode("ascii"),
                         refresh_token=None if refresh is None else refresh.decode("ascii"),

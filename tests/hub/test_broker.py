@@ -116,3 +116,15 @@ def test_a_new_login_revokes_the_one_it_replaces(
     log_in(broker, "ada", ADA)
     assert looker.live_refresh_tokens(ada.id) == 1
     assert broker.access_token("ada")[0]
+
+
+def test_last_used_is_written_at_most_once_a_minute(broker: Broker, clock: ManualClock) -> None:
+    log_in(broker, "ada", ADA)
+    broker.access_token("ada")
+    first = clock.now()
+    clock.advance(30)
+    broker.access_token("ada")
+    assert [s.last_used_at for s in broker.summaries()] == [first]
+    clock.advance(30)
+    broker.access_token("ada")
+    assert [s.last_used_at for s in broker.summaries()] == [first + 60]

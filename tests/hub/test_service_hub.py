@@ -309,7 +309,7 @@ def expire_in_the_database(db_file: Path, user: str) -> None:
     """The stored access token was obtained two hours ago (so it expired an hour ago)."""
     with sqlite3.connect(db_file) as db:
         changed = db.execute(
-            "UPDATE looker_nb_auth_logins SET obtained_at = obtained_at - 7200 WHERE user = ?",
+            "UPDATE looker_nb_auth_logins SET obtained_at = obtained_at - 7200 WHERE hub_user = ?",
             (user,),
         ).rowcount
     assert changed == 1
