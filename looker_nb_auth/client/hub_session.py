@@ -29,7 +29,7 @@ from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import CallbackResult
 from ..oauth.token import Token
 from .hub_tokens import API_TOKEN_ENV, SERVICE_URL_ENV, HubAnswer, HubTokens
-from .session import LOGGED_OUT, LookerSession
+from .session import LookerSession
 from .user import LookerUser
 
 __all__ = ["HubSession", "hub_tokens_from_environment", "open_hub_session"]
@@ -40,6 +40,7 @@ _NOT_ON_A_HUB = (
     "LookerSession.from_cache()."
 )
 
+_LOGGED_OUT = "Logged out of Looker on this hub; log in again at {url}."
 _NO_BASE_URL = (
     "The hub's Looker service at {url} did not say which Looker it logs in to (no base_url): "
     "set LOOKERSDK_BASE_URL, or ask your JupyterHub admin to update looker-nb-auth on the hub."
@@ -108,6 +109,8 @@ class HubSession(LookerSession):
             self._learn(first)
             self._announced = True
             self._tokens.set(first.token)
+        else:  # what a call says until the user logs in (login() names its button instead)
+            self.not_logged_in = first.message
 
     # -- the service ---------------------------------------------------------------------------
 
@@ -176,7 +179,7 @@ class HubSession(LookerSession):
         except (RevokeFailed, LookerUnreachable, LookerServerError) as exc:
             failure = exc
         finally:
-            self._forget(LOGGED_OUT, failure)
+            self._forget(_LOGGED_OUT.format(url=self.login_url), failure)
         if failure is not None:
             raise failure
 

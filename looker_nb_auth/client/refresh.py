@@ -250,7 +250,7 @@ class TokenState:
                 lost = self._inflight is claim.future and self._token is not None
                 if lost:
                     self._token = None
-            if not lost and self.not_logged_in != NOT_LOGGED_IN:  # a widget names its button
+            if not lost:  # still not logged in: what this session says then (a widget's button)
                 exc = LoginRequired(self.not_logged_in, login_url=exc.login_url)
             self._fail(claim, exc)
             if lost:

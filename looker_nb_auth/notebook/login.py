@@ -258,7 +258,8 @@ def _hub_login(
     if session.is_logged_in:
         show(controller, wait=False)
         return session
-    session.not_logged_in = NOT_YET
+    if controller.front_end:  # else the service's sentence, with its login page
+        session.not_logged_in = NOT_YET
     controller.blocking = wait
     controller.prepare(message)
     show(controller, wait=wait)

@@ -253,6 +253,10 @@ def test_logout_ends_the_login_at_the_service_for_every_kernel(
             second.client.get("user")
         assert raised.value.login_url is not None
         assert not second.is_logged_in
+        with pytest.raises(LoginRequired) as again:  # this kernel's next call, in a script
+            first.client.get("user")
+        assert str(again.value).startswith("Logged out of Looker on this hub; log in again at")
+        assert again.value.login_url is not None and again.value.login_url in str(again.value)
     with pytest.raises(LoginRequired):
         LookerSession.from_hub()
 
@@ -274,8 +278,9 @@ def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs
     session.on_login.append(logged_in.set)
     from looker_nb_auth.notebook import login as login_module
 
-    controller = next(iter(login_module._CONTROLLERS.values()))
-    controller.poll = 0.05  # type: ignore[union-attr]
+    controller = login_module._CONTROLLERS[("hub", session.hub.service_url)]
+    assert isinstance(controller, HubController)
+    controller.poll = 0.05
     widget.send({"event": "opened", "state": "", "blocked": False})  # the click
     assert widget.status == "waiting"
     stack.log_in("barbara", GRACE)  # in the popup: the service's pages, Looker's
@@ -394,6 +399,8 @@ def test_login_in_a_script_on_the_hub_says_where_to_log_in(
     assert isinstance(session, HubSession)
     printed = capsys.readouterr().out
     assert f"Log in to Looker on this hub: {session.login_url}" in printed
+    with pytest.raises(LoginRequired, match="log in to Looker on this hub: /jhub/services/"):
+        session.client.get("user")
     stack.log_in("joan", GRACE)
     assert session.client.get("user").json()["email"] == GRACE  # the next call finds it
     assert session.is_logged_in
