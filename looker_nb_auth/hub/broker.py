@@ -30,6 +30,7 @@ from .._errors import (
     StateMismatch,
     UnexpectedResponse,
 )
+from .._protocol import MAX_PENDING_PER_KERNEL
 from .._secret import Secret
 from .._settings import Settings
 from ..client.user import LookerUser
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 NOT_LOGGED_IN = "You are not logged in to Looker on this hub; log in to Looker on the hub first."
 #: An access token closer than this to its expiry is renewed before it is handed out.
 MARGIN = 60.0
+#: Logins one hub user may have in flight; a new one beyond pushes out their oldest.
+MAX_PENDING_PER_USER = MAX_PENDING_PER_KERNEL
 #: "Last used" is written at most this often per user (it is for the admin page, not a log).
 TOUCH_EVERY = 60.0
 
@@ -63,8 +66,9 @@ class _Started:
     """A login in flight: who started it, the verifier that redeems its code, where to go next."""
 
     user: str
+    state: str = field(repr=False)
     code_verifier: Secret = field(repr=False)
-    next_url: str | None
+    next_url: str | None = None
 
 
 class Broker:
@@ -103,8 +107,12 @@ class Broker:
             client_guid=self.settings.client_guid,
             redirect_uri=self.settings.redirect_uri,
         )
+        started = _Started(user, request.state, request.code_verifier, next_url)
         with self._pending_lock:
-            self._pending.add(request.state, _Started(user, request.code_verifier, next_url))
+            mine = [p for p in self._pending.values() if p.user == user]
+            if len(mine) >= MAX_PENDING_PER_USER:  # a user's flood pushes out only their own
+                self._pending.pop(mine[0].state)
+            self._pending.add(request.state, started)
         return request.url
 
     def complete_login(

@@ -10,6 +10,7 @@ import pytest
 from support import ADA, GRACE
 
 from looker_nb_auth._errors import AccessDenied, LoginRequired, LookerUnreachable, StateMismatch
+from looker_nb_auth._protocol import MAX_PENDING
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 from looker_nb_auth.hub.broker import Broker
 from looker_nb_auth.hub.store import LoginStore
@@ -128,3 +129,11 @@ def test_last_used_is_written_at_most_once_a_minute(broker: Broker, clock: Manua
     clock.advance(30)
     broker.access_token("ada")
     assert [s.last_used_at for s in broker.summaries()] == [first + 60]
+
+
+def test_a_users_flood_of_logins_pushes_out_only_their_own(broker: Broker) -> None:
+    grace = callback_query(broker, "grace", GRACE)
+    for _ in range(MAX_PENDING + 4):  # more than the broker keeps in all
+        broker.start_login("ada")
+    looker_user, _ = broker.complete_login("grace", grace)
+    assert looker_user.email == GRACE
