@@ -12,20 +12,14 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from .._theme import BOX, CELL, DIM, LINE, LINK
+
 __all__ = ["Row", "html_table", "text_table"]
 
 #: One item of a listing: its cells (in the headers' order) and the URL its title opens.
 Row = tuple[Sequence[str], str]
 
 _WIDEST = 40  # characters of a text cell; longer values end with "…"
-_BOX = (
-    "font-family: var(--jp-ui-font-family, inherit); font-size: var(--jp-ui-font-size1, 13px);"
-    " color: var(--jp-ui-font-color1, inherit);"
-)
-_CELL = "padding: 2px 8px; text-align: left; vertical-align: top;"
-_LINE = "border-bottom: 1px solid var(--jp-border-color2, #ccc);"
-_DIM = "color: var(--jp-ui-font-color2, #666);"
-_LINK = "color: var(--jp-content-link-color, #1a73e8);"
 
 
 def _cut(text: str) -> str:
@@ -56,7 +50,7 @@ def html_table(
     title: str, headers: Sequence[str], rows: Sequence[Row], note: str, *, link_column: int = 1
 ) -> str:
     """A table whose ``link_column`` cell opens the item's URL in a new tab."""
-    head = "".join(f'<th style="{_CELL}{_LINE}">{_e(h)}</th>' for h in headers)
+    head = "".join(f'<th style="{CELL}{LINE}">{_e(h)}</th>' for h in headers)
     body = []
     for cells, url in rows:
         shown = []
@@ -64,14 +58,13 @@ def html_table(
             value = _e(cell)
             if i == link_column and url:
                 value = (
-                    f'<a href="{_e(url)}" target="_blank" rel="noopener" style="{_LINK}">'
-                    f"{value}</a>"
+                    f'<a href="{_e(url)}" target="_blank" rel="noopener" style="{LINK}">{value}</a>'
                 )
-            shown.append(f'<td style="{_CELL}">{value}</td>')
+            shown.append(f'<td style="{CELL}">{value}</td>')
         body.append(f"<tr>{''.join(shown)}</tr>")
-    footer = f'<div style="{_DIM}">{_e(note)}</div>' if note else ""
+    footer = f'<div style="{DIM}">{_e(note)}</div>' if note else ""
     return (
-        f'<div style="{_BOX}"><div><b>{_e(title)}</b></div>'
+        f'<div style="{BOX}"><div><b>{_e(title)}</b></div>'
         f'<table style="border-collapse: collapse;"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{footer}</div>"
     )

@@ -16,6 +16,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .._theme import BOX, CELL, CODE, DIM, LINE
 from .fields import Field
 
 if TYPE_CHECKING:
@@ -24,14 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["explore_html", "explore_text", "fields_html", "fields_text", "models_html"]
 
-_BOX = (
-    "font-family: var(--jp-ui-font-family, inherit); font-size: var(--jp-ui-font-size1, 13px);"
-    " color: var(--jp-ui-font-color1, inherit);"
-)
-_CELL = "padding: 2px 8px; text-align: left; vertical-align: top;"
-_LINE = "border-bottom: 1px solid var(--jp-border-color2, #ccc);"
-_DIM = "color: var(--jp-ui-font-color2, #666);"
-_CODE = "font-family: var(--jp-code-font-family, monospace); white-space: nowrap;"
 _HEAD = ("Label", "Name", "Type", "dtype", "Description")
 _KINDS = {"dimension": "dimension", "measure": "measure", "filter": "filter-only"}
 
@@ -141,29 +134,29 @@ def _rows(sections: list[Section]) -> str:
     for kind, group, members in sections:
         if kind != heading:
             out.append(
-                f'<tr><td colspan="5" style="{_CELL} font-weight: bold; padding-top: 6px;">'
+                f'<tr><td colspan="5" style="{CELL} font-weight: bold; padding-top: 6px;">'
                 f"{_e(kind)}</td></tr>"
             )
             heading = kind
         if group:
             out.append(
-                f'<tr><td colspan="5" style="{_CELL} {_DIM} font-style: italic;">'
+                f'<tr><td colspan="5" style="{CELL} {DIM} font-style: italic;">'
                 f"{_e(group)}</td></tr>"
             )
         for f in members:
             pad = "padding-left: 20px;" if group else ""
             out.append(
-                f'<tr style="{_LINE}"><td style="{_CELL} {pad}">{_e(f.label_short)}</td>'
-                f'<td style="{_CELL} {_CODE}">{_e(f.name)}</td>'
-                f'<td style="{_CELL} white-space: nowrap;">{_e(_kind(f))}</td>'
-                f'<td style="{_CELL} {_CODE}">{_e(f.dtype)}</td>'
-                f'<td style="{_CELL} {_DIM}">{_e(f.description)}</td></tr>'
+                f'<tr style="{LINE}"><td style="{CELL} {pad}">{_e(f.label_short)}</td>'
+                f'<td style="{CELL} {CODE}">{_e(f.name)}</td>'
+                f'<td style="{CELL} white-space: nowrap;">{_e(_kind(f))}</td>'
+                f'<td style="{CELL} {CODE}">{_e(f.dtype)}</td>'
+                f'<td style="{CELL} {DIM}">{_e(f.description)}</td></tr>'
             )
     return "".join(out)
 
 
 def _table(sections: list[Section]) -> str:
-    head = "".join(f'<th style="{_CELL} {_LINE}">{_e(h)}</th>' for h in _HEAD)
+    head = "".join(f'<th style="{CELL} {LINE}">{_e(h)}</th>' for h in _HEAD)
     return (
         '<table style="border-collapse: collapse; margin: 2px 0 6px 0;">'
         f"<thead><tr>{head}</tr></thead><tbody>{_rows(sections)}</tbody></table>"
@@ -177,25 +170,25 @@ def fields_html(fields: Sequence[Field], title: str) -> str:
         count = sum(len(members) for _, _, members in found)
         sections.append(
             f"<details open><summary><b>{_e(view_label)}</b> "
-            f'<span style="{_DIM}">({count} fields)</span></summary>'
+            f'<span style="{DIM}">({count} fields)</span></summary>'
             f"{_table(found)}</details>"
         )
-    body = "".join(sections) or f'<p style="{_DIM}">No fields.</p>'
-    return f'<div style="{_BOX}"><div>{title}</div>{body}</div>'
+    body = "".join(sections) or f'<p style="{DIM}">No fields.</p>'
+    return f'<div style="{BOX}"><div>{title}</div>{body}</div>'
 
 
 def explore_html(explore: Explore) -> str:
     counts = _counts(explore)
     title = (
         f"<b>{_e(explore.label)}</b> "
-        f'<code style="{_CODE}">{_e(explore.model)}::{_e(explore.name)}</code> '
-        f'<span style="{_DIM}">{_e(counts)}</span>'
+        f'<code style="{CODE}">{_e(explore.model)}::{_e(explore.name)}</code> '
+        f'<span style="{DIM}">{_e(counts)}</span>'
     )
     if explore.description:
-        title += f'<div style="{_DIM}">{_e(explore.description)}</div>'
+        title += f'<div style="{DIM}">{_e(explore.description)}</div>'
     title += (
-        f'<div style="{_DIM}">Find fields with <code style="{_CODE}">explore.search("...")'
-        f'</code>; one field: <code style="{_CODE}">explore["view.field"]</code>.</div>'
+        f'<div style="{DIM}">Find fields with <code style="{CODE}">explore.search("...")'
+        f'</code>; one field: <code style="{CODE}">explore["view.field"]</code>.</div>'
     )
     return fields_html(explore.visible(), title)
 
@@ -205,18 +198,18 @@ def models_html(models: Models) -> str:
     sections = []
     for name, model in models.items():
         items = "".join(
-            f'<li><code style="{_CODE}">{_e(e.name)}</code> {_e(e.label)}'
-            + (f' <span style="{_DIM}">{_e(e.description)}</span>' if e.description else "")
+            f'<li><code style="{CODE}">{_e(e.name)}</code> {_e(e.label)}'
+            + (f' <span style="{DIM}">{_e(e.description)}</span>' if e.description else "")
             + "</li>"
             for e in model.listed
         )
         sections.append(
-            f'<details open><summary><b>{_e(model.label)}</b> <code style="{_CODE}">'
+            f'<details open><summary><b>{_e(model.label)}</b> <code style="{CODE}">'
             f"{_e(name)}</code></summary><ul>{items}</ul></details>"
         )
-    body = "".join(sections) or f'<p style="{_DIM}">No models this user may query.</p>'
+    body = "".join(sections) or f'<p style="{DIM}">No models this user may query.</p>'
     hint = (
-        f'<div style="{_DIM}">Open one with <code style="{_CODE}">'
+        f'<div style="{DIM}">Open one with <code style="{CODE}">'
         'session.explore("model", "explore")</code>.</div>'
     )
-    return f'<div style="{_BOX}"><b>LookML models</b>{hint}{body}</div>'
+    return f'<div style="{BOX}"><b>LookML models</b>{hint}{body}</div>'
