@@ -140,7 +140,8 @@ async def _serve(config: ServiceConfig) -> None:
     from tornado.web import Application
 
     from .broker import Broker
-    from .handlers import Context, routes
+    from .handlers import Context
+    from .routes import routes
 
     store = LoginStore(config.db_url, config.keys)
     http = httpx.Client(verify=config.settings.verify_ssl, timeout=config.settings.timeout)
