@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -25,6 +26,7 @@ from looker_nb_auth._errors import (
     ConfigurationError,
     LoginRequired,
     LookerUnreachable,
+    QueryTimeout,
 )
 from looker_nb_auth.client.hub_session import HubSession
 from looker_nb_auth.client.hub_tokens import API_TOKEN_ENV, SERVICE_URL_ENV
@@ -404,3 +406,26 @@ def test_login_in_a_script_on_the_hub_says_where_to_log_in(
     stack.log_in("joan", GRACE)
     assert session.client.get("user").json()["email"] == GRACE  # the next call finds it
     assert session.is_logged_in
+
+
+def test_a_query_deadline_ends_the_wait_for_a_silent_service(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service accepts the connection and never answers: the query's ``timeout=`` ends the
+    wait (``QueryTimeout``), not the session's longer HTTP timeout (``LookerUnreachable``)."""
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with (
+        socket.create_server(("127.0.0.1", 0)) as silent,  # listens, never accepts
+        LookerSession.from_hub(timeout=5) as session,
+    ):
+        assert isinstance(session, HubSession)
+        clock = ManualClock()
+        session._tokens.clock = clock.now
+        session._tokens.set(session._tokens.token)
+        token = session._tokens.token
+        assert token is not None
+        port = silent.getsockname()[1]
+        session.hub.service_url = f"http://127.0.0.1:{port}/jhub/services/looker/"
+        clock.advance(token.expires_in + 1)
+        with pytest.raises(QueryTimeout):
+            session.run_query(BY_REGION, timeout=0.5)
