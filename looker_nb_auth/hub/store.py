@@ -145,7 +145,7 @@ class LoginStore:
         metadata, self._table = _table()  # a sentence if SQLAlchemy is missing
         import sqlalchemy as sa
 
-        self.engine: Engine = sa.create_engine(db_url, future=True)
+        self.engine: Engine = sa.create_engine(db_url)
         metadata.create_all(self.engine)
         self._clock = clock
         self._sa = sa
