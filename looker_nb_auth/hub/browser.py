@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyterhub.services.auth import (  # type: ignore[import-untyped]  # no py.typed
+from jupyterhub.services.auth import (
     HubOAuthCallbackHandler,
     HubOAuthenticated,
 )

@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from jupyterhub.services.auth import (  # type: ignore[import-untyped]  # no py.typed
+from jupyterhub.services.auth import (
     HubAuth,
     HubAuthenticated,
     HubOAuth,

@@ -136,7 +136,7 @@ def rotate_keys(environ: Mapping[str, str] | None = None) -> int:
 
 
 async def _serve(config: ServiceConfig) -> None:
-    from jupyterhub.services.auth import HubAuth, HubOAuth  # type: ignore[import-untyped]
+    from jupyterhub.services.auth import HubAuth, HubOAuth
     from tornado.web import Application
 
     from .broker import Broker
