@@ -284,7 +284,8 @@ def _log_in_sentence(data: Mapping[str, Any], login_url: str) -> str:
         return f"Log in to Looker on this hub: {login_url}"
     if login_url in said:
         return said
-    return f"{said.rstrip('.')}; log in to Looker on this hub: {login_url}"
+    # The service's sentence ends in what to do ("log in to Looker on the hub first."): where.
+    return f"{said.rstrip('.')}: {login_url}"
 
 
 def _for_browser(login_url: str) -> str:

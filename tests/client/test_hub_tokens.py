@@ -401,8 +401,11 @@ def test_login_in_a_script_on_the_hub_says_where_to_log_in(
     assert isinstance(session, HubSession)
     printed = capsys.readouterr().out
     assert f"Log in to Looker on this hub: {session.login_url}" in printed
-    with pytest.raises(LoginRequired, match="log in to Looker on this hub: /jhub/services/"):
+    with pytest.raises(LoginRequired) as raised:  # the service's sentence, and where
         session.client.get("user")
+    said = str(raised.value)
+    assert said.startswith("You are not logged in to Looker on this hub")
+    assert said.endswith(f": {session.login_url}")
     stack.log_in("joan", GRACE)
     assert session.client.get("user").json()["email"] == GRACE  # the next call finds it
     assert session.is_logged_in
