@@ -166,7 +166,9 @@ def login(
     """Show a "Log in to Looker" button and return the ``LookerSession`` it logs in.
 
     The settings (as for ``LookerSession``) default to the Jupyter server's ``c.LookerNbAuth``
-    config, ``LOOKERSDK_*`` variables and looker.ini.
+    config, ``LOOKERSDK_*`` variables and looker.ini. On a JupyterHub with the looker-nb-auth
+    service (``LOOKER_NB_AUTH_HUB_SERVICE_URL`` set), a call that names no ``base_url``,
+    ``client_guid`` or ``redirect_uri`` logs in through the service instead.
     With ``wait=True`` the cell blocks until the login completes, fails or times out
     (``timeout`` seconds; Ctrl-C or Cancel stop it); otherwise it returns at once and later cells
     use the session (they raise ``LoginRequired`` until the login completes). In Voila, which
@@ -198,8 +200,11 @@ def login(
     message = ""
     if wait and in_voila():
         wait, message = False, _VOILA_NO_WAIT
-    hub = hub_tokens_from_environment()
-    if hub is not None:  # the hub's service logs in: no settings, no receiver here
+    # The hub's service logs in (no settings, no receiver here) unless this call names a Looker
+    # app of its own: explicit settings win over the environment, as everywhere else.
+    own = base_url is not None or any(options.get(k) for k in ("client_guid", "redirect_uri"))
+    hub = None if own else hub_tokens_from_environment()
+    if hub is not None:
         return _hub_login(hub, show, wait=wait, timeout=timeout, message=message)
     # ``timeout`` here is the wait's; the HTTP timeout comes from the other sources.
     settings = _resolve(base_url, options)

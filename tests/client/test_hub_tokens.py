@@ -291,6 +291,24 @@ def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs
     assert session.user.email == GRACE
 
 
+def test_login_with_settings_of_its_own_logs_in_by_itself_on_the_hub(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+) -> None:
+    """A notebook that names its own Looker app logs in with it, as off the hub: the service's
+    environment decides only for a login() that names none."""
+    as_kernel_of(monkeypatch, stack, "dorothy")
+    in_a_notebook(monkeypatch)
+    redirect = f"http://127.0.0.1:{free_port()}/looker-nb-auth/callback"
+    stack.looker.register_app("own-app", redirect, display_name="own", description="Own app.")
+    session = login(stack.looker.api_url, client_guid="own-app", redirect_uri=redirect)
+    try:
+        assert not isinstance(session, HubSession)
+        assert session.settings.client_guid == "own-app"
+        assert page.login_widget.authorize_url.startswith(stack.looker.web_url)
+    finally:
+        session.close()
+
+
 def test_a_new_login_in_another_kernel_is_logged_in_at_once(
     stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
