@@ -9,6 +9,7 @@ pickled, so ``%store``, dill or a saved session cannot write one to disk by acci
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any, NoReturn, final
 
@@ -29,6 +30,11 @@ class Secret:
     def reveal(self) -> str:
         """The secret itself, for the request that must carry it."""
         return self._value
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the secret, in hex: names a token to whoever holds it without giving it
+        away (a kernel tells the hub service which token Looker refused: ``api/token?refused=``)."""
+        return hashlib.sha256(self._value.encode()).hexdigest()
 
     def __repr__(self) -> str:
         return "Secret(***)" if self._value else "Secret('')"

@@ -9,7 +9,9 @@ hub has no Looker settings of its own) and is never cached.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from typing import Any
 
 from tornado import web
@@ -18,6 +20,8 @@ from .._errors import LoginRequired, LookerAuthError
 from .handlers import NO_TOKEN, NOT_ADMIN, Context, Handler, http_status
 
 __all__ = ["AdminLoginsHandler", "LogoutApiHandler", "TokenHandler"]
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 class _Api(Handler):
@@ -61,13 +65,22 @@ class _Api(Handler):
 
 
 class TokenHandler(_Api):
-    """``GET api/token``: the calling user's access token (never a refresh token)."""
+    """``GET api/token``: the calling user's access token (never a refresh token).
+
+    ``?refused=<SHA-256 hex of a token>``: Looker answered 401 to that token (revoked there, or
+    its token store restarted), so if it is still the stored one it is renewed now rather than
+    handed out again until it expires. A fingerprint, never the token: URLs end up in logs."""
 
     async def get(self) -> None:
         user = self.hub_user
         broker = self.ctx.broker
+        refused = self.get_query_argument("refused", None)
+        if refused is not None and not _FINGERPRINT.fullmatch(refused):
+            raise web.HTTPError(400, "refused= takes the SHA-256 of a token, in hex.")
         try:
-            access, expires_at, looker_user = await self.ctx.run(broker.access_token, user)
+            access, expires_at, looker_user = await self.ctx.run(
+                functools.partial(broker.access_token, user, refused=refused)
+            )
         except LookerAuthError as exc:
             self.failed(exc)
             return

@@ -13,6 +13,7 @@ is the simplest single flight there is.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 import time
@@ -198,20 +199,33 @@ class Broker:
         margin = min(MARGIN, token.expires_in / 2)
         return self.clock() < token.expires_at - margin
 
-    def access_token(self, user: str) -> tuple[Secret, float, LookerUser | None]:
+    def _due(self, login: StoredLogin, refused: str | None) -> bool:
+        """Renew first: its token near expiry, or the one Looker refused."""
+        if not self._usable(login.token):
+            return True
+        return refused is not None and hmac.compare_digest(
+            login.token.access_token.fingerprint(), refused
+        )
+
+    def access_token(
+        self, user: str, *, refused: str | None = None
+    ) -> tuple[Secret, float, LookerUser | None]:
         """A live access token of ``user``'s login, when it expires (epoch seconds), and the
-        Looker user. Renews it first when it is within ``MARGIN`` of expiring: one refresh per
-        user at a time, the others wait for it and take its token.
+        Looker user. Renews it first when it is within ``MARGIN`` of expiring, or when it is the
+        token a kernel says Looker refused (``refused``: its ``Secret.fingerprint()``; revoked
+        at Looker, or Looker's token store restarted): one refresh per user at a time, the
+        others wait for it and take its token. A fingerprint of a token already replaced gets
+        the current one, with no refresh.
 
         Raises ``LoginRequired`` (no login, or Looker refused to renew it: the login is then
         forgotten), ``LookerUnreachable`` or ``LookerServerError`` (try again later)."""
         login = self.store.get(user)
-        if login is None or not self._usable(login.token):
+        if login is None or self._due(login, refused):
             with self._lock(user):
                 login = self.store.get(user)  # renewed by the caller we waited for?
                 if login is None:
                     raise LoginRequired(NOT_LOGGED_IN)
-                if not self._usable(login.token):
+                if self._due(login, refused):
                     login = self._refresh(login)
         last = login.last_used_at
         if last is None or self.clock() - last >= TOUCH_EVERY:  # not a write per request

@@ -137,3 +137,47 @@ def test_a_users_flood_of_logins_pushes_out_only_their_own(broker: Broker) -> No
         broker.start_login("ada")
     looker_user, _ = broker.complete_login("grace", grace)
     assert looker_user.email == GRACE
+
+
+def test_a_token_looker_refused_is_renewed_once_however_many_kernels_report_it(
+    broker: Broker, looker: FakeLooker
+) -> None:
+    log_in(broker, "ada", ADA)
+    before, _, _ = broker.access_token("ada")
+    looker.expire_access_tokens()  # Looker's token store restarted: refresh tokens still live
+    looker.reset_counters()
+    kernels = 100
+    ready = threading.Barrier(kernels)
+
+    def report() -> str:
+        ready.wait()
+        return broker.access_token("ada", refused=before.fingerprint())[0].reveal()
+
+    with ThreadPoolExecutor(kernels) as pool:
+        tokens = set(pool.map(lambda _: report(), range(kernels)))
+    assert looker.token_requests["refresh_token"] == 1
+    assert len(tokens) == 1 and before.reveal() not in tokens
+
+
+def test_a_refused_token_already_renewed_is_answered_with_the_current_one(
+    broker: Broker, looker: FakeLooker
+) -> None:
+    log_in(broker, "ada", ADA)
+    before, _, _ = broker.access_token("ada")
+    looker.expire_access_tokens()
+    current, _, _ = broker.access_token("ada", refused=before.fingerprint())
+    looker.reset_counters()
+    again, _, _ = broker.access_token("ada", refused=before.fingerprint())  # a slower kernel
+    assert again == current != before
+    assert looker.token_requests["refresh_token"] == 0
+
+
+def test_a_refused_token_whose_refresh_looker_refuses_too_forgets_the_login(
+    broker: Broker, looker: FakeLooker, store: LoginStore
+) -> None:
+    looker_user = log_in(broker, "ada", ADA)
+    before, _, _ = broker.access_token("ada")
+    looker.revoke_user_tokens(looker_user.id)
+    with pytest.raises(LoginRequired, match="log in to Looker on the hub again"):
+        broker.access_token("ada", refused=before.fingerprint())
+    assert store.get("ada") is None

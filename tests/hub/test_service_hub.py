@@ -7,6 +7,7 @@ access token; nothing else gets anyone's.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sqlite3
@@ -303,6 +304,50 @@ def test_a_refresh_storm_of_100_kernels_costs_one_refresh(
     assert len(tokens) == 1 and old not in tokens
     assert stack.looker.token_requests["refresh_token"] == 1
     assert looker_me(stack, tokens.pop()) == ADA
+
+
+def test_100_kernels_reporting_the_token_looker_refused_cost_one_refresh(
+    stack: ServiceHub, browsers: dict[str, HubBrowser], server_tokens: dict[str, str]
+) -> None:
+    logged_in(browsers, "ada", ADA)
+    old = token_of(stack, server_tokens["ada"]).json()["access_token"]
+    refused = hashlib.sha256(old.encode()).hexdigest()
+    stack.looker.expire_access_tokens()  # still valid by its clock: only Looker's 401 says so
+    stack.looker.reset_counters()
+    kernels = 100
+    start = threading.Barrier(kernels)
+    with (
+        httpx.Client(
+            base_url=stack.service_url,
+            headers={"Authorization": f"token {server_tokens['ada']}"},
+            timeout=60.0,
+            limits=httpx.Limits(max_connections=kernels),
+            trust_env=False,
+        ) as client,
+        ThreadPoolExecutor(kernels) as pool,
+    ):
+
+        def kernel(_: int) -> tuple[int, str]:
+            start.wait()
+            response = client.get("api/token", params={"refused": refused})
+            return response.status_code, response.json().get("access_token", "")
+
+        answers = list(pool.map(kernel, range(kernels)))
+        assert {status for status, _ in answers} == {200}
+        tokens = {token for _, token in answers}
+        assert len(tokens) == 1 and old not in tokens
+        assert stack.looker.token_requests["refresh_token"] == 1
+        assert looker_me(stack, next(iter(tokens))) == ADA
+        late = client.get("api/token", params={"refused": refused})  # already renewed
+        assert late.json()["access_token"] in tokens
+        assert stack.looker.token_requests["refresh_token"] == 1
+        for bad in (old, "x" * 64, refused.upper()):  # a fingerprint only: never the token
+            response = client.get("api/token", params={"refused": bad})
+            assert response.status_code == 400, response.text
+            assert json_of(response)["message"] == (
+                "refused= takes the SHA-256 of a token, in hex."
+            )
+    assert old not in stack.log()
 
 
 def expire_in_the_database(db_file: Path, user: str) -> None:
