@@ -119,9 +119,10 @@ class HubSession(LookerSession):
         """The service's page a browser opens to log in to Looker for every kernel of the user."""
         return self.hub.login_url
 
-    def _from_service(self, now: float) -> Token:
-        """``TokenState``'s source: the service's current token for this user."""
-        answer = self.hub.ask(now)
+    def _from_service(self, now: float, refused: Secret | None) -> Token:
+        """``TokenState``'s source: the service's current token for this user (a new one if
+        ``refused`` is still the service's: Looker answered 401 to it)."""
+        answer = self.hub.ask(now, refused=refused)
         if answer.token is None:
             raise answer.login_required()
         self._learn(answer)

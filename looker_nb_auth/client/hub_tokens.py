@@ -119,11 +119,15 @@ class HubTokens:
                     )
         return self._http
 
-    def _send(self, method: str, path: str) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, params: Mapping[str, str] | None = None
+    ) -> httpx.Response:
         url = urljoin(self.service_url, path)
         headers = {"Authorization": f"token {self._api_token.reveal()}"}
         try:
-            return self.http.request(method, url, headers=headers, follow_redirects=False)
+            return self.http.request(
+                method, url, params=params, headers=headers, follow_redirects=False
+            )
         except httpx.TransportError as exc:
             kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
             raise LookerUnreachable(
@@ -134,9 +138,14 @@ class HubTokens:
 
     # -- tokens ------------------------------------------------------------------------------
 
-    def ask(self, now: float) -> HubAnswer:
-        """The service's answer for this server's user: a token, or where to log in."""
-        response = self._send("GET", "api/token")
+    def ask(self, now: float, *, refused: Secret | None = None) -> HubAnswer:
+        """The service's answer for this server's user: a token, or where to log in.
+
+        ``refused``: the access token Looker answered 401 to; the service renews it at Looker
+        unless it already has (another kernel said so first). Only its SHA-256 is sent: a URL
+        ends up in logs."""
+        params = None if refused is None else {"refused": refused.fingerprint()}
+        response = self._send("GET", "api/token", params)
         if response.status_code == 200:
             return self._token_answer(response, now)
         data = _json(response)

@@ -69,10 +69,11 @@ def _alone() -> Iterator[Callable[[], Secret | None]]:
 
 
 #: Where a login without a refresh token gets its next access token (the hub service): called
-#: with the clock's ``now``, it returns a token obtained then (its ``refresh_token`` None), or
-#: raises ``LoginRequired`` (no login: over, or not made yet) or ``LookerUnreachable`` /
-#: ``LookerServerError`` (it cannot say now).
-TokenSource = Callable[[float], Token]
+#: with the clock's ``now`` and the access token Looker refused (the source must not hand that
+#: one out again; None when the token is only due), it returns a token obtained then (its
+#: ``refresh_token`` None), or raises ``LoginRequired`` (no login: over, or not made yet) or
+#: ``LookerUnreachable`` / ``LookerServerError`` (it cannot say now).
+TokenSource = Callable[[float, Secret | None], Token]
 
 
 class _Abandoned(Exception):
@@ -93,6 +94,8 @@ class _Claim:
     fallback: Secret | None = None
     #: The token works for longer than the margin: refresh beside the caller, who goes on.
     background: bool = False
+    #: The access token Looker refused (``stale=``), for the ``source`` to renew.
+    refused: Secret | None = None
 
 
 class TokenState:
@@ -181,6 +184,7 @@ class TokenState:
                 refresh_token=token.refresh_token,
                 fallback=token.access_token if still_valid else None,
                 background=usable,
+                refused=stale,  # None, or the current token: checked above
             )
 
     def _start(self) -> Future[Secret]:
@@ -244,7 +248,7 @@ class TokenState:
         with no token yet is only told)."""
         assert self.source is not None and claim.future is not None
         try:
-            token = self.source(self.clock())
+            token = self.source(self.clock(), claim.refused)
         except LoginRequired as exc:
             with self._lock:
                 lost = self._inflight is claim.future and self._token is not None

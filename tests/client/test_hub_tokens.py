@@ -365,6 +365,44 @@ def test_an_admin_ending_the_login_logs_the_users_kernels_out_with_the_sentence(
     assert widget.authorize_url == raised.value.login_url
 
 
+def test_a_token_looker_refused_is_renewed_by_the_service_and_the_call_succeeds(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "refused1", email=ADA)
+    with LookerSession.from_hub() as session:
+        before = session.client.get("user").request.headers["Authorization"]
+        calls = count_service_calls(session)
+        stack.looker.expire_access_tokens()  # Looker's token store restarted: refresh tokens live
+        stack.looker.reset_counters()
+        assert session.client.get("user").json()["email"] == ADA
+        assert stack.looker.token_requests["refresh_token"] == 1  # the service renewed it
+        assert calls == ["GET /jhub/services/looker/api/token"]
+        assert session.client.get("user").request.headers["Authorization"] != before
+    # Any kernel asking later is handed the new token, with no other refresh.
+    with LookerSession.from_hub() as other:
+        assert other.client.get("user").json()["email"] == ADA
+    assert stack.looker.token_requests["refresh_token"] == 1
+
+
+def test_a_login_revoked_at_looker_is_login_required_with_the_services_sentence(
+    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "refused2", email=GRACE)
+    with LookerSession.from_hub() as session:
+        token = session.client.get("user").request.headers["Authorization"]
+        ended = httpx.delete(  # Looker's own logout: the access token and its refresh token
+            f"{stack.looker.api_url.split('/api/')[0]}/api/logout",
+            headers={"Authorization": token},
+        )
+        assert ended.status_code == 204, ended.text
+        with pytest.raises(LoginRequired) as raised:
+            session.client.get("user")
+    assert str(raised.value).startswith("Looker refused to renew your login on this hub")
+    assert raised.value.login_url is not None and raised.value.login_url in str(raised.value)
+    with pytest.raises(LoginRequired):  # the service forgot the login
+        LookerSession.from_hub()
+
+
 def test_the_async_client_renews_from_the_service_too(
     stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
