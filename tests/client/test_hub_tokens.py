@@ -2,7 +2,7 @@
 from the REAL service (``looker-nb-auth hub-service``, the managed service ``looker`` of a real
 JupyterHub, on the Looker stand-in), with a hub user's token as their server's kernels have.
 
-One hub per module (``hub_service_stack.py``); each test uses hub users of its own, since the
+One hub per module (``hub/service_hub.py``); each test uses hub users of its own, since the
 service's logins are per hub user and outlive a test.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from e2e.helpers import free_port
-from hub_service_stack import ServiceStack, service_stack
+from hub.service_hub import SERVICE_SCOPE, ServiceHub, service_hub
 from widget_page import Page
 
 from looker_nb_auth import LookerSession, login
@@ -44,19 +44,19 @@ BY_REGION = {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
-    with service_stack(tmp_path_factory.mktemp("hub-service")) as running:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceHub]:
+    with service_hub(tmp_path_factory.mktemp("hub-service")) as running:
         yield running
 
 
 def as_kernel_of(
-    monkeypatch: pytest.MonkeyPatch, stack: ServiceStack, user: str, *, email: str | None = None
+    monkeypatch: pytest.MonkeyPatch, stack: ServiceHub, user: str, *, email: str | None = None
 ) -> str:
     """This process becomes a kernel of ``user``'s server (logged in to Looker as ``email``
     through the service first, if given); returns the server's token."""
     if email is not None:
         stack.log_in(user, email)
-    token = stack.user_token(user)
+    token = stack.user_token(user, scopes=(SERVICE_SCOPE,))  # as the server's token has
     for name in [n for n in os.environ if n.startswith("LOOKERSDK_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv(SERVICE_URL_ENV, stack.service_url)
@@ -86,7 +86,7 @@ def count_service_calls(session: LookerSession) -> list[str]:
 
 
 def test_a_kernel_is_logged_in_at_once_when_the_service_holds_the_users_login(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
@@ -100,7 +100,7 @@ def test_a_kernel_is_logged_in_at_once_when_the_service_holds_the_users_login(
 
 
 def test_a_user_without_a_login_gets_login_required_with_the_services_login_page(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "nobody")
     with pytest.raises(LoginRequired) as raised:
@@ -111,7 +111,7 @@ def test_a_user_without_a_login_gets_login_required_with_the_services_login_page
 
 
 def test_another_users_kernel_gets_nothing_of_a_login(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack.log_in("ada2", ADA)
     as_kernel_of(monkeypatch, stack, "grace2")
@@ -120,7 +120,7 @@ def test_another_users_kernel_gets_nothing_of_a_login(
 
 
 def test_a_token_without_the_services_scope_is_a_configuration_error_for_the_admin(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     monkeypatch.setenv(API_TOKEN_ENV, stack.user_token("ada", scopes=("read:users!user",)))
@@ -153,7 +153,7 @@ def test_not_on_such_a_hub_from_hub_says_what_is_missing(
 
 
 def test_twenty_threads_on_an_expired_token_cost_one_call_to_the_service(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
@@ -181,7 +181,7 @@ def test_twenty_threads_on_an_expired_token_cost_one_call_to_the_service(
 
 
 def test_a_token_due_for_renewal_is_renewed_from_the_service_before_it_expires(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
@@ -203,7 +203,7 @@ def test_a_token_due_for_renewal_is_renewed_from_the_service_before_it_expires(
 
 
 def test_no_refresh_token_ever_reaches_the_kernel(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server_token = as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     answer = httpx.get(
@@ -227,7 +227,7 @@ def test_no_refresh_token_ever_reaches_the_kernel(
 
 
 def test_sdk_and_run_query_work_on_the_services_login(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("looker_sdk")
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
@@ -242,7 +242,7 @@ def test_sdk_and_run_query_work_on_the_services_login(
 
 
 def test_logout_ends_the_login_at_the_service_for_every_kernel(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "linus", email=GRACE)
     with LookerSession.from_hub() as first, LookerSession.from_hub() as second:
@@ -267,7 +267,7 @@ def test_logout_ends_the_login_at_the_service_for_every_kernel(
 
 
 def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs_in(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
     as_kernel_of(monkeypatch, stack, "barbara")
     in_a_notebook(monkeypatch)
@@ -292,7 +292,7 @@ def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs
 
 
 def test_login_with_settings_of_its_own_logs_in_by_itself_on_the_hub(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
     """A notebook that names its own Looker app logs in with it, as off the hub: the service's
     environment decides only for a login() that names none."""
@@ -310,7 +310,7 @@ def test_login_with_settings_of_its_own_logs_in_by_itself_on_the_hub(
 
 
 def test_a_new_login_in_another_kernel_is_logged_in_at_once(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
     as_kernel_of(monkeypatch, stack, "edsger", email=ADA)
     in_a_notebook(monkeypatch)
@@ -325,7 +325,7 @@ def test_a_new_login_in_another_kernel_is_logged_in_at_once(
 
 
 def test_cancel_stops_the_wait_and_offers_the_button_again(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
     as_kernel_of(monkeypatch, stack, "alan")
     in_a_notebook(monkeypatch)
@@ -348,7 +348,7 @@ def test_cancel_stops_the_wait_and_offers_the_button_again(
 
 
 def test_an_admin_ending_the_login_logs_the_users_kernels_out_with_the_sentence(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, page: Page
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ken", email=ADA)
     in_a_notebook(monkeypatch)
@@ -366,7 +366,7 @@ def test_an_admin_ending_the_login_logs_the_users_kernels_out_with_the_sentence(
 
 
 def test_a_token_looker_refused_is_renewed_by_the_service_and_the_call_succeeds(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "refused1", email=ADA)
     with LookerSession.from_hub() as session:
@@ -385,7 +385,7 @@ def test_a_token_looker_refused_is_renewed_by_the_service_and_the_call_succeeds(
 
 
 def test_a_login_revoked_at_looker_is_login_required_with_the_services_sentence(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "refused2", email=GRACE)
     with LookerSession.from_hub() as session:
@@ -404,7 +404,7 @@ def test_a_login_revoked_at_looker_is_login_required_with_the_services_sentence(
 
 
 def test_the_async_client_renews_from_the_service_too(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
@@ -426,7 +426,7 @@ def test_the_async_client_renews_from_the_service_too(
 
 
 def test_with_the_service_down_a_valid_token_is_used_until_it_expires(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
@@ -449,7 +449,7 @@ def test_with_the_service_down_a_valid_token_is_used_until_it_expires(
 
 
 def test_login_in_a_script_on_the_hub_says_where_to_log_in(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     as_kernel_of(monkeypatch, stack, "joan")
     session = login()
@@ -468,7 +468,7 @@ def test_login_in_a_script_on_the_hub_says_where_to_log_in(
 
 
 def test_a_query_deadline_ends_the_wait_for_a_silent_service(
-    stack: ServiceStack, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The service accepts the connection and never answers: the query's ``timeout=`` ends the
     wait (``QueryTimeout``), not the session's longer HTTP timeout (``LookerUnreachable``)."""

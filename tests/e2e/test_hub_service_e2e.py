@@ -1,5 +1,5 @@
 """Log in once per hub, in the browser: a real JupyterHub running the looker-nb-auth hub service
-(``tests/hub_service_stack.py``), Chromium, the Looker stand-in.
+(``tests/hub/service_hub.py``), Chromium, the Looker stand-in.
 
 Ada clicks "Log in to Looker" in a notebook on her default server: the popup is the service's
 login page (through the hub's OAuth for the service), then Looker's forms; the kernel, asking
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hub_service_stack import CLIENT_GUID, ServiceStack, service_stack
+from hub.service_hub import CLIENT_GUID, ServiceHub, service_hub
 from playwright.sync_api import Browser, expect
 
 from .conftest import HubStack
@@ -32,15 +32,15 @@ WHO_AM_I = "print('looker user:', session.user.email)"
 
 
 @pytest.fixture(scope="module")
-def service_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
-    with service_stack(tmp_path_factory.mktemp("hub-service-e2e")) as stack:
+def hub_with_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceHub]:
+    with service_hub(tmp_path_factory.mktemp("hub-service-e2e")) as stack:
         yield stack
 
 
 @pytest.fixture
-def people(service_hub: ServiceStack, browser: Browser) -> Iterator[dict[str, HubBrowser]]:
-    reset_consent(service_hub.looker, CLIENT_GUID)
-    stack = HubStack(service_hub.hub, service_hub.looker)
+def people(hub_with_service: ServiceHub, browser: Browser) -> Iterator[dict[str, HubBrowser]]:
+    reset_consent(hub_with_service.looker, CLIENT_GUID)
+    stack = HubStack(hub_with_service.hub, hub_with_service.looker)
     contexts = []
     found: dict[str, HubBrowser] = {}
     try:
@@ -59,10 +59,10 @@ def people(service_hub: ServiceStack, browser: Browser) -> Iterator[dict[str, Hu
 
 
 def test_one_login_in_the_widget_logs_every_server_of_the_user_in(
-    people: dict[str, HubBrowser], service_hub: ServiceStack
+    people: dict[str, HubBrowser], hub_with_service: ServiceHub
 ) -> None:
     ada, grace = people["ada"], people["grace"]
-    hub = service_hub.hub
+    hub = hub_with_service.hub
     ada.log_in_to_hub()
     fresh = f"assert 'session' not in dir(), 'the kernel was not restarted'\n{LOGIN}"
     first = ada.open([LOGIN, WHO_AM_I, fresh, WHO_AM_I])  # the last two after a restart

@@ -1,7 +1,12 @@
 """A real JupyterHub (tests/e2e/hub.py's harness) running the hub service ``looker`` the way
-docs/jupyterhub.md configures it, and the HTTP clients the tests act through: a hub user's
-browser (hub login with the shared password, then JupyterHub's OAuth for the service) and the
-tokens a user's server or an admin has.
+docs/jupyterhub.md configures it, on the Looker stand-in, and the HTTP clients the tests act
+through: a hub user's browser (hub login with the shared password, then JupyterHub's OAuth for
+the service) and the tokens a user's server or an admin has.
+
+The one harness of every test that needs the service under a real hub: the service's own tests
+(tests/hub/test_service_hub.py), a kernel's (tests/client/test_hub_tokens.py: this process acts
+as a kernel with ``user_token``), the browser's (tests/e2e/test_hub_service_e2e.py), and
+benchmarks/bench_hub.py.
 """
 
 from __future__ import annotations
@@ -22,10 +27,21 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from cryptography.fernet import Fernet
 from e2e.helpers import free_port
-from e2e.hub import HUB_PASSWORD, Hub
+from e2e.hub import HUB_PASSWORD, Hub, find_proxy
 from support import CLIENT_GUID
 
-from looker_nb_auth.fake_looker import FakeLooker, authorize_in_browser
+from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig, authorize_in_browser
+
+__all__ = [
+    "ADMIN",
+    "ADMIN_PASSWORD",
+    "CLIENT_GUID",
+    "SERVICE_SCOPE",
+    "HubBrowser",
+    "ServiceHub",
+    "json_of",
+    "service_hub",
+]
 
 ADMIN = "boss"
 #: SharedPasswordAuthenticator's password for admin_users (32+ characters).
@@ -33,6 +49,8 @@ ADMIN_PASSWORD = "an-admin-password-for-the-hub-service-tests"
 #: A service with access to ``looker`` but no hub user behind it.
 ROBOT = "robot"
 SERVICE = "looker"
+#: What a token needs to call the service (docs/jupyterhub.md gives it to every server).
+SERVICE_SCOPE = "access:services!service=looker"
 #: How long the hub may take to (re)start the service or spawn a server.
 START_TIMEOUT = 60.0
 
@@ -40,7 +58,8 @@ _EXTRA = """
 import sys
 c.Authenticator.admin_users = {{{admin!r}}}
 c.SharedPasswordAuthenticator.admin_password = {admin_password!r}
-c.JupyterHub.load_roles[0]["scopes"].append("tokens")  # the tests service makes users' tokens
+# The tests service makes users' tokens, with the service's scope among them.
+c.JupyterHub.load_roles[0]["scopes"] += ["tokens", "access:services!service=looker"]
 c.JupyterHub.services = c.JupyterHub.services + [
     {{
         "name": "looker",
@@ -75,6 +94,7 @@ class ServiceHub:
     service_dir: Path
     robot_token: str
     key: bytes
+    service_port: int
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -87,6 +107,16 @@ class ServiceHub:
         """The default database: SQLite in the service's working directory."""
         return self.service_dir / "looker-nb-auth-hub.sqlite"
 
+    @property
+    def public_service_url(self) -> str:
+        """The service as a browser reaches it (the same: through the hub's proxy)."""
+        return self.service_url
+
+    @property
+    def direct_service_url(self) -> str:
+        """The service's own port, past the proxy (what a spawner may set instead)."""
+        return f"http://127.0.0.1:{self.service_port}{self.hub.base_path}services/{SERVICE}/"
+
     def api(self, token: str | None) -> httpx.Client:
         """The service's JSON API with ``token`` (``None``: no Authorization header)."""
         headers = {} if token is None else {"Authorization": f"token {token}"}
@@ -94,13 +124,34 @@ class ServiceHub:
             base_url=self.service_url, headers=headers, timeout=30.0, trust_env=False
         )
 
-    def user_token(self, user: str) -> str:
-        """An API token of ``user`` (as the hub's token page makes: the user's permissions)."""
-        if user not in self._tokens:
-            with self.hub.api() as api:
-                response = api.post(f"hub/api/users/{user}/tokens", json={"note": "tests"})
-            self._tokens[user] = response.raise_for_status().json()["token"]
-        return self._tokens[user]
+    def user_token(self, user: str, scopes: tuple[str, ...] | None = None) -> str:
+        """An API token of hub user ``user`` (made if new): with the user's permissions (as the
+        hub's token page makes; one per user, kept) or with ``scopes`` only (a new one each
+        time, e.g. ``(SERVICE_SCOPE,)`` as a server's)."""
+        if scopes is None and user in self._tokens:
+            return self._tokens[user]
+        with self.hub.api() as api:
+            if api.get(f"hub/api/users/{user}").status_code == 404:
+                api.post(f"hub/api/users/{user}").raise_for_status()
+            body: dict[str, object] = {"note": "tests"}
+            if scopes is not None:
+                body["scopes"] = list(scopes)
+            response = api.post(f"hub/api/users/{user}/tokens", json=body)
+        token: str = response.raise_for_status().json()["token"]
+        if scopes is None:
+            self._tokens[user] = token
+        return token
+
+    def log_in(self, user: str, email: str) -> str:
+        """Hub user ``user`` logs in to Looker as ``email`` through the service's pages, as
+        their browser does; returns the service's page after Looker's callback."""
+        browser = HubBrowser(self, user)
+        try:
+            response = browser.log_in_to_looker(email)
+        finally:
+            browser.close()
+        assert response.status_code == 200, response.text[:500]
+        return response.text
 
     def service_pid(self) -> int | None:
         """The running hub-service process (JupyterHub started it in ``service_dir``)."""
@@ -244,15 +295,23 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 @contextmanager
-def service_hub(home: Path, proxy: str) -> Iterator[ServiceHub]:
-    """The Looker stand-in and a hub running the service, the app registered for the
-    service's callback."""
+def service_hub(
+    home: Path, proxy: str | None = None, *, config: FakeLookerConfig | None = None
+) -> Iterator[ServiceHub]:
+    """The Looker stand-in (with ``config``'s knobs) and a hub running the service, the app
+    registered for the service's callback; stopped afterwards."""
+    proxy = proxy or find_proxy()
+    if proxy is None:
+        raise RuntimeError(
+            "configurable-http-proxy is not installed: `make test` installs it with "
+            "npm install --prefix .venv/node configurable-http-proxy (or set LOOKER_NB_AUTH_CHP)"
+        )
     service_dir = home / "looker-service"
     service_dir.mkdir()
     key = Fernet.generate_key()
     robot_token = Fernet.generate_key().decode()  # any unguessable text
     service_port = free_port()
-    with FakeLooker() as looker:
+    with FakeLooker(config or FakeLookerConfig()) as looker:
         hub = Hub(
             home=home,
             port=free_port(),
@@ -270,6 +329,7 @@ def service_hub(home: Path, proxy: str) -> Iterator[ServiceHub]:
         )
         environment = {
             "LOOKER_NB_AUTH_BASE_URL": looker.api_url,
+            "LOOKER_NB_AUTH_LOOKER_URL": looker.web_url,
             "LOOKER_NB_AUTH_CLIENT_GUID": CLIENT_GUID,
             "LOOKER_NB_AUTH_REDIRECT_URI": redirect_uri,
             "LOOKER_NB_AUTH_HUB_CRYPT_KEY": key.decode(),
@@ -286,7 +346,7 @@ def service_hub(home: Path, proxy: str) -> Iterator[ServiceHub]:
             robot_token=robot_token,
         )
         hub.start()
-        stack = ServiceHub(hub, looker, service_dir, robot_token, key)
+        stack = ServiceHub(hub, looker, service_dir, robot_token, key, service_port)
         try:
             stack.wait_for_service()
             yield stack
