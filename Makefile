@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_frames.py
 	$(BIN)/python benchmarks/bench_polls.py
 	$(BIN)/python benchmarks/bench_faults.py
+	$(BIN)/python benchmarks/bench_hub.py
 
 clean:
 	rm -rf $(VENV)
