@@ -58,6 +58,11 @@ class DataFrameCalls:
             self._explores_seen = Explores()
         return self._explores_seen
 
+    def _checked(self, body: Mapping[str, Any]) -> Flow[None]:
+        """What a new query (a WriteQuery) passes before it is sent: nothing here; the
+        session's browsing calls check it against its explore (``explore/calls.py``)."""
+        yield from ()
+
     def _run_look(
         self,
         look_id: str | int,
@@ -117,7 +122,8 @@ class DataFrameCalls:
         """
         run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes, pivot_shape)
         return _bounded(
-            pipeline.query(describe.query(query, keywords), run, self._explores), timeout
+            pipeline.query(describe.query(query, keywords, self._checked), run, self._explores),
+            timeout,
         )
 
     def _run_sql(
@@ -146,7 +152,7 @@ class DataFrameCalls:
     ) -> Flow[str]:
         """The SQL Looker generates for a query (the arguments of `run_query`), without running
         it: for learning LookML and debugging a query."""
-        return pipeline.query_sql(describe.query(query, keywords))
+        return pipeline.query_sql(describe.query(query, keywords, self._checked))
 
     run_look = blocking(_run_look)
     run_query = blocking(_run_query)

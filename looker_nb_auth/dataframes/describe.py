@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -30,6 +30,7 @@ from .answers import check
 from .drive import Call, Flow
 
 __all__ = [
+    "Check",
     "Column",
     "Explores",
     "Kind",
@@ -53,6 +54,9 @@ class QueryFields(TypedDict, total=False):
     sorts: list[str] | None
     pivots: list[str] | None
 
+
+#: What a new query's WriteQuery passes before it is sent (`query`'s ``first``).
+Check = Callable[[Mapping[str, Any]], Flow[None]]
 
 Kind = Literal["string", "number", "boolean", "datetime", "quarter", "inferred"]
 
@@ -120,9 +124,10 @@ def look(look_id: str | int) -> Flow[Query]:
     return Query.from_json(saved, name=f"Look {look_id}", look_id=str(look_id))
 
 
-def query(given: object, keywords: QueryFields) -> Flow[Query]:
+def query(given: object, keywords: QueryFields, first: Check | None = None) -> Flow[Query]:
     """The saved query to run: ``given`` is a WriteQuery dict, a query id or slug, or None
-    (then ``keywords`` are the query)."""
+    (then ``keywords`` are the query). A new query (a dict, keywords) passes ``first`` before
+    it is sent (the session's check against its explore: ``explore/calls.py``)."""
     chosen = {k: v for k, v in keywords.items() if v is not None}
     if given is None or isinstance(given, Mapping):
         body: dict[str, Any] = {**(given or {}), **chosen}
@@ -139,6 +144,8 @@ def query(given: object, keywords: QueryFields) -> Flow[Query]:
             body["limit"] = str(body["limit"])
         if isinstance(body.get("dynamic_fields"), list):  # Looker takes them as a JSON string
             body["dynamic_fields"] = json.dumps(body["dynamic_fields"])
+        if first is not None:
+            yield from first(body)
         response = yield Call("POST", "queries", json=body)
         where = f"model or explore {body.get('model')}::{body.get('view')}"
         check(response, "the query", missing=where)
