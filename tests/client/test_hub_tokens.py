@@ -425,6 +425,25 @@ def test_the_async_client_renews_from_the_service_too(
         assert calls == ["GET /jhub/services/looker/api/token"]
 
 
+def test_the_async_client_recovers_from_a_token_looker_refused_too(
+    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_kernel_of(monkeypatch, stack, "refused3", email=ADA)
+    with LookerSession.from_hub() as session:
+        calls = count_service_calls(session)
+        stack.looker.expire_access_tokens()
+        stack.looker.reset_counters()
+
+        async def me() -> str:
+            response = await session.async_client.get("user")
+            await session.aclose()
+            return str(response.json()["email"])
+
+        assert asyncio.run(me()) == ADA
+        assert calls == ["GET /jhub/services/looker/api/token"]
+        assert stack.looker.token_requests["refresh_token"] == 1
+
+
 def test_with_the_service_down_a_valid_token_is_used_until_it_expires(
     stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
