@@ -25,9 +25,18 @@ class LookerUser:
         return f"{self.display_name} ({self.email})" if self.email else self.display_name
 
 
+#: What ``GET /api/4.0/user`` is asked for: only what `LookerUser` holds.
+USER_FIELDS = {"fields": "id,display_name,email"}
+
+
 def fetch_user(client: httpx.Client) -> LookerUser:
     """The user ``client`` is logged in as; `UnexpectedResponse` when Looker will not say."""
-    response = client.get("user", params={"fields": "id,display_name,email"})
+    return read_user(client.get("user", params=USER_FIELDS))
+
+
+def read_user(response: httpx.Response) -> LookerUser:
+    """The user Looker's answer to ``GET /api/4.0/user`` names; `UnexpectedResponse` when it
+    names none."""
     if response.status_code != 200:
         said = LookerAnswer.of(response).description
         raise UnexpectedResponse(

@@ -19,22 +19,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
-from .._answers import LookerAnswer, unreachable
+from .._answers import unreachable
 from .._errors import (
     AccessDenied,
     AuthorizationFailed,
     LoginRequired,
     StateMismatch,
-    UnexpectedResponse,
 )
 from .._protocol import MAX_PENDING_PER_KERNEL
 from .._secret import Secret
 from .._settings import Settings
-from ..client.user import LookerUser
+from ..client.user import USER_FIELDS, LookerUser, read_user
 from ..oauth.authorize import AuthorizationRequest
 from ..oauth.callback import START_AGAIN, UNKNOWN, looker_said, parse_callback
 from ..oauth.pending import Pending
@@ -165,23 +163,11 @@ class Broker:
             httpx.Request(
                 "GET",
                 f"{self.settings.api_url}user",
-                params={"fields": "id,display_name,email"},
+                params=USER_FIELDS,
                 headers={"Authorization": f"Bearer {access_token.reveal()}"},
             )
         )
-        if response.status_code != 200:
-            said = LookerAnswer.of(response).description
-            raise UnexpectedResponse(
-                f"Looker answered {response.status_code} to GET /api/4.0/user"
-                f"{f' ({said})' if said else ''}; log in again.",
-                status_code=response.status_code,
-            )
-        data: dict[str, Any] = response.json()
-        return LookerUser(
-            id=str(data.get("id", "")),
-            display_name=str(data.get("display_name") or ""),
-            email=str(data.get("email") or ""),
-        )
+        return read_user(response)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         try:
