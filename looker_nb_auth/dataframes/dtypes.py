@@ -140,6 +140,11 @@ def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     import pyarrow as pa
 
     mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    # the blocks' text let go of by now (``blockwise.py``) stays with Arrow's allocator, where
+    # pandas' arrays (numpy's) cannot reuse it: given back first, it is the memory they take
+    # (measured on 1M rows of ``demo::events``: 55 MiB of text, the call's peak RSS 195 MiB ->
+    # 160 MiB, for 0.5 ms)
+    pa.default_memory_pool().release_unused()
     # split_blocks: each column its own block, so pandas does not copy same-typed columns into
     # one 2-D block; with self_destruct each Arrow column is freed as it is converted
     converted: pd.DataFrame = table.to_pandas(
