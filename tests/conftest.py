@@ -25,6 +25,8 @@ def fresh_kernel() -> Iterator[None]:
     shown = dict(login_module._CONTROLLERS)
     login_module._CONTROLLERS.clear()
     yield
+    for controller in login_module._CONTROLLERS.values():  # the kernel ends: nothing waits on
+        controller.stop_waiting()
     login_module._CONTROLLERS.clear()
     login_module._CONTROLLERS.update(shown)
 

@@ -143,6 +143,13 @@ class Controller:
             # A cell that uses the session names the control the widget shows now.
             self.session.not_logged_in = cell_says or _CELL_SAYS.get(status, NOT_YET)
 
+    def stop_waiting(self) -> None:
+        """Stop waiting in the background for this login's answer (the kernel moves on)."""
+        with self._lock:
+            if self._stop is not None:
+                self._stop.set()
+                self._stop = None
+
     def _abandon(self) -> None:
         request, self._request = self._request, None
         if self._stop is not None:
