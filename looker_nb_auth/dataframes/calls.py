@@ -20,7 +20,7 @@ from .._errors import QueryCancelled
 from .._keywords import spelled_out
 from . import describe, pipeline
 from .backends import Backend
-from .describe import Explores, QueryFields
+from .describe import Explores, QueryFields, SavedQueries
 from .drive import STOPS, Flow, Within, awaitable, blocking
 from .pipeline import Run
 from .tidy import PivotShape
@@ -57,6 +57,14 @@ class DataFrameCalls:
         if self._explores_seen is None:
             self._explores_seen = Explores()
         return self._explores_seen
+
+    _queries_seen: SavedQueries | None = None  # one per session: the WriteQueries it saved
+
+    @property
+    def _saved_queries(self) -> SavedQueries:
+        if self._queries_seen is None:
+            self._queries_seen = SavedQueries()
+        return self._queries_seen
 
     def _checked(self, body: Mapping[str, Any]) -> Flow[None]:
         """What a new query (a WriteQuery) passes before it is sent: nothing here; the
@@ -122,7 +130,11 @@ class DataFrameCalls:
         """
         run = Run(limit, labels, backend, _path(to), timeout, progress, max_bytes, pivot_shape)
         return _bounded(
-            pipeline.query(describe.query(query, keywords, self._checked), run, self._explores),
+            pipeline.query(
+                describe.query(query, keywords, self._checked, self._saved_queries),
+                run,
+                self._explores,
+            ),
             timeout,
         )
 
@@ -152,7 +164,9 @@ class DataFrameCalls:
     ) -> Flow[str]:
         """The SQL Looker generates for a query (the arguments of `run_query`), without running
         it: for learning LookML and debugging a query."""
-        return pipeline.query_sql(describe.query(query, keywords, self._checked))
+        return pipeline.query_sql(
+            describe.query(query, keywords, self._checked, self._saved_queries)
+        )
 
     run_look = blocking(_run_look)
     run_query = blocking(_run_query)

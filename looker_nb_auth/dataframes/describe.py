@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
@@ -36,6 +37,7 @@ __all__ = [
     "Kind",
     "Query",
     "QueryFields",
+    "SavedQueries",
     "columns",
     "columns_from_metadata",
     "look",
@@ -124,10 +126,51 @@ def look(look_id: str | int) -> Flow[Query]:
     return Query.from_json(saved, name=f"Look {look_id}", look_id=str(look_id))
 
 
-def query(given: object, keywords: QueryFields, first: Check | None = None) -> Flow[Query]:
+class SavedQueries:
+    """The queries one session has saved (``POST /queries``), by their WriteQuery: the most
+    recent `SIZE`.
+
+    Looker's queries never change, and ``POST /queries`` with a query exactly like an existing
+    one answers the existing query (the spec's ``create_query``), so a WriteQuery saved before
+    in the session is that query again without asking: a repeated ``run_query`` makes two
+    round trips instead of three. Only what Looker accepted is kept, after the explore check
+    it passed (the same body passes it again), and a session's own memory is all it is."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._known: OrderedDict[str, Query] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(body: Mapping[str, Any]) -> str:
+        return json.dumps(body, sort_keys=True, default=str)
+
+    def get(self, key: str) -> Query | None:
+        with self._lock:
+            found = self._known.get(key)
+            if found is not None:
+                self._known.move_to_end(key)
+            return found
+
+    def keep(self, key: str, saved: Query) -> None:
+        with self._lock:
+            self._known[key] = saved
+            self._known.move_to_end(key)
+            while len(self._known) > self.SIZE:
+                self._known.popitem(last=False)
+
+
+def query(
+    given: object,
+    keywords: QueryFields,
+    first: Check | None = None,
+    saved_before: SavedQueries | None = None,
+) -> Flow[Query]:
     """The saved query to run: ``given`` is a WriteQuery dict, a query id or slug, or None
     (then ``keywords`` are the query). A new query (a dict, keywords) passes ``first`` before
-    it is sent (the session's check against its explore: ``explore/calls.py``)."""
+    it is sent (the session's check against its explore: ``explore/calls.py``), unless the
+    session saved the same WriteQuery before (``saved_before``): then it is that query."""
     chosen = {k: v for k, v in keywords.items() if v is not None}
     if given is None or isinstance(given, Mapping):
         body: dict[str, Any] = {**(given or {}), **chosen}
@@ -144,13 +187,20 @@ def query(given: object, keywords: QueryFields, first: Check | None = None) -> F
             body["limit"] = str(body["limit"])
         if isinstance(body.get("dynamic_fields"), list):  # Looker takes them as a JSON string
             body["dynamic_fields"] = json.dumps(body["dynamic_fields"])
+        key = SavedQueries.key(body)
+        known = None if saved_before is None else saved_before.get(key)
+        if known is not None:
+            return known
         if first is not None:
             yield from first(body)
         response = yield Call("POST", "queries", json=body)
         where = f"model or explore {body.get('model')}::{body.get('view')}"
         check(response, "the query", missing=where)
         asked = body.get("limit") not in (None, "")
-        return dataclasses.replace(Query.from_json(response.json()), limit_asked=asked)
+        saved = dataclasses.replace(Query.from_json(response.json()), limit_asked=asked)
+        if saved_before is not None and saved.id:
+            saved_before.keep(key, saved)
+        return saved
     if isinstance(given, (str, int)) and not isinstance(given, bool):
         extra = sorted(set(chosen) - {"limit"})
         if extra:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from looker_nb_auth import LookerSession, QueryError, QueryNotFound
-from looker_nb_auth.dataframes.describe import columns_from_metadata
+from looker_nb_auth.dataframes.describe import Query, SavedQueries, columns_from_metadata
 from looker_nb_auth.fake_looker import FakeLooker
 
 from .helpers import BY_REGION, lookml_field
@@ -52,6 +52,33 @@ def test_filters_and_sorts_are_sent_to_looker(logged_in: LookerSession) -> None:
     )
     assert frame["orders.count"].sum() == 15
     assert list(frame["orders.count"]) == sorted(frame["orders.count"], reverse=True)
+
+
+def test_a_query_saved_before_in_the_session_is_run_without_saving_it_again(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    first = logged_in.run_query(BY_REGION)
+    again = logged_in.run_query(**BY_REGION)  # the same WriteQuery, by keywords
+    other = logged_in.run_query({**BY_REGION, "limit": 2})
+    saved = [p for m, p in looker.requests if m == "POST" and p == "/api/4.0/queries"]
+    assert len(saved) == 2  # BY_REGION once, the other query once
+    pd.testing.assert_frame_equal(first, again)
+    assert again.attrs["query_id"] == first.attrs["query_id"] != other.attrs["query_id"]
+    assert len(other) == 2
+    assert logged_in.query_sql(BY_REGION).startswith("SELECT")
+    assert len([p for m, p in looker.requests if m == "POST" and p == "/api/4.0/queries"]) == 2
+
+
+def test_the_queries_a_session_remembers_are_bounded() -> None:
+    remembered = SavedQueries()
+    for n in range(SavedQueries.SIZE + 1):
+        body = {"model": "demo", "view": "orders", "fields": ["orders.id"], "limit": str(n)}
+        remembered.keep(SavedQueries.key(body), Query.from_json({"id": str(n), **body}))
+    first = {"model": "demo", "view": "orders", "fields": ["orders.id"], "limit": "0"}
+    last = {**first, "limit": str(SavedQueries.SIZE)}
+    assert remembered.get(SavedQueries.key(first)) is None  # the least recently used went
+    found = remembered.get(SavedQueries.key(last))
+    assert found is not None and found.id == str(SavedQueries.SIZE)
 
 
 def test_a_saved_query_takes_no_query_keywords(logged_in: LookerSession) -> None:
