@@ -134,6 +134,7 @@ class DataFrameCalls:
                 describe.query(query, keywords, self._checked, self._saved_queries),
                 run,
                 self._explores,
+                self._saved_queries,
             ),
             timeout,
         )
@@ -165,7 +166,8 @@ class DataFrameCalls:
         """The SQL Looker generates for a query (the arguments of `run_query`), without running
         it: for learning LookML and debugging a query."""
         return pipeline.query_sql(
-            describe.query(query, keywords, self._checked, self._saved_queries)
+            describe.query(query, keywords, self._checked, self._saved_queries),
+            self._saved_queries,
         )
 
     run_look = blocking(_run_look)

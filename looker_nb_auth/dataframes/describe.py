@@ -42,6 +42,7 @@ __all__ = [
     "columns_from_metadata",
     "look",
     "query",
+    "save",
 ]
 
 
@@ -139,7 +140,7 @@ class SavedQueries:
     SIZE = 256
 
     def __init__(self) -> None:
-        self._known: OrderedDict[str, Query] = OrderedDict()
+        self._known: OrderedDict[str, tuple[Mapping[str, Any], Query]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -149,16 +150,27 @@ class SavedQueries:
     def get(self, key: str) -> Query | None:
         with self._lock:
             found = self._known.get(key)
-            if found is not None:
-                self._known.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._known.move_to_end(key)
+            return found[1]
 
-    def keep(self, key: str, saved: Query) -> None:
+    def keep(self, body: Mapping[str, Any], saved: Query) -> None:
+        key = self.key(body)
         with self._lock:
-            self._known[key] = saved
+            self._known[key] = (body, saved)
             self._known.move_to_end(key)
             while len(self._known) > self.SIZE:
                 self._known.popitem(last=False)
+
+    def forget(self, saved: Query) -> Mapping[str, Any] | None:
+        """Forget ``saved`` (Looker no longer has it); its WriteQuery, or None: not one kept."""
+        with self._lock:
+            for key, (body, known) in self._known.items():
+                if known is saved:
+                    del self._known[key]
+                    return body
+        return None
 
 
 def query(
@@ -193,14 +205,7 @@ def query(
             return known
         if first is not None:
             yield from first(body)
-        response = yield Call("POST", "queries", json=body)
-        where = f"model or explore {body.get('model')}::{body.get('view')}"
-        check(response, "the query", missing=where)
-        asked = body.get("limit") not in (None, "")
-        saved = dataclasses.replace(Query.from_json(response.json()), limit_asked=asked)
-        if saved_before is not None and saved.id:
-            saved_before.keep(key, saved)
-        return saved
+        return (yield from save(body, saved_before))
     if isinstance(given, (str, int)) and not isinstance(given, bool):
         extra = sorted(set(chosen) - {"limit"})
         if extra:
@@ -211,6 +216,19 @@ def query(
         found = Query.from_json((yield from _saved(given)))
         return dataclasses.replace(found, name=f"query {found.id}")
     raise TypeError(f"query must be a dict, a query id or a slug, not {type(given).__name__}")
+
+
+def save(body: Mapping[str, Any], saved_before: SavedQueries | None = None) -> Flow[Query]:
+    """``POST /queries``: the query Looker saves ``body`` (a WriteQuery) as, kept in
+    ``saved_before``."""
+    response = yield Call("POST", "queries", json=body)
+    where = f"model or explore {body.get('model')}::{body.get('view')}"
+    check(response, "the query", missing=where)
+    asked = body.get("limit") not in (None, "")
+    saved = dataclasses.replace(Query.from_json(response.json()), limit_asked=asked)
+    if saved_before is not None and saved.id:
+        saved_before.keep(body, saved)
+    return saved
 
 
 def _saved(given: str | int) -> Flow[Mapping[str, Any]]:

@@ -31,12 +31,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .._errors import LookerAuthError, QueryCancelled
+from .._errors import LookerAuthError, QueryCancelled, QueryNotFound
 from ..notebook.progress import Progress
 from . import describe, dtypes, parse, stream, task
 from .annotate import annotate, say, warn_if_calculations_empty, warn_if_truncated
 from .backends import Backend, require_backend
-from .describe import Column, Explores, Query
+from .describe import Column, Explores, Query, SavedQueries
 from .drive import STOPS, Flow, Receive
 from .pivots import Said, read_pivots
 from .sql import generated_sql, run_sql
@@ -78,8 +78,14 @@ class Run:
             raise ValueError(f"max_bytes must be a positive number of bytes, not {given}")
 
 
-def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
-    """Run the query ``describing`` ends with into a DataFrame (or ``run.to``'s file)."""
+def query(
+    describing: Flow[Query],
+    run: Run,
+    explores: Explores,
+    saved_before: SavedQueries | None = None,
+) -> Flow[Any]:
+    """Run the query ``describing`` ends with into a DataFrame (or ``run.to``'s file);
+    ``saved_before``: the queries the session remembers saving (`_again_if_gone`)."""
     if run.to is None:
         require_backend(run.backend)  # before asking Looker for anything
     saved = yield from describing
@@ -91,7 +97,8 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
     cut = False
     said: Said = []  # what the json_detail parser found to warn of
     try:
-        task_id = yield from task.create(saved, result_format, run.limit)
+        start = functools.partial(task.create, result_format=result_format, limit=run.limit)
+        task_id, saved = yield from _again_if_gone(start, saved, saved_before)
         results = yield from task.results(task_id, run.timeout, progress)
         receiving = functools.partial(_receive, results, progress, run.max_bytes)
         try:
@@ -125,6 +132,22 @@ def query(describing: Flow[Query], run: Run, explores: Explores) -> Flow[Any]:
     warn_if_truncated(rows, limit, asked=run.limit is not None or saved.limit_asked, cut=cut)
     say(said)
     return result
+
+
+def _again_if_gone(
+    step: Callable[[Query], Flow[T]], saved: Query, saved_before: SavedQueries | None
+) -> Flow[tuple[T, Query]]:
+    """``step(saved)``, and the query it ran. Where Looker says it has no such query (404)
+    and it is one the session remembers saving (``describe.SavedQueries``), Looker no longer
+    has it: the WriteQuery is saved again and ``step`` runs once more on that query."""
+    try:
+        return (yield from step(saved)), saved
+    except QueryNotFound:
+        body = None if saved_before is None else saved_before.forget(saved)
+        if body is None:
+            raise
+    saved = yield from describe.save(body, saved_before)
+    return (yield from step(saved)), saved
 
 
 def _receive(
@@ -162,7 +185,8 @@ def sql_runner(sql: str, connection: str | None, model: str | None, run: Run) ->
     return (yield from run_sql(sql, connection, model, run.backend, progress, run.max_bytes))
 
 
-def query_sql(describing: Flow[Query]) -> Flow[str]:
+def query_sql(describing: Flow[Query], saved_before: SavedQueries | None = None) -> Flow[str]:
     """``query_sql``: the SQL Looker writes for a query, without running it."""
     saved = yield from describing
-    return (yield from generated_sql(saved))
+    sql, _saved = yield from _again_if_gone(generated_sql, saved, saved_before)
+    return sql

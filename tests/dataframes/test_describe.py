@@ -69,11 +69,24 @@ def test_a_query_saved_before_in_the_session_is_run_without_saving_it_again(
     assert len([p for m, p in looker.requests if m == "POST" and p == "/api/4.0/queries"]) == 2
 
 
+def test_a_remembered_query_looker_no_longer_has_is_saved_again(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    first = logged_in.run_query(BY_REGION)
+    looker._ctx.data.queries.clear()  # a Looker that no longer has the query
+    again = logged_in.run_query(BY_REGION)
+    looker._ctx.data.queries.clear()
+    assert logged_in.query_sql(BY_REGION).startswith("SELECT")
+    saved = [p for m, p in looker.requests if m == "POST" and p == "/api/4.0/queries"]
+    assert len(saved) == 3  # the first run, then again after each 404
+    pd.testing.assert_frame_equal(first, again, check_like=True)
+
+
 def test_the_queries_a_session_remembers_are_bounded() -> None:
     remembered = SavedQueries()
     for n in range(SavedQueries.SIZE + 1):
         body = {"model": "demo", "view": "orders", "fields": ["orders.id"], "limit": str(n)}
-        remembered.keep(SavedQueries.key(body), Query.from_json({"id": str(n), **body}))
+        remembered.keep(body, Query.from_json({"id": str(n), **body}))
     first = {"model": "demo", "view": "orders", "fields": ["orders.id"], "limit": "0"}
     last = {**first, "limit": str(SavedQueries.SIZE)}
     assert remembered.get(SavedQueries.key(first)) is None  # the least recently used went
