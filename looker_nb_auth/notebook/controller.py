@@ -144,11 +144,10 @@ class Controller:
             self.session.not_logged_in = cell_says or _CELL_SAYS.get(status, NOT_YET)
 
     def stop_waiting(self) -> None:
-        """Stop waiting in the background for this login's answer (the kernel moves on)."""
+        """End the login in step: its receiver forgets it, which wakes the thread waiting for
+        its answer (the kernel moves on)."""
         with self._lock:
-            if self._stop is not None:
-                self._stop.set()
-                self._stop = None
+            self._abandon()
 
     def _abandon(self) -> None:
         request, self._request = self._request, None
