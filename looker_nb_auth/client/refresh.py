@@ -14,8 +14,7 @@ in a thread and waits: the deadline ends the wait, never the refresh (cut short,
 lose the refresh token Looker rotated).
 
 Kernels sharing a token cache coordinate through it: the leader holds its lock (``coordinate``)
-across the refresh, sends the refresh token the cache holds, and after a refusal tries any token
-the cache holds that it has not sent: rotation never logs a sibling kernel out.
+across the refresh, whose sends (``rotation.py``) never lose a token another kernel rotated.
 
 On a JupyterHub with the hub service, a ``TokenSource`` (``hub_tokens.py``) renews instead: the
 leader asks the service for the current access token (the kernel never holds a refresh token),
@@ -29,11 +28,9 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
 
 import httpx
 
@@ -42,8 +39,10 @@ from .._deadline import Deadline, DeadlinePassed
 from .._errors import LoginRequired, LookerAuthError, LookerServerError, LookerUnreachable
 from .._secret import Secret
 from .._settings import Settings
-from ..oauth.token import Token, parse_token_response, refresh_request, token_error
+from ..oauth.token import Token, parse_token_response
+from .claim import Abandoned, Claim, TokenSource
 from .endpoint import Endpoint
+from .rotation import Coordinate, alone, send_refresh
 
 __all__ = ["TokenSource", "TokenState"]
 
@@ -55,47 +54,6 @@ _MAX_BACKOFF = 60.0
 #: An access token this close to its expiry (or a tenth of its life, if less) is not handed out
 #: while a refresh is due: the caller waits for the new one rather than see a 401 mid-flight.
 _MARGIN = 5.0
-#: Refresh tokens one refresh sends at most: its own, the cache's, one stored meanwhile.
-_MAX_SENDS = 3
-
-#: What a refresh leader holds while it refreshes: a context (the shared cache's lock) giving a
-#: reader of the refresh token the cache holds now (None when it holds none).
-Coordinate = Callable[[], AbstractContextManager[Callable[[], Secret | None]]]
-
-
-@contextlib.contextmanager
-def _alone() -> Iterator[Callable[[], Secret | None]]:
-    yield lambda: None
-
-
-#: Where a login without a refresh token gets its next access token (the hub service): called
-#: with the clock's ``now`` and the access token Looker refused (the source must not hand that
-#: one out again; None when the token is only due), it returns a token obtained then (its
-#: ``refresh_token`` None), or raises ``LoginRequired`` (no login: over, or not made yet) or
-#: ``LookerUnreachable`` / ``LookerServerError`` (it cannot say now).
-TokenSource = Callable[[float, Secret | None], Token]
-
-
-class _Abandoned(Exception):
-    """The leader was interrupted (Ctrl-C, cancellation) before it finished; a waiter takes over."""
-
-
-@dataclass
-class _Claim:
-    """What a caller must do: use ``access_token``, wait on ``future``, ``lead`` the refresh
-    (of ``refresh_token``, or from the ``source``), or raise ``lost``."""
-
-    access_token: Secret | None = None
-    future: Future[Secret] | None = None
-    lead: bool = False
-    refresh_token: Secret | None = None  # set for the leader of a refresh grant only
-    lost: LoginRequired | None = None  # the login just ended: raise this
-    #: A proactive refresh (the token still works): if Looker cannot renew it now, use this.
-    fallback: Secret | None = None
-    #: The token works for longer than the margin: refresh beside the caller, who goes on.
-    background: bool = False
-    #: The access token Looker refused (``stale=``), for the ``source`` to renew.
-    refused: Secret | None = None
 
 
 class TokenState:
@@ -116,7 +74,7 @@ class TokenState:
         #: session tells its widgets, and forgets the cache entry if it holds the refused token.
         self.on_lost: Callable[[LoginRequired, Secret | None], None] | None = None
         #: Held around every refresh; the session makes it the shared cache's lock.
-        self.coordinate: Coordinate = _alone
+        self.coordinate: Coordinate = alone
         #: Renews instead of the refresh grant (on a hub: the service, ``hub_tokens.py``).
         self.source: TokenSource | None = None
         self._on_refresh = on_refresh
@@ -141,7 +99,7 @@ class TokenState:
             self._token = token
             inflight, self._inflight = self._inflight, None
         if inflight is not None and not inflight.done():
-            inflight.set_exception(_Abandoned())
+            inflight.set_exception(Abandoned())
 
     def is_fresh(self) -> bool:
         token = self._token
@@ -149,36 +107,36 @@ class TokenState:
 
     # -- single flight -----------------------------------------------------------------------
 
-    def _claim(self, stale: Secret | None) -> _Claim:
+    def _claim(self, stale: Secret | None) -> Claim:
         with self._lock:
             token = self._token
             if token is None:
                 if self.source is None:
                     raise LoginRequired(self.not_logged_in)
                 if self._inflight is not None:  # someone asks the source already
-                    return _Claim(future=self._inflight)
-                return _Claim(future=self._start(), lead=True)
+                    return Claim(future=self._inflight)
+                return Claim(future=self._start(), lead=True)
             now = self.clock()
             if stale is not None and token.access_token != stale:
-                return _Claim(access_token=token.access_token)  # someone refreshed already
+                return Claim(access_token=token.access_token)  # someone refreshed already
             still_valid = stale is None and now < token.expires_at
             usable = still_valid and now < token.expires_at - min(_MARGIN, token.expires_in / 10)
             # Not due, or being renewed: use it meanwhile.
             if usable and (now < token.refresh_at or self._inflight is not None):
-                return _Claim(access_token=token.access_token)
+                return Claim(access_token=token.access_token)
             if still_valid and now < self._retry_at:  # backing off after a failed renewal
-                return _Claim(access_token=token.access_token)
+                return Claim(access_token=token.access_token)
             if self._inflight is not None:
-                return _Claim(future=self._inflight)
+                return Claim(future=self._inflight)
             if token.refresh_token is None and self.source is None:
                 self._token = None
-                return _Claim(
+                return Claim(
                     lost=LoginRequired(
                         "The Looker login expired and Looker gave no refresh token to renew it; "
                         "log in to Looker again."
                     )
                 )
-            return _Claim(
+            return Claim(
                 future=self._start(),
                 lead=True,
                 refresh_token=token.refresh_token,
@@ -194,31 +152,10 @@ class TokenState:
         self._inflight.set_running_or_notify_cancel()
         return self._inflight
 
-    def _refused(self, response: httpx.Response) -> bool:
-        if response.status_code == 200:
-            return False
-        error = token_error(response, grant="refresh_token", settings=self.settings)
-        return isinstance(error, LoginRequired)
-
-    def _renew(self, claim: _Claim, cached: Callable[[], Secret | None]) -> Secret:
-        """Refresh with the newest refresh token known here or in the shared cache; after a
-        refusal, with any token the cache (or this session) holds that was not sent yet."""
-        ours = claim.refresh_token
-        assert ours is not None
-        sent = cached() or ours  # another kernel rotated it: its token is the live one
-        tried = [sent]
-        response = self.endpoint.http.send(refresh_request(self.settings, sent))
-        while self._refused(response) and len(tried) < _MAX_SENDS:
-            untried = [t for t in (cached(), ours) if t is not None and t not in tried]
-            if not untried:  # the cache still holds a refused token: the login is over
-                break
-            sent = untried[0]
-            tried.append(sent)
-            response = self.endpoint.http.send(refresh_request(self.settings, sent))
-        return self._finish(claim, response, sent)
-
-    def _finish(self, claim: _Claim, response: httpx.Response, sent: Secret) -> Secret:
-        assert claim.future is not None
+    def _renew(self, claim: Claim, cached: Callable[[], Secret | None]) -> Secret:
+        """The refresh grant (``rotation.py``), and its answer made the current token."""
+        assert claim.future is not None and claim.refresh_token is not None
+        response, sent = send_refresh(self.endpoint, self.settings, claim.refresh_token, cached)
         try:
             token = parse_token_response(
                 response,
@@ -243,7 +180,7 @@ class TokenState:
             raise
         return self._install(claim, token)
 
-    def _fetch(self, claim: _Claim) -> Secret:
+    def _fetch(self, claim: Claim) -> Secret:
         """Renew from the ``source``; a login it says is over ends here too (once: a caller
         with no token yet is only told)."""
         assert self.source is not None and claim.future is not None
@@ -270,7 +207,7 @@ class TokenState:
             raise
         return self._install(claim, token)
 
-    def _install(self, claim: _Claim, token: Token) -> Secret:
+    def _install(self, claim: Claim, token: Token) -> Secret:
         """The renewal's token becomes the current one, unless the login ended meanwhile."""
         assert claim.future is not None
         with self._lock:
@@ -291,7 +228,7 @@ class TokenState:
             self.on_lost(exc, refused)
         return exc
 
-    def _keep(self, claim: _Claim, wait: float | None = None) -> Secret:
+    def _keep(self, claim: Claim, wait: float | None = None) -> Secret:
         """A proactive refresh Looker could not answer (5xx, 429, no connection): the current
         token still works, so every caller keeps using it; retry later, backing off (or after
         the ``wait`` a 429 asked for, if longer)."""
@@ -309,7 +246,7 @@ class TokenState:
             claim.future.set_result(claim.fallback)
         return claim.fallback
 
-    def _fail(self, claim: _Claim, exc: BaseException) -> None:
+    def _fail(self, claim: Claim, exc: BaseException) -> None:
         assert claim.future is not None
         with self._lock:
             if self._inflight is claim.future:
@@ -319,7 +256,7 @@ class TokenState:
 
     # -- sync and async twins ----------------------------------------------------------------
 
-    def _lead(self, claim: _Claim) -> Secret:
+    def _lead(self, claim: Claim) -> Secret:
         """Send the refresh and settle ``claim.future`` whatever happens."""
         assert claim.future is not None
         try:
@@ -341,14 +278,14 @@ class TokenState:
             self._fail(claim, exc)
             raise
         except BaseException:
-            self._fail(claim, _Abandoned())  # a no-op when _finish settled it
+            self._fail(claim, Abandoned())  # a no-op when _finish settled it
             raise
 
-    def _lead_quietly(self, claim: _Claim) -> None:
+    def _lead_quietly(self, claim: Claim) -> None:
         with contextlib.suppress(BaseException):  # the outcome is in claim.future
             self._lead(claim)
 
-    def _lead_elsewhere(self, claim: _Claim) -> None:
+    def _lead_elsewhere(self, claim: Claim) -> None:
         """Send the refresh from a thread of its own, whose outcome goes to ``claim.future``.
         Not a daemon thread: a script that ends meanwhile still saves the rotated refresh token
         before it exits. Not the event loop's default executor either, whose shutdown
@@ -357,14 +294,14 @@ class TokenState:
             target=self._lead_quietly, args=(claim,), name="looker-nb-auth-refresh"
         ).start()
 
-    def _in_background(self, claim: _Claim) -> Secret:
+    def _in_background(self, claim: Claim) -> Secret:
         """A proactive refresh: sent elsewhere while every caller (this one first) keeps using
         the still-valid token."""
         assert claim.fallback is not None
         self._lead_elsewhere(claim)
         return claim.fallback
 
-    def _next_claim(self, stale: Secret | None, deadline: Deadline | None) -> _Claim:
+    def _next_claim(self, stale: Secret | None, deadline: Deadline | None) -> Claim:
         if deadline is not None:
             deadline.check()
         claim = self._claim(stale)
@@ -406,7 +343,7 @@ class TokenState:
                 self._lead_elsewhere(claim)
             try:
                 return claim.future.result(timeout=self._wait(deadline))
-            except _Abandoned:
+            except Abandoned:
                 continue
             except FutureTimeout:
                 raise self._waited_too_long(deadline) from None
@@ -432,7 +369,7 @@ class TokenState:
             try:  # a cancel stops this wait only: the future is running, so it is not cancelled
                 wrapped = asyncio.wrap_future(claim.future)
                 return await asyncio.wait_for(wrapped, self._wait(deadline))
-            except _Abandoned:
+            except Abandoned:
                 continue
             except asyncio.TimeoutError:
                 raise self._waited_too_long(deadline) from None
