@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._api_data import _Results, execute, query_error_body, run_meta
+from ._api_data import _Results
 from ._data import QUERIES, QueryError, QueryNotFound, SqlError
+from ._execute import execute, query_error_body, run_meta
 from ._formats import RESULT_FORMATS, ResultMeta, content_type, render
 from ._pivots import PivotColumns
 from ._shapes import created_query_json, error_json, json_detail_error, query_json

@@ -22,10 +22,8 @@ from ._data import (
     _sort,
     _sort_keys,
     checked_fields,
-    filter_checks,
-    having,
-    measure_filters,
 )
+from ._filtering import filter_checks, having, measure_filters
 
 __all__ = ["EVENT_DIMENSIONS", "EVENT_MEASURES", "event_row", "event_rows", "run_events"]
 

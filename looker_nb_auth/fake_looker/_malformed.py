@@ -1,6 +1,6 @@
 """A malformed results body, as a broken proxy or Looker might send one
 (``FakeLookerConfig.malformed_results``), and a body with more rows than asked for
-(``ignore_limit``, applied where the query runs: ``_api_data.execute``).
+(``ignore_limit``, applied where the query runs: ``_execute.execute``).
 
 No Looker source: plausible answers of a broken proxy or Looker that a client must turn into a
 sentence rather than a parser's traceback.
