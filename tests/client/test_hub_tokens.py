@@ -32,6 +32,7 @@ from looker_nb_auth.client.hub_session import HubSession
 from looker_nb_auth.client.hub_tokens import API_TOKEN_ENV, SERVICE_URL_ENV
 from looker_nb_auth.fake_looker import ManualClock
 from looker_nb_auth.notebook.hub_login import HubController
+from looker_nb_auth.oauth.token import Token
 
 ADA = "ada@example.com"
 GRACE = "grace@example.com"
@@ -80,6 +81,32 @@ def count_service_calls(session: LookerSession) -> list[str]:
         lambda request: calls.append(f"{request.method} {request.url.path}")
     )
     return calls
+
+
+def on_a_manual_clock(session: LookerSession) -> tuple[ManualClock, Token]:
+    """The session's token, obtained "now" on a manual clock the test advances by hand."""
+    clock = ManualClock()
+    session._tokens.clock = clock.now
+    session._tokens.set(session._tokens.token)
+    token = session._tokens.token
+    assert token is not None
+    return clock, token
+
+
+def hub_controller(session: HubSession) -> HubController:
+    """The controller ``login()`` keeps for this hub session's widget."""
+    from looker_nb_auth.notebook import login as login_module
+
+    controller = login_module._CONTROLLERS[("hub", session.hub.service_url)]
+    assert isinstance(controller, HubController)
+    return controller
+
+
+async def async_email(session: LookerSession) -> str:
+    """The user's email, asked through the session's async client (closed afterwards)."""
+    response = await session.async_client.get("user")
+    await session.aclose()
+    return str(response.json()["email"])
 
 
 # -- logged in, or where to log in ------------------------------------------------------------
@@ -157,11 +184,7 @@ def test_twenty_threads_on_an_expired_token_cost_one_call_to_the_service(
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
-        clock = ManualClock()
-        session._tokens.clock = clock.now
-        session._tokens.set(session._tokens.token)  # obtained "now" on the manual clock
-        token = session._tokens.token
-        assert token is not None
+        clock, token = on_a_manual_clock(session)
         calls = count_service_calls(session)
         clock.advance(token.expires_in + 1)  # expired here (the service's is still valid)
         start = threading.Barrier(20)
@@ -185,11 +208,7 @@ def test_a_token_due_for_renewal_is_renewed_from_the_service_before_it_expires(
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
-        clock = ManualClock()
-        session._tokens.clock = clock.now
-        session._tokens.set(session._tokens.token)
-        token = session._tokens.token
-        assert token is not None
+        clock, token = on_a_manual_clock(session)
         calls = count_service_calls(session)
         clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
         assert session.client.get("user").status_code == 200  # with the token it has
@@ -278,10 +297,7 @@ def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs
     assert widget.authorize_url == session.login_url
     logged_in = threading.Event()
     session.on_login.append(logged_in.set)
-    from looker_nb_auth.notebook import login as login_module
-
-    controller = login_module._CONTROLLERS[("hub", session.hub.service_url)]
-    assert isinstance(controller, HubController)
+    controller = hub_controller(session)
     controller.poll = 0.05
     widget.send({"event": "opened", "state": "", "blocked": False})  # the click
     assert widget.status == "waiting"
@@ -339,10 +355,7 @@ def test_cancel_stops_the_wait_and_offers_the_button_again(
     assert widget.status == "ready"
     assert widget.authorize_url == session.login_url
     asked = len(calls)
-    from looker_nb_auth.notebook import login as login_module
-
-    controller = login_module._CONTROLLERS[("hub", session.hub.service_url)]
-    assert isinstance(controller, HubController)
+    controller = hub_controller(session)
     assert controller._stop is None  # no wait left running
     assert len(calls) == asked
 
@@ -408,20 +421,10 @@ def test_the_async_client_renews_from_the_service_too(
 ) -> None:
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
-        clock = ManualClock()
-        session._tokens.clock = clock.now
-        session._tokens.set(session._tokens.token)
-        token = session._tokens.token
-        assert token is not None
+        clock, token = on_a_manual_clock(session)
         calls = count_service_calls(session)
         clock.advance(token.expires_in + 1)
-
-        async def me() -> str:
-            response = await session.async_client.get("user")
-            await session.aclose()
-            return str(response.json()["email"])
-
-        assert asyncio.run(me()) == ADA
+        assert asyncio.run(async_email(session)) == ADA
         assert calls == ["GET /jhub/services/looker/api/token"]
 
 
@@ -433,13 +436,7 @@ def test_the_async_client_recovers_from_a_token_looker_refused_too(
         calls = count_service_calls(session)
         stack.looker.expire_access_tokens()
         stack.looker.reset_counters()
-
-        async def me() -> str:
-            response = await session.async_client.get("user")
-            await session.aclose()
-            return str(response.json()["email"])
-
-        assert asyncio.run(me()) == ADA
+        assert asyncio.run(async_email(session)) == ADA
         assert calls == ["GET /jhub/services/looker/api/token"]
         assert stack.looker.token_requests["refresh_token"] == 1
 
@@ -450,11 +447,7 @@ def test_with_the_service_down_a_valid_token_is_used_until_it_expires(
     as_kernel_of(monkeypatch, stack, "ada", email=ADA)
     with LookerSession.from_hub() as session:
         assert isinstance(session, HubSession)
-        clock = ManualClock()
-        session._tokens.clock = clock.now
-        session._tokens.set(session._tokens.token)
-        token = session._tokens.token
-        assert token is not None
+        clock, token = on_a_manual_clock(session)
         down = f"http://127.0.0.1:{free_port()}/jhub/services/looker/"
         session.hub.service_url = down
         clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
@@ -497,11 +490,7 @@ def test_a_query_deadline_ends_the_wait_for_a_silent_service(
         LookerSession.from_hub(timeout=5) as session,
     ):
         assert isinstance(session, HubSession)
-        clock = ManualClock()
-        session._tokens.clock = clock.now
-        session._tokens.set(session._tokens.token)
-        token = session._tokens.token
-        assert token is not None
+        clock, token = on_a_manual_clock(session)
         port = silent.getsockname()[1]
         session.hub.service_url = f"http://127.0.0.1:{port}/jhub/services/looker/"
         clock.advance(token.expires_in + 1)
