@@ -50,6 +50,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceHub]:
         yield running
 
 
+@pytest.fixture
+def session(stack: ServiceHub, monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSession]:
+    """A session in a kernel of Ada's server, logged in to Looker through the service (here in
+    place of conftest's session on the stand-in alone)."""
+    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
+    with LookerSession.from_hub() as session:
+        assert isinstance(session, HubSession)
+        yield session
+
+
 def as_kernel_of(
     monkeypatch: pytest.MonkeyPatch, stack: ServiceHub, user: str, *, email: str | None = None
 ) -> str:
@@ -113,17 +123,15 @@ async def async_email(session: LookerSession) -> str:
 
 
 def test_a_kernel_is_logged_in_at_once_when_the_service_holds_the_users_login(
-    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
+    stack: ServiceHub, session: HubSession
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
-    with LookerSession.from_hub() as session:
-        assert session.is_logged_in
-        assert session.user.email == ADA
-        # No Looker settings in the kernel: the service's answer says which Looker.
-        assert session.settings.base_url == stack.looker.api_url
-        assert session.settings.sources["base_url"].startswith("the hub service")
-        assert session.looker_url == stack.looker.web_url
-        assert session.client.get("user").json()["email"] == ADA
+    assert session.is_logged_in
+    assert session.user.email == ADA
+    # No Looker settings in the kernel: the service's answer says which Looker.
+    assert session.settings.base_url == stack.looker.api_url
+    assert session.settings.sources["base_url"].startswith("the hub service")
+    assert session.looker_url == stack.looker.web_url
+    assert session.client.get("user").json()["email"] == ADA
 
 
 def test_a_user_without_a_login_gets_login_required_with_the_services_login_page(
@@ -180,42 +188,38 @@ def test_not_on_such_a_hub_from_hub_says_what_is_missing(
 
 
 def test_twenty_threads_on_an_expired_token_cost_one_call_to_the_service(
-    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
+    session: HubSession,
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
-    with LookerSession.from_hub() as session:
-        clock, token = on_a_manual_clock(session)
-        calls = count_service_calls(session)
-        clock.advance(token.expires_in + 1)  # expired here (the service's is still valid)
-        start = threading.Barrier(20)
-        answers: list[int] = []
+    clock, token = on_a_manual_clock(session)
+    calls = count_service_calls(session)
+    clock.advance(token.expires_in + 1)  # expired here (the service's is still valid)
+    start = threading.Barrier(20)
+    answers: list[int] = []
 
-        def call() -> None:
-            start.wait()
-            answers.append(session.client.get("user").status_code)
+    def call() -> None:
+        start.wait()
+        answers.append(session.client.get("user").status_code)
 
-        threads = [threading.Thread(target=call) for _ in range(20)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert answers == [200] * 20
-        assert calls == ["GET /jhub/services/looker/api/token"]
+    threads = [threading.Thread(target=call) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 20
+    assert calls == ["GET /jhub/services/looker/api/token"]
 
 
 def test_a_token_due_for_renewal_is_renewed_from_the_service_before_it_expires(
-    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
+    session: HubSession,
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
-    with LookerSession.from_hub() as session:
-        clock, token = on_a_manual_clock(session)
-        calls = count_service_calls(session)
-        clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
-        assert session.client.get("user").status_code == 200  # with the token it has
-        session._tokens.settle()  # the renewal ran beside the call
-        assert calls == ["GET /jhub/services/looker/api/token"]
-        renewed = session._tokens.token
-        assert renewed is not None and renewed.obtained_at == clock.now()
+    clock, token = on_a_manual_clock(session)
+    calls = count_service_calls(session)
+    clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
+    assert session.client.get("user").status_code == 200  # with the token it has
+    session._tokens.settle()  # the renewal ran beside the call
+    assert calls == ["GET /jhub/services/looker/api/token"]
+    renewed = session._tokens.token
+    assert renewed is not None and renewed.obtained_at == clock.now()
 
 
 # -- no refresh token in a kernel --------------------------------------------------------------
@@ -245,16 +249,12 @@ def test_no_refresh_token_ever_reaches_the_kernel(
 # -- the API through the hub's login -----------------------------------------------------------
 
 
-def test_sdk_and_run_query_work_on_the_services_login(
-    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sdk_and_run_query_work_on_the_services_login(session: HubSession) -> None:
     pytest.importorskip("looker_sdk")
-    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
-    with LookerSession.from_hub() as session:
-        assert session.sdk.me().email == ADA
-        frame = session.run_query(BY_REGION)
-        assert list(frame.columns) == ["orders.region", "orders.count"]
-        assert len(frame) > 0
+    assert session.sdk.me().email == ADA
+    frame = session.run_query(BY_REGION)
+    assert list(frame.columns) == ["orders.region", "orders.count"]
+    assert len(frame) > 0
 
 
 # -- logout ----------------------------------------------------------------------------------
@@ -416,16 +416,12 @@ def test_a_login_revoked_at_looker_is_login_required_with_the_services_sentence(
         LookerSession.from_hub()
 
 
-def test_the_async_client_renews_from_the_service_too(
-    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
-    with LookerSession.from_hub() as session:
-        clock, token = on_a_manual_clock(session)
-        calls = count_service_calls(session)
-        clock.advance(token.expires_in + 1)
-        assert asyncio.run(async_email(session)) == ADA
-        assert calls == ["GET /jhub/services/looker/api/token"]
+def test_the_async_client_renews_from_the_service_too(session: HubSession) -> None:
+    clock, token = on_a_manual_clock(session)
+    calls = count_service_calls(session)
+    clock.advance(token.expires_in + 1)
+    assert asyncio.run(async_email(session)) == ADA
+    assert calls == ["GET /jhub/services/looker/api/token"]
 
 
 def test_the_async_client_recovers_from_a_token_looker_refused_too(
@@ -441,23 +437,18 @@ def test_the_async_client_recovers_from_a_token_looker_refused_too(
         assert stack.looker.token_requests["refresh_token"] == 1
 
 
-def test_with_the_service_down_a_valid_token_is_used_until_it_expires(
-    stack: ServiceHub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    as_kernel_of(monkeypatch, stack, "ada", email=ADA)
-    with LookerSession.from_hub() as session:
-        assert isinstance(session, HubSession)
-        clock, token = on_a_manual_clock(session)
-        down = f"http://127.0.0.1:{free_port()}/jhub/services/looker/"
-        session.hub.service_url = down
-        clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
-        assert session.client.get("user").status_code == 200
-        session._tokens.settle()  # the renewal beside it failed: the token is kept
-        assert session._tokens.token is token
-        clock.advance(token.expires_in)  # expired now
-        with pytest.raises(LookerUnreachable, match=r"hub's Looker service at http://127"):
-            session.client.get("user")
-        assert session.is_logged_in  # the service could not say: the login is not over
+def test_with_the_service_down_a_valid_token_is_used_until_it_expires(session: HubSession) -> None:
+    clock, token = on_a_manual_clock(session)
+    down = f"http://127.0.0.1:{free_port()}/jhub/services/looker/"
+    session.hub.service_url = down
+    clock.advance(token.refresh_at - token.obtained_at + 1)  # due, still valid
+    assert session.client.get("user").status_code == 200
+    session._tokens.settle()  # the renewal beside it failed: the token is kept
+    assert session._tokens.token is token
+    clock.advance(token.expires_in)  # expired now
+    with pytest.raises(LookerUnreachable, match=r"hub's Looker service at http://127"):
+        session.client.get("user")
+    assert session.is_logged_in  # the service could not say: the login is not over
 
 
 def test_login_in_a_script_on_the_hub_says_where_to_log_in(
