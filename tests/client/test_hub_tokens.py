@@ -83,6 +83,17 @@ def in_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
 
 
+def login_in_a_notebook(
+    monkeypatch: pytest.MonkeyPatch, stack: ServiceHub, user: str, *, email: str | None = None
+) -> HubSession:
+    """``login()`` run in a notebook, in a kernel of ``user``'s server (``as_kernel_of``)."""
+    as_kernel_of(monkeypatch, stack, user, email=email)
+    in_a_notebook(monkeypatch)
+    session = login()
+    assert isinstance(session, HubSession)
+    return session
+
+
 def count_service_calls(session: LookerSession) -> list[str]:
     """Every request the session sends to the service, as ``METHOD path``."""
     assert isinstance(session, HubSession)
@@ -288,10 +299,7 @@ def test_logout_ends_the_login_at_the_service_for_every_kernel(
 def test_login_shows_the_services_login_page_and_is_logged_in_once_the_user_logs_in(
     stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "barbara")
-    in_a_notebook(monkeypatch)
-    session = login()
-    assert isinstance(session, HubSession)
+    session = login_in_a_notebook(monkeypatch, stack, "barbara")
     widget = page.login_widget
     assert widget.status == "ready"
     assert widget.authorize_url == session.login_url
@@ -328,9 +336,7 @@ def test_login_with_settings_of_its_own_logs_in_by_itself_on_the_hub(
 def test_a_new_login_in_another_kernel_is_logged_in_at_once(
     stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "edsger", email=ADA)
-    in_a_notebook(monkeypatch)
-    session = login()
+    session = login_in_a_notebook(monkeypatch, stack, "edsger", email=ADA)
     widget = page.login_widget
     assert session.is_logged_in
     assert widget.status == "logged_in"
@@ -343,10 +349,7 @@ def test_a_new_login_in_another_kernel_is_logged_in_at_once(
 def test_cancel_stops_the_wait_and_offers_the_button_again(
     stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "alan")
-    in_a_notebook(monkeypatch)
-    session = login()
-    assert isinstance(session, HubSession)
+    session = login_in_a_notebook(monkeypatch, stack, "alan")
     widget = page.login_widget
     calls = count_service_calls(session)
     widget.send({"event": "opened", "state": "", "blocked": False})
@@ -363,9 +366,7 @@ def test_cancel_stops_the_wait_and_offers_the_button_again(
 def test_an_admin_ending_the_login_logs_the_users_kernels_out_with_the_sentence(
     stack: ServiceHub, monkeypatch: pytest.MonkeyPatch, page: Page
 ) -> None:
-    as_kernel_of(monkeypatch, stack, "ken", email=ADA)
-    in_a_notebook(monkeypatch)
-    session = login()
+    session = login_in_a_notebook(monkeypatch, stack, "ken", email=ADA)
     widget = page.login_widget
     assert widget.status == "logged_in"
     with stack.hub.api() as api:  # the tests service holds admin:users
