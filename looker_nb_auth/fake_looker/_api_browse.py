@@ -36,7 +36,9 @@ __all__ = [
     "LooksSearchHandler",
 ]
 
-_LOOK_PARAMS: dict[str, Kind] = {
+# Looks and dashboards are both content: their searches (the spec's search_looks and
+# search_dashboards) share these params and sortable fields, and each adds its own.
+_CONTENT_PARAMS: dict[str, Kind] = {
     "id": "ids",
     "title": "text",
     "description": "text",
@@ -44,23 +46,17 @@ _LOOK_PARAMS: dict[str, Kind] = {
     "user_id": "ids",
     "view_count": "ids",
     "deleted": "bool",
-    "query_id": "ids",
 }
-_LOOK_SORTS = {"id", "title", "description", "folder_id", "user_id", "query_id", "view_count"}
-_LOOK_SORTS |= {"created_at", "updated_at", "favorite_count", "deleted"}
+_CONTENT_SORTS = {"id", "title", "description", "folder_id", "user_id", "view_count"}
+_CONTENT_SORTS |= {"created_at", "updated_at", "favorite_count", "deleted"}
+_LOOK_PARAMS: dict[str, Kind] = {**_CONTENT_PARAMS, "query_id": "ids"}
+_LOOK_SORTS = _CONTENT_SORTS | {"query_id"}
 _DASHBOARD_PARAMS: dict[str, Kind] = {
-    "id": "ids",
+    **_CONTENT_PARAMS,
     "slug": "text",
-    "title": "text",
-    "description": "text",
-    "folder_id": "ids",
-    "deleted": "bool",
-    "user_id": "ids",
-    "view_count": "ids",
     "content_metadata_id": "ids",
 }
-_DASHBOARD_SORTS = {"id", "title", "description", "slug", "folder_id", "user_id", "view_count"}
-_DASHBOARD_SORTS |= {"created_at", "updated_at", "favorite_count", "deleted"}
+_DASHBOARD_SORTS = _CONTENT_SORTS | {"slug"}
 _FOLDER_PARAMS: dict[str, Kind] = {
     "name": "text",
     "id": "ids",
