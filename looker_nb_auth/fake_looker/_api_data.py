@@ -114,7 +114,8 @@ class _Results(Api40Handler):
         """The result cache's key of this run: None unless it runs on ``demo::events`` (and
         while results are malformed or ignore their limit, so none is cached)."""
         config = self.ctx.config
-        if config.malformed_results is not None or config.ignore_limit or config.null_prefix_rows:
+        shaped = config.null_prefix_rows or config.multiline_text
+        if config.malformed_results is not None or config.ignore_limit or shaped:
             return None
         csv_knobs = (config.csv_header, config.csv_order) != ("label", "query")
         if config.unlimited_row_cap is not None or csv_knobs:

@@ -237,6 +237,10 @@ class FakeLookerConfig:
     #: ``events.amount`` is empty (null) in the first this many rows of ``demo::events``, and
     #: has its values after them: a column whose first block of a big result holds no value.
     null_prefix_rows: int = 0
+    #: ``events.category`` of ``demo::events`` is text of three lines with a comma and a double
+    #: quote in it, which Looker's CSV quotes (RFC 4180): a row that spans lines, whose
+    #: breaks a parser's blocks may cut.
+    multiline_text: bool = False
     #: When a query Looker cannot build is refused (`QueryErrors`): when it runs (``"run"``,
     #: as real instances do) or at ``POST /queries`` (``"create"``, a 422).
     query_errors: QueryErrors = "run"

@@ -56,12 +56,17 @@ def event_row(i: int) -> dict[str, Any]:
     }
 
 
-def event_rows(count: int, null_prefix: int = 0) -> Iterator[dict[str, Any]]:
-    """The first ``count`` rows; ``events.amount`` is null in the first ``null_prefix``."""
+def event_rows(
+    count: int, null_prefix: int = 0, multiline: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The first ``count`` rows; ``events.amount`` is null in the first ``null_prefix``;
+    ``multiline``: ``events.category`` spans three lines, with a comma and a double quote."""
     for i in range(count):
         row = event_row(i)
         if i < null_prefix:
             row["events.amount"] = None
+        if multiline:
+            row["events.category"] += '\nsecond line, with a comma\nand a "quote"'
         yield row
 
 
@@ -72,6 +77,7 @@ def run_events(
     fail_with: str | None = None,
     limit: str | None = None,
     null_prefix: int = 0,
+    multiline: bool = False,
 ) -> tuple[list[str], Iterator[dict[str, object]]]:
     """Check a WriteQuery on ``demo::events`` and run it lazily.
 
@@ -90,7 +96,7 @@ def run_events(
     row_limit = _limit(body.get("limit") if limit is None else limit)
     if fail_with is not None:
         raise SqlError(fail_with)
-    rows = _computed(fields, checks, sorts, big_rows, null_prefix)
+    rows = _computed(fields, checks, sorts, big_rows, null_prefix, multiline)
     after = measure_filters(body.get("filters"), EVENT_MEASURES)
     if after and "events.count" not in fields:  # stricter: the stand-in's own limit
         sentence = "The Looker stand-in filters on events.count only when the query selects it."
@@ -106,10 +112,11 @@ def _computed(
     sorts: list[tuple[str, bool]],
     big_rows: int,
     null_prefix: int = 0,
+    multiline: bool = False,
 ) -> Iterator[dict[str, object]]:
     """The checked query's rows, computed only when read: creating a task or a query, or
     generating its SQL, costs nothing."""
-    rows: Iterator[dict[str, Any]] = event_rows(big_rows, null_prefix)
+    rows: Iterator[dict[str, Any]] = event_rows(big_rows, null_prefix, multiline)
     if checks:
         rows = (r for r in rows if all(str(r[f]) in wanted for f, wanted in checks))
     dimensions = [f for f in fields if f in EVENT_DIMENSIONS]

@@ -53,6 +53,7 @@ def execute(
             fail_with=fail_with,
             limit=limit,
             null_prefix=ctx.config.null_prefix_rows,
+            multiline=ctx.config.multiline_text,
         )
         return fields, islice(events, most), None
     fields, rows, pivot = run_orders(body, fail_with=fail_with, limit=limit, table_calcs=mode)

@@ -1,0 +1,39 @@
+"""``multiline_text``: ``events.category`` as text of three lines with a comma and a double
+quote, written as RFC 4180 says (quoted, inner quotes doubled) in CSV and as ``\\n`` in json."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from looker_nb_auth.fake_looker import FakeLooker
+
+from .helpers import GRACE, bearer, new_client, tokens_for
+
+QUERY = {"model": "demo", "view": "events", "fields": ["events.id", "events.category"]}
+TEXT = 'signup\nsecond line, with a comma\nand a "quote"'
+
+
+@pytest.fixture
+def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+    looker.config.big_rows = 10
+    headers = bearer(tokens_for(looker, GRACE)["access_token"])
+    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
+        yield client
+
+
+def test_csv_quotes_a_value_with_line_breaks_and_json_keeps_them(
+    grace: httpx.Client, looker: FakeLooker
+) -> None:
+    plain = grace.post("queries/run/csv", json={**QUERY, "limit": "1"}).text
+    assert "\n".join(plain.splitlines()[1:]) == "evt-0000001,signup"
+    looker.config.multiline_text = True
+    text = grace.post("queries/run/csv", json={**QUERY, "limit": "1"}).text
+    assert text.split("\r\n", 1)[1] == 'evt-0000001,"' + TEXT.replace('"', '""') + '"\r\n'
+    assert list(csv.reader(io.StringIO(text, newline="")))[1] == ["evt-0000001", TEXT]
+    rows = grace.post("queries/run/json", json={**QUERY, "limit": "1"}).json()
+    assert rows == [{"events.id": "evt-0000001", "events.category": TEXT}]
