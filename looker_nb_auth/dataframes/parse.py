@@ -111,9 +111,14 @@ def _arrow_table(
         quoted_strings_can_be_null=False,
     )
     read = pacsv.ReadOptions(column_names=names, block_size=1 << 20, use_threads=True)
+    # a quoted value may hold line breaks (RFC 4180), and a block must not end inside one: without
+    # this, pyarrow cut blocks at any newline and refused the result ("out of sync")
+    lines = pacsv.ParseOptions(newlines_in_values=True)
     blocks = Blocks(names, columns)  # numbers and timestamps typed as the blocks come
     rows, cut = 0, False
-    with pacsv.open_csv(body, read_options=read, convert_options=convert) as reader:
+    with pacsv.open_csv(
+        body, read_options=read, parse_options=lines, convert_options=convert
+    ) as reader:
         if any(
             pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in reader.schema
         ):

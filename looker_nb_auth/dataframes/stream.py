@@ -305,17 +305,36 @@ def to_file(path: Path) -> Callable[[io.BufferedReader], int]:
     name until it is complete (a partial file is removed); returns the rows written."""
 
     def write(body: io.BufferedReader) -> int:
-        lines = 0
+        lines = _Lines()
         partial = path.with_name(path.name + ".part")
         try:
             with partial.open("wb") as out:
                 while chunk := body.read1(BUFFER):
                     out.write(chunk)
-                    lines += chunk.count(b"\n")
+                    lines.add(chunk)
             partial.replace(path)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        return max(lines - 1, 0)  # the header is not a row
+        return max(lines.ended - 1, 0)  # the header is not a row
 
     return write
+
+
+class _Lines:
+    """The CSV lines (rows) that ended in the chunks given to `add`: the line breaks outside
+    quotes, since a quoted value may hold line breaks of its own (RFC 4180; an escaped quote,
+    ``""``, leaves the count of quotes even)."""
+
+    def __init__(self) -> None:
+        self.ended = 0
+        self._quoted = False  # the chunks so far end inside a quoted value
+
+    def add(self, chunk: bytes) -> None:
+        if b'"' not in chunk:  # the usual chunk: no quote, so it is all in or all out
+            self.ended += 0 if self._quoted else chunk.count(b"\n")
+            return
+        parts = chunk.split(b'"')  # between quotes: out, in, out, ... (or in, out, ...)
+        first = 1 if self._quoted else 0
+        self.ended += sum(part.count(b"\n") for part in parts[first::2])
+        self._quoted ^= len(parts) % 2 == 0  # an odd count of quotes
