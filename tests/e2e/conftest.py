@@ -43,7 +43,7 @@ from .helpers import (
     free_port,
     reset_consent,
 )
-from .hub import Hub, find_proxy
+from .hub import Hub, require_proxy
 
 REPO = Path(__file__).resolve().parents[2]
 TUTORIALS = REPO / "notebooks"
@@ -226,17 +226,7 @@ class HubStack:
 
 @pytest.fixture(scope="session")
 def hub_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubStack]:
-    if shutil.which("node") is None:
-        pytest.skip(
-            "Node.js is missing, and JupyterHub's configurable-http-proxy needs it: "
-            "apt-get install nodejs npm, then make test"
-        )
-    proxy = find_proxy()
-    if proxy is None:
-        pytest.fail(
-            "configurable-http-proxy is not installed: `make test` installs it with "
-            "npm install --prefix .venv/node configurable-http-proxy (or set LOOKER_NB_AUTH_CHP)"
-        )
+    proxy = require_proxy()
     home = tmp_path_factory.mktemp("jupyterhub")
     port = free_port()
     with FakeLooker() as looker:

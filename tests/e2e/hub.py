@@ -19,10 +19,11 @@ from typing import IO, Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import httpx
+import pytest
 
 from .helpers import ServerProcess, _clean_environment, _user_settings
 
-__all__ = ["HUB_PASSWORD", "Hub", "HubUser", "find_proxy"]
+__all__ = ["HUB_PASSWORD", "NO_PROXY", "Hub", "HubUser", "find_proxy", "require_proxy"]
 
 HUB_PASSWORD = "hub-password-for-tests"  # SharedPasswordAuthenticator wants 8+ characters
 VENV_BIN = Path(sys.executable).parent
@@ -38,6 +39,26 @@ def find_proxy() -> str | None:
         shutil.which("configurable-http-proxy") or "",
     ]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+NO_PROXY = (
+    "configurable-http-proxy is not installed: `make test` installs it with "
+    "npm install --prefix .venv/node configurable-http-proxy (or set LOOKER_NB_AUTH_CHP)"
+)
+
+
+def require_proxy() -> str:
+    """The proxy for a test's hub: the test skips, saying why, when Node.js is missing, and
+    fails when Node.js is there but the proxy is not."""
+    if shutil.which("node") is None:
+        pytest.skip(
+            "Node.js is missing, and JupyterHub's configurable-http-proxy needs it: "
+            "apt-get install nodejs npm, then make test"
+        )
+    proxy = find_proxy()
+    if proxy is None:
+        pytest.fail(NO_PROXY)
+    return proxy
 
 
 _CONFIG = """\

@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from cryptography.fernet import Fernet
 from e2e.helpers import free_port
-from e2e.hub import HUB_PASSWORD, Hub, find_proxy
+from e2e.hub import HUB_PASSWORD, NO_PROXY, Hub, find_proxy
 from support import CLIENT_GUID
 
 from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig, authorize_in_browser
@@ -302,10 +302,7 @@ def service_hub(
     registered for the service's callback; stopped afterwards."""
     proxy = proxy or find_proxy()
     if proxy is None:
-        raise RuntimeError(
-            "configurable-http-proxy is not installed: `make test` installs it with "
-            "npm install --prefix .venv/node configurable-http-proxy (or set LOOKER_NB_AUTH_CHP)"
-        )
+        raise RuntimeError(NO_PROXY)
     service_dir = home / "looker-service"
     service_dir.mkdir()
     key = Fernet.generate_key()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from e2e.hub import find_proxy
+from e2e.hub import require_proxy
 from support import ADA, GRACE
 
 from looker_nb_auth.hub.store import LoginStore
@@ -31,17 +30,7 @@ LOGIN_SENTENCE = "You are not logged in to Looker on this hub"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceHub]:
-    if shutil.which("node") is None:
-        pytest.skip(
-            "Node.js is missing, and JupyterHub's configurable-http-proxy needs it: "
-            "apt-get install nodejs npm, then make test"
-        )
-    proxy = find_proxy()
-    if proxy is None:
-        pytest.fail(
-            "configurable-http-proxy is not installed: `make test` installs it with "
-            "npm install --prefix .venv/node configurable-http-proxy (or set LOOKER_NB_AUTH_CHP)"
-        )
+    proxy = require_proxy()
     with service_hub(tmp_path_factory.mktemp("jupyterhub"), proxy) as stack:
         yield stack
 
