@@ -18,13 +18,12 @@ from playwright.sync_api import Browser, expect
 
 from .conftest import HubStack
 from .helpers import (
-    UI_TIMEOUT,
     complete_looker_login,
     open_login_popup,
     reset_consent,
     write_notebook,
 )
-from .test_jupyterhub_e2e import HubBrowser
+from .test_jupyterhub_e2e import HubBrowser, hub_browsers
 from .test_voila_e2e import LOOKS, SHOWN, open_dashboard
 
 LOGIN = "from looker_nb_auth import login\nsession = login()"
@@ -41,20 +40,10 @@ def hub_with_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servi
 def people(hub_with_service: ServiceHub, browser: Browser) -> Iterator[dict[str, HubBrowser]]:
     reset_consent(hub_with_service.looker, CLIENT_GUID)
     stack = HubStack(hub_with_service.hub, hub_with_service.looker)
-    contexts = []
-    found: dict[str, HubBrowser] = {}
     try:
-        for name in ("ada", "grace"):
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(UI_TIMEOUT)
-            contexts.append(context)
-            found[name] = HubBrowser(stack, stack.hub.user(name), context)
-        yield found
+        with hub_browsers(stack, browser, ("ada", "grace")) as found:
+            yield found
     finally:
-        for context in contexts:
-            context.close()
-        for person in found.values():
-            person.user.shutdown_kernels()
         stack.hub.user("ada", "second").shutdown_kernels()
 
 

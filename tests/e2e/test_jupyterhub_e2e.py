@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -72,23 +73,33 @@ class HubBrowser:
         return notebook
 
 
-@pytest.fixture
-def people(hub_stack: HubStack, browser: Browser) -> Iterator[dict[str, HubBrowser]]:
-    reset_consent(hub_stack.looker)
+@contextmanager
+def hub_browsers(
+    stack: HubStack, browser: Browser, names: Iterable[str]
+) -> Iterator[dict[str, HubBrowser]]:
+    """A browser context of its own for each hub user in ``names``; afterwards the contexts
+    are closed and the users' kernels shut down."""
     contexts = []
     found: dict[str, HubBrowser] = {}
     try:
-        for name in LOOKER_USERS:
+        for name in names:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.set_default_timeout(UI_TIMEOUT)
             contexts.append(context)
-            found[name] = HubBrowser(hub_stack, hub_stack.hub.user(name), context)
+            found[name] = HubBrowser(stack, stack.hub.user(name), context)
         yield found
     finally:
         for context in contexts:
             context.close()
         for person in found.values():
             person.user.shutdown_kernels()
+
+
+@pytest.fixture
+def people(hub_stack: HubStack, browser: Browser) -> Iterator[dict[str, HubBrowser]]:
+    reset_consent(hub_stack.looker)
+    with hub_browsers(hub_stack, browser, LOOKER_USERS) as found:
+        yield found
 
 
 def start_login(person: HubBrowser, notebook: Notebook) -> tuple[Page, str]:
