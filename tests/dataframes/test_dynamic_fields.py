@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+from dynamic_fields import DISTINCT, SHARE, dynamic_query
 
 from looker_nb_auth import ColumnEmpty, LookerSession, UnexpectedResponse
 from looker_nb_auth.dataframes.describe import Query
@@ -27,36 +28,7 @@ LOOK_FIELDS = [
     "sum_of_sale_price",
     "average_sale",
 ]
-SHARE: dict[str, object] = {
-    "category": "table_calculation",
-    "table_calculation": "share",
-    "label": "Share of orders",
-    "expression": "${orders.count}/sum(${orders.count})",
-    "value_format_name": "percent_0",
-    "_kind_hint": "measure",
-    "_type_hint": "number",
-}
-REGIONS: dict[str, object] = {
-    "measure": "distinct_categories",
-    "based_on": "orders.category",
-    "type": "count_distinct",
-    "label": "Distinct categories",
-    "expression": None,
-    "_kind_hint": "measure",
-    "_type_hint": "number",
-}
 KNOBS = ["absent", "computed", "empty"]
-
-
-def _query(*dynamic: dict[str, object]) -> dict[str, Any]:
-    names = [str(d.get("table_calculation") or d.get("measure")) for d in dynamic]
-    return {
-        "model": "demo",
-        "view": "orders",
-        "fields": ["orders.region", "orders.count", *names],
-        "sorts": ["orders.region"],
-        "dynamic_fields": json.dumps(list(dynamic)),
-    }
 
 
 @pytest.mark.parametrize("knob", KNOBS)
@@ -90,7 +62,7 @@ def test_a_run_query_dict_with_dynamic_fields(
     logged_in: LookerSession, looker: FakeLooker, knob: str
 ) -> None:
     looker.config.table_calcs_unasked = knob  # type: ignore[assignment]
-    frame = logged_in.run_query(_query(SHARE, REGIONS), labels=True)
+    frame = logged_in.run_query(dynamic_query(SHARE, DISTINCT), labels=True)
     assert list(frame.columns) == [
         "Orders Region",
         "Orders Count",
@@ -108,7 +80,7 @@ def test_dynamic_columns_are_named_whatever_header_and_order(
 ) -> None:
     looker.config.csv_header = header  # type: ignore[assignment]
     looker.config.csv_order = order  # type: ignore[assignment]
-    body = _query(SHARE, REGIONS)
+    body = dynamic_query(SHARE, DISTINCT)
     body["fields"] = ["share", "orders.region", "distinct_categories", "orders.count"]
     if header == "overridden":  # a header that names no field but one: refused, not guessed
         with pytest.raises(UnexpectedResponse):
@@ -133,7 +105,7 @@ def test_a_table_calculation_that_does_not_come_back_is_refused(
             logged_in.run_look(LOOK)
     else:
         with pytest.raises(UnexpectedResponse, match="table calculation 'share'"):
-            logged_in.run_query(_query(SHARE))
+            logged_in.run_query(dynamic_query(SHARE))
 
 
 def test_a_table_calculation_that_comes_back_under_a_knob_that_ignores_the_ask(
@@ -142,13 +114,13 @@ def test_a_table_calculation_that_comes_back_under_a_knob_that_ignores_the_ask(
     """The same Looker, computing them anyway: the frame is whole."""
     looker.config.server_table_calcs_ignored = True
     looker.config.table_calcs_unasked = "computed"
-    frame = logged_in.run_query(_query(SHARE))
+    frame = logged_in.run_query(dynamic_query(SHARE))
     assert list(frame["share"]) == [0.25, 0.25, 0.25, 0.25]
 
 
 @pytest.mark.parametrize("backend", ["pandas", "polars"])
 def test_a_table_calculation_that_comes_back_empty_warns(
-    logged_in: LookerSession, looker: FakeLooker, backend: str
+    logged_in: LookerSession, looker: FakeLooker, backend: Literal["pandas", "polars"]
 ) -> None:
     """A Looker that drops ``server_table_calcs`` and sends the column empty: every row null
     may be Looker not computing it, so the frame says so (it is kept: an expression can be
@@ -158,7 +130,7 @@ def test_a_table_calculation_that_comes_back_empty_warns(
     with pytest.warns(
         ColumnEmpty, match=r"'share' \(Share of orders\) is empty in all 4 rows"
     ) as said:
-        frame = logged_in.run_query(_query(SHARE), backend=backend)
+        frame = logged_in.run_query(dynamic_query(SHARE), backend=backend)
     assert said[0].filename == __file__
     assert frame["share"].null_count() == 4 if backend == "polars" else frame["share"].isna().all()
 
@@ -166,7 +138,7 @@ def test_a_table_calculation_that_comes_back_empty_warns(
 def test_a_computed_table_calculation_does_not_warn(logged_in: LookerSession) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", ColumnEmpty)
-        logged_in.run_query(_query(SHARE))
+        logged_in.run_query(dynamic_query(SHARE))
 
 
 def test_the_async_twin_gives_the_same_frame(
@@ -188,7 +160,7 @@ def test_a_saved_querys_dynamic_fields_become_columns() -> None:
             "dynamic_fields": json.dumps(
                 [
                     SHARE,
-                    REGIONS,
+                    DISTINCT,
                     {
                         "dimension": "label",
                         "expression": "${orders.region}",
@@ -226,7 +198,7 @@ def test_a_pivoted_query_with_dynamic_fields_is_refused_by_the_stand_in(
     from looker_nb_auth import QueryError
 
     body = {
-        **_query(SHARE),
+        **dynamic_query(SHARE),
         "fields": ["orders.region", "orders.category", "orders.count", "share"],
         "pivots": ["orders.category"],
     }
@@ -245,6 +217,6 @@ def test_polars_shows_the_same_names_labels_and_types(logged_in: LookerSession) 
 def test_dynamic_fields_given_as_a_list_are_sent_as_looker_keeps_them(
     logged_in: LookerSession,
 ) -> None:
-    body = {**_query(SHARE), "dynamic_fields": [SHARE]}
+    body = {**dynamic_query(SHARE), "dynamic_fields": [SHARE]}
     frame = logged_in.run_query(body, labels=True)
     assert list(frame["Share of orders"]) == [0.25, 0.25, 0.25, 0.25]

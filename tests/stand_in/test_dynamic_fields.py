@@ -12,42 +12,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from dynamic_fields import DISTINCT, SHARE, dynamic_query
 
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
 from .helpers import GRACE, bearer, new_client, tokens_for
 
 ASKED = {"server_table_calcs": "true"}
-SHARE: dict[str, object] = {
-    "category": "table_calculation",
-    "table_calculation": "share",
-    "label": "Share",
-    "expression": "${orders.count}/sum(${orders.count})",
-    "value_format_name": "percent_0",
-    "_kind_hint": "measure",
-    "_type_hint": "number",
-}
-DISTINCT: dict[str, object] = {
-    "measure": "distinct_categories",
-    "based_on": "orders.category",
-    "type": "count_distinct",
-    "label": "Distinct categories",
-    "expression": None,
-    "_kind_hint": "measure",
-    "_type_hint": "number",
-}
-
-
-def _query(*dynamic: dict[str, object], **overrides: object) -> dict[str, object]:
-    names = [str(d.get("table_calculation") or d.get("measure")) for d in dynamic]
-    return {
-        "model": "demo",
-        "view": "orders",
-        "fields": ["orders.region", "orders.count", *names],
-        "sorts": ["orders.region"],
-        "dynamic_fields": json.dumps(list(dynamic)),
-        **overrides,
-    }
 
 
 @pytest.fixture
@@ -75,16 +46,16 @@ def test_look_4_carries_a_table_calculation_and_a_custom_measure(grace: httpx.Cl
 def test_table_calculations_and_custom_measures_are_computed_when_asked(
     grace: httpx.Client,
 ) -> None:
-    rows = grace.post("queries/run/json", params=ASKED, json=_query(SHARE, DISTINCT)).json()
+    rows = grace.post("queries/run/json", params=ASKED, json=dynamic_query(SHARE, DISTINCT)).json()
     assert [row["orders.count"] for row in rows] == [15, 15, 15, 15]
     assert [row["share"] for row in rows] == [0.25, 0.25, 0.25, 0.25]
     assert [row["distinct_categories"] for row in rows] == [3, 3, 3, 3]
 
 
 def test_csv_names_a_table_calculation_by_its_label(grace: httpx.Client) -> None:
-    text = grace.post("queries/run/csv", params=ASKED, json=_query(SHARE, DISTINCT)).text
+    text = grace.post("queries/run/csv", params=ASKED, json=dynamic_query(SHARE, DISTINCT)).text
     header, first, *_ = csv.reader(io.StringIO(text))
-    assert header == ["Orders Region", "Orders Count", "Share", "Distinct categories"]
+    assert header == ["Orders Region", "Orders Count", "Share of orders", "Distinct categories"]
     assert first == ["East", "15", "0.25", "3"]
 
 
@@ -100,10 +71,10 @@ def test_table_calcs_unasked_says_what_a_run_without_server_table_calcs_gets(
     looker: FakeLooker, grace: httpx.Client, knob: str, columns: list[str], share: object
 ) -> None:
     looker.config.table_calcs_unasked = knob  # type: ignore[assignment]
-    rows = grace.post("queries/run/json", json=_query(SHARE)).json()
+    rows = grace.post("queries/run/json", json=dynamic_query(SHARE)).json()
     assert list(rows[0]) == columns
     assert rows[0].get("share") == share
-    text = grace.post("queries/run/csv", json=_query(SHARE)).text
+    text = grace.post("queries/run/csv", json=dynamic_query(SHARE)).text
     assert len(next(csv.reader(io.StringIO(text)))) == len(columns)
 
 
@@ -112,17 +83,19 @@ def test_server_table_calcs_false_leaves_them_out_whatever_the_knob(
 ) -> None:
     looker.config.table_calcs_unasked = "computed"
     params = {"server_table_calcs": "false"}
-    rows = grace.post("queries/run/json", params=params, json=_query(SHARE)).json()
+    rows = grace.post("queries/run/json", params=params, json=dynamic_query(SHARE)).json()
     assert "share" not in rows[0]
 
 
 def test_json_detail_describes_table_calculations_and_custom_fields(
     grace: httpx.Client,
 ) -> None:
-    detail = grace.post("queries/run/json_detail", params=ASKED, json=_query(SHARE, DISTINCT))
+    detail = grace.post(
+        "queries/run/json_detail", params=ASKED, json=dynamic_query(SHARE, DISTINCT)
+    )
     fields = detail.json()["fields"]
     [calc] = fields["table_calculations"]
-    assert (calc["name"], calc["label"], calc["type"]) == ("share", "Share", "number")
+    assert (calc["name"], calc["label"], calc["type"]) == ("share", "Share of orders", "number")
     custom = fields["measures"][-1]
     assert (custom["name"], custom["label"], custom["dynamic"]) == (
         "distinct_categories",
@@ -133,7 +106,7 @@ def test_json_detail_describes_table_calculations_and_custom_fields(
 
 
 def test_json_bi_lists_table_calculations_as_the_spec_describes(grace: httpx.Client) -> None:
-    answer = grace.post("queries/run/json_bi", params=ASKED, json=_query(SHARE)).json()
+    answer = grace.post("queries/run/json_bi", params=ASKED, json=dynamic_query(SHARE)).json()
     [calc] = answer["metadata"]["fields"]["table_calculations"]
     assert set(calc) == {"name", "label", "align", "expression", "value_format", "measure"}
     assert answer["rows"][0]["share"] == 0.25
@@ -142,7 +115,7 @@ def test_json_bi_lists_table_calculations_as_the_spec_describes(grace: httpx.Cli
 def test_a_query_task_computes_table_calculations_when_asked(
     looker: FakeLooker, clock: ManualClock, grace: httpx.Client
 ) -> None:
-    query_id = grace.post("queries", json=_query(SHARE)).json()["id"]
+    query_id = grace.post("queries", json=dynamic_query(SHARE)).json()["id"]
     body = {"query_id": query_id, "result_format": "json"}
     asked = grace.post("query_tasks", params=ASKED, json=body).json()
     unasked = grace.post("query_tasks", json=body).json()
@@ -159,7 +132,7 @@ def test_a_query_task_computes_table_calculations_when_asked(
 def test_a_table_calculation_the_stand_in_cannot_compute_fails_when_it_runs(
     grace: httpx.Client, expression: str
 ) -> None:
-    body = _query({**SHARE, "expression": expression})
+    body = dynamic_query({**SHARE, "expression": expression})
     assert grace.post("queries", json=body).status_code == 200
     run = grace.post("queries/run/json", params=ASKED, json=body)
     assert run.status_code == 400
@@ -167,13 +140,13 @@ def test_a_table_calculation_the_stand_in_cannot_compute_fails_when_it_runs(
 
 
 def test_dynamic_fields_must_be_a_json_string(grace: httpx.Client) -> None:
-    run = grace.post("queries/run/json", json={**_query(), "dynamic_fields": [SHARE]})
+    run = grace.post("queries/run/json", json={**dynamic_query(), "dynamic_fields": [SHARE]})
     assert run.status_code == 400
     assert run.json()["errors"][0]["field"] == "dynamic_fields"
 
 
 def test_a_created_query_keeps_its_dynamic_fields(grace: httpx.Client) -> None:
-    created = grace.post("queries", json=_query(SHARE)).json()
+    created = grace.post("queries", json=dynamic_query(SHARE)).json()
     assert json.loads(grace.get(f"queries/{created['id']}").json()["dynamic_fields"]) == [SHARE]
 
 
