@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .._errors import ConfigurationError
+from .say import refuse
 
 __all__ = ["add_hub_service", "run_hub_service"]
 
@@ -40,12 +40,7 @@ def run_hub_service(parsed: argparse.Namespace) -> int:
 
         return run_service(rotate=parsed.rotate_keys, ip=parsed.ip)
     except ImportError as exc:
-        print(
-            f"looker-nb-auth hub-service: {exc.name or 'a package'} is missing; "
-            "pip install 'looker-nb-auth[hub]'.",
-            file=sys.stderr,
-        )
-        return 2
+        missing = f"{exc.name or 'a package'} is missing; pip install 'looker-nb-auth[hub]'."
+        return refuse("hub-service", missing, 2)
     except ConfigurationError as exc:
-        print(f"looker-nb-auth hub-service: {exc}", file=sys.stderr)
-        return 2
+        return refuse("hub-service", exc, 2)

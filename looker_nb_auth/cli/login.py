@@ -41,6 +41,7 @@ from ..client.cache import CacheKey
 from ..client.loopback import LoopbackReceiver
 from ..client.session import LookerSession
 from ..oauth.callback import CallbackResult, parse_callback
+from .say import refuse, say
 
 __all__ = ["Target", "run_login", "run_logout", "run_whoami"]
 
@@ -139,7 +140,7 @@ def _cannot_listen(receiver: LoopbackReceiver, exc: ReceiverUnavailable) -> None
     """The loopback port is taken: the pasted address is the next rung."""
     cause = exc.__cause__
     reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else "in use"
-    _say(
+    say(
         "login",
         f"Cannot listen on {receiver.host}:{receiver.port}, where the redirect URI points "
         f"({reason}), so paste the address Looker sends you to instead.",
@@ -159,7 +160,7 @@ def _show_url(url: str, open_browser: bool, out: TextIO) -> None:
         print("Opened this URL in your browser; log in to Looker and allow access there:", file=out)
     else:
         if open_browser:
-            _say("login", "Could not open a browser; open the URL below yourself.")
+            say("login", "Could not open a browser; open the URL below yourself.")
         print("Open this URL in a browser, log in to Looker and allow access:", file=out)
     print(url, file=out, flush=True)
 
@@ -180,7 +181,7 @@ def _paste(state: str, out: TextIO) -> CallbackResult:
             del pasted  # it holds the code
         if result is not None and hmac.compare_digest(result.state, state):
             return result
-        _say("login", _NOT_THIS_LOGIN)
+        say("login", _NOT_THIS_LOGIN)
 
 
 def _wait(receiver: LoopbackReceiver, state: str, ttl: float, out: TextIO) -> CallbackResult:
@@ -260,10 +261,6 @@ def _logout(target: Target, out: TextIO) -> int:
 # -- errors -------------------------------------------------------------------------------------
 
 
-def _say(command: str, sentence: object) -> None:
-    print(f"looker-nb-auth {command}: {sentence}", file=sys.stderr, flush=True)
-
-
 @contextmanager
 def _warnings_as_lines(command: str) -> Iterator[None]:
     """A CacheWarning is one line on stderr, not Python's two-line warning with source."""
@@ -279,7 +276,7 @@ def _warnings_as_lines(command: str) -> Iterator[None]:
             line: str | None = None,
         ) -> None:
             if issubclass(category, CacheWarning):
-                _say(command, f"warning: {message}")
+                say(command, f"warning: {message}")
             else:
                 shown(message, category, filename, lineno, file, line)
 
@@ -296,16 +293,14 @@ def _command(command: str, run: Callable[[], int]) -> int:
             if sys.stderr.isatty():
                 print(file=sys.stderr)  # past the terminal's ^C
             what = f"Login interrupted; {_LOGIN_AGAIN}." if command == "login" else "Interrupted."
-            _say(command, what)
+            say(command, what)
             return INTERRUPTED
         except ConfigurationError as exc:  # a missing or invalid setting: like a bad flag
-            _say(command, exc)
-            return 2
+            return refuse(command, exc, 2)
         except LookerAuthError as exc:
-            _say(command, exc)
-            return 1
+            return refuse(command, exc, 1)
         except httpx.HTTPError as exc:  # a plain API call (GET /user) lost its connection
-            _say(
+            say(
                 command,
                 f"The connection to Looker failed ({type(exc).__name__}); check base_url and "
                 "your network, then try again.",
@@ -314,7 +309,7 @@ def _command(command: str, run: Callable[[], int]) -> int:
         except Exception as exc:
             if os.environ.get("LOOKER_NB_AUTH_TRACEBACKS", "") not in ("", "0"):
                 raise
-            _say(
+            say(
                 command,
                 f"Failed unexpectedly ({type(exc).__name__}); run it again with "
                 "LOOKER_NB_AUTH_TRACEBACKS=1 to see the traceback.",

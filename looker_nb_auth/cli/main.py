@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from .hub_service import add_hub_service, run_hub_service
+from .say import refuse
 
 __all__ = ["main", "run_as_module"]
 
@@ -293,12 +294,7 @@ def _register(parsed: argparse.Namespace) -> int:
             out=sys.stdout,
         )
     except AdminError as exc:
-        return _refused(exc, exc.exit_code)
+        return refuse("register", exc, exc.exit_code)
     except SdkNotInstalled as exc:  # a missing package: a usage problem, like a bad flag
-        return _refused(exc, AdminUsageError.exit_code)
+        return refuse("register", exc, AdminUsageError.exit_code)
     return 0
-
-
-def _refused(exc: Exception, exit_code: int) -> int:
-    print(f"looker-nb-auth register: {exc}", file=sys.stderr)
-    return exit_code
