@@ -3,7 +3,8 @@ so a big result's typing runs while the rest of it arrives instead of after it.
 
 Measured on 1M rows of ``demo::events`` through a link of 50 MB/s: the parse kept up with the
 download, then typing the whole text columns took 100-160 ms after its last byte. Typed as
-the blocks come, what is left at the end is joining the blocks' chunks.
+the blocks come, what is left at the end is joining the blocks' chunks. `Beside` types them in a
+thread of their own, while the reader parses the next block.
 
 The whole-column rule (``dtypes.py``) holds: a column is typed block by block only while every
 block reads the way the whole column would. A number column is whole numbers while every block
@@ -17,12 +18,18 @@ result is complete, and only then is it let go of (the peak memory of typing at 
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 from typing import Any, Literal
 
 from .describe import Column
 
-__all__ = ["Blocks", "surely_not_whole"]
+__all__ = ["Beside", "Blocks", "surely_not_whole"]
+
+#: Blocks that may wait to be typed while the reader parses on (`Beside`).
+WAITING = 4
 
 State = Literal["int", "float", "timestamp", "whole"]
 
@@ -126,3 +133,49 @@ class Blocks:
             if column is not None:
                 table = table.set_column(index, self._names[index], column)
         return table
+
+
+class Beside:
+    """`Blocks.add` in a thread of its own, so each block is typed while pyarrow's reader parses
+    the next one: the reader parses in the thread that asks it for a block, so typing there ran
+    after parsing, one block at a time (measured on 1M rows of ``demo::events``: 105 ms of
+    parsing, then 65 ms of typing; pyarrow's compute functions let go of the GIL). The first
+    block is typed at once in the calling thread (a small result needs no thread); at most
+    `WAITING` blocks wait. Used as a context manager: leaving it waits for the blocks to be
+    typed (and raises what typing raised), or, on an error, for the block being typed only.
+    """
+
+    def __init__(self, blocks: Blocks) -> None:
+        self._blocks = blocks
+        self._first = True
+        self._pool: ThreadPoolExecutor | None = None
+        self._waiting: collections.deque[Future[None]] = collections.deque()
+
+    def add(self, batch: Any) -> None:
+        if self._first:
+            self._first = False
+            self._blocks.add(batch)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="looker-nb-auth typing")
+        while len(self._waiting) >= WAITING:
+            self._waiting.popleft().result()
+        self._waiting.append(self._pool.submit(self._blocks.add, batch))
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is None:
+            return
+        try:
+            if kind is None:
+                while self._waiting:
+                    self._waiting.popleft().result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 
 from .._errors import LookerAuthError, ResultTooLarge, UnexpectedResponse
 from .backends import has_pyarrow
-from .blockwise import Blocks
+from .blockwise import Beside, Blocks
 from .describe import Column
 from .header import field_names
 
@@ -116,9 +116,12 @@ def _arrow_table(
     lines = pacsv.ParseOptions(newlines_in_values=True)
     blocks = Blocks(names, columns)  # numbers and timestamps typed as the blocks come
     rows, cut = 0, False
-    with pacsv.open_csv(
-        body, read_options=read, parse_options=lines, convert_options=convert
-    ) as reader:
+    with (
+        pacsv.open_csv(
+            body, read_options=read, parse_options=lines, convert_options=convert
+        ) as reader,
+        Beside(blocks) as typing,
+    ):
         if any(
             pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in reader.schema
         ):
@@ -126,12 +129,12 @@ def _arrow_table(
         for batch in reader:
             if max_rows is not None and rows + batch.num_rows > max_rows:
                 batch, cut = batch.slice(0, max_rows - rows), True
-            blocks.add(batch)
+            typing.add(batch)
             rows += batch.num_rows
             on_rows(rows)
             if cut:
                 break
-        return blocks.table(reader.schema), cut
+    return blocks.table(reader.schema), cut
 
 
 def _pandas_frame(

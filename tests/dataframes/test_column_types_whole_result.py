@@ -5,13 +5,14 @@ decimal after the first block, and columns no metadata describes (custom fields)
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from looker_nb_auth import LookerSession
+from looker_nb_auth import LookerSession, ResultTooLarge
 from looker_nb_auth.dataframes.backends import Backend
 from looker_nb_auth.dataframes.describe import Column, columns_from_metadata
 from looker_nb_auth.fake_looker import FakeLooker
@@ -144,3 +145,28 @@ def test_a_column_without_metadata_and_without_values_is_all_nulls(engine: Any) 
     )
     assert list(frame["orders.region"]) == ["East", "West"]
     assert frame["my_calc"].isna().all() and len(frame) == 2
+
+
+def _typing_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("looker-nb-auth typing")]
+
+
+def test_blocks_typed_beside_the_reader_come_back_in_order_and_leave_no_thread(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    looker.config.big_rows = 60_000  # several blocks: the second on are typed in a thread
+    frame = logged_in.run_query(model="demo", view="events", fields=EVENTS, limit=-1)
+    assert list(frame["events.quantity"]) == [(i * 37) % 100 for i in range(60_000)]
+    assert {n: str(t) for n, t in frame.dtypes.items()} == EVENT_DTYPES
+    assert _typing_threads() == []
+
+
+def test_a_result_stopped_while_its_blocks_are_typed_leaves_no_thread(
+    logged_in: LookerSession, looker: FakeLooker
+) -> None:
+    looker.config.big_rows = 60_000
+    with pytest.raises(ResultTooLarge):
+        logged_in.run_query(
+            model="demo", view="events", fields=EVENTS, limit=-1, max_bytes=3_000_000
+        )
+    assert _typing_threads() == []
