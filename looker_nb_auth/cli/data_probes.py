@@ -80,7 +80,7 @@ def header(probe: Probe, explore: Explore) -> Finding:
     """Which text the CSV header says of each field, in which order, and whether
     ``header.field_names`` names every column after its field."""
     query_id = probe.saved(explore.query(explore.fields, limit="3"))
-    ran = probe.text(query_id, "csv")
+    ran = probe.run(query_id, "csv").read()
     if ran.response.status_code != 200:
         words = looker_said(ran.response)
         return Finding("header", "fails", f"The probe's query failed (Looker said: {words}).")
@@ -167,7 +167,7 @@ def json_detail(probe: Probe, explore: Explore) -> Finding:
     """The keys of a json_detail result, whether its cells are ``{"value": ...}``, and what its
     ``errors`` hold (a Development Mode note), as the pivot path reads them."""
     query_id = probe.saved(explore.query(explore.fields, limit="3"))
-    ran = probe.text(query_id, "json_detail")
+    ran = probe.run(query_id, "json_detail").read()
     if ran.response.status_code != 200:
         words = looker_said(ran.response)
         return Finding("json_detail", "fails", f"A json_detail run failed ({words}).")
@@ -228,7 +228,7 @@ def error(probe: Probe, explore: Explore) -> Finding:
     if created.status_code >= 400:
         where, words = f"at POST /queries (HTTP {created.status_code})", looker_said(created)
     else:
-        ran = probe.text(str(created.json()["id"]), "csv")
+        ran = probe.run(str(created.json()["id"]), "csv").read()
         status = ran.response.status_code
         if status == 200:
             sentence = f"Looker ran a query on the unknown field {bad} without an error."
@@ -247,7 +247,7 @@ def error(probe: Probe, explore: Explore) -> Finding:
 def polls(probe: Probe, explore: Explore) -> Finding:
     """The polls one small query task took, and Looker's run time for it."""
     query_id = probe.saved(explore.query(explore.fields, limit="3"))
-    ran = probe.text(query_id, "csv")
+    ran = probe.run(query_id, "csv").read()
     runtime = probe.runtime(ran.task_id)
     observed = {"polls": ran.polls, "runtime": runtime}
     ran_for = "" if runtime is None else f", which Looker ran in {runtime:.2f} s"

@@ -96,7 +96,7 @@ def dynamic_fields(probe: Probe, explore: Explore) -> Finding:
         sentence = "The query has no measure and dimension to base a table calculation on."
         return Finding("dynamic_fields", "warn", sentence + " Name some with --fields.")
     query_id = probe.saved(body)
-    ran = probe.text(query_id, "csv")
+    ran = probe.run(query_id, "csv").read()
     if ran.response.status_code != 200:
         words = looker_said(ran.response)
         sentence = f"Looker refused a table calculation and a custom measure ({words!r})"
@@ -106,7 +106,7 @@ def dynamic_fields(probe: Probe, explore: Explore) -> Finding:
     calculation = found[TABLE_CALCULATION]
     observed: dict[str, Any] = {"columns": found}
     if calculation is None or calculation[1] == 0:
-        asked = probe.text(query_id, "csv", params={"server_table_calcs": "true"})
+        asked = probe.run(query_id, "csv", params={"server_table_calcs": "true"}).read()
         if asked.response.status_code == 200:
             again = _columns(asked.response.text)[TABLE_CALCULATION]
             observed["with_server_table_calcs"] = again

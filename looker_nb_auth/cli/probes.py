@@ -89,6 +89,12 @@ class Ran:
     polls: int
     response: httpx.Response
 
+    def read(self) -> Ran:
+        """This run with its whole (small) answer read, and the response closed."""
+        self.response.read()
+        self.response.close()
+        return self
+
 
 class Probe:
     """The probes' access to Looker: a logged-in ``session``; ``client`` is its client on
@@ -189,19 +195,6 @@ class Probe:
                 step = flow.send(response)
             except StopIteration as done:
                 return str(done.value)
-
-    def text(
-        self,
-        query_id: str,
-        result_format: str,
-        limit: int | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> Ran:
-        """A run whose whole (small) answer is read."""
-        ran = self.run(query_id, result_format, limit, params)
-        ran.response.read()
-        ran.response.close()
-        return ran
 
     def runtime(self, task_id: str) -> float | None:
         """Looker's run time of a task, as ``GET /query_tasks/{id}`` says (None: not said)."""
