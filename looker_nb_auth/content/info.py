@@ -31,6 +31,20 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _shown(data: Mapping[str, Any], looker_url: str, kind: str) -> dict[str, str]:
+    """What a listing shows of any Look or dashboard (``kind``: ``looks``, ``dashboards``, its
+    path in Looker): id, title, description, folder, when it changed, and its URL."""
+    content_id = _text(data.get("id"))
+    return dict(
+        id=content_id,
+        title=_text(data.get("title")),
+        description=_text(data.get("description")),
+        folder=folder_name(data),
+        updated_at=when(data.get("updated_at")),
+        url=f"{looker_url}/{kind}/{content_id}",
+    )
+
+
 @dataclass(frozen=True)
 class LookInfo:
     """A saved Look as a listing shows it; ``url`` opens it in Looker."""
@@ -48,16 +62,10 @@ class LookInfo:
     def from_json(cls, data: Mapping[str, Any], looker_url: str) -> LookInfo:
         model = data.get("model")
         query = data.get("query")
-        look_id = _text(data.get("id"))
         return cls(
-            id=look_id,
-            title=_text(data.get("title")),
-            description=_text(data.get("description")),
-            folder=folder_name(data),
+            **_shown(data, looker_url, "looks"),
             model=_text(model.get("id")) if isinstance(model, Mapping) else "",
             explore=_text(query.get("view")) if isinstance(query, Mapping) else None,
-            updated_at=when(data.get("updated_at")),
-            url=f"{looker_url}/looks/{look_id}",
         )
 
 
@@ -74,12 +82,4 @@ class DashboardInfo:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], looker_url: str) -> DashboardInfo:
-        dashboard_id = _text(data.get("id"))
-        return cls(
-            id=dashboard_id,
-            title=_text(data.get("title")),
-            description=_text(data.get("description")),
-            folder=folder_name(data),
-            updated_at=when(data.get("updated_at")),
-            url=f"{looker_url}/dashboards/{dashboard_id}",
-        )
+        return cls(**_shown(data, looker_url, "dashboards"))
