@@ -260,6 +260,37 @@ def test_the_database_without_the_key_yields_nothing(
         stolen.close()
 
 
+#: How many kernels of one user ask the service for a token at once in the storm tests.
+KERNELS = 100
+
+
+def kernels_client(stack: ServiceHub, server_token: str) -> httpx.Client:
+    """The service's API as a server's ``KERNELS`` kernels reach it, one connection each."""
+    return httpx.Client(
+        base_url=stack.service_url,
+        headers={"Authorization": f"token {server_token}"},
+        timeout=60.0,
+        limits=httpx.Limits(max_connections=KERNELS),
+        trust_env=False,
+    )
+
+
+def ask_at_once(
+    client: httpx.Client, params: dict[str, str] | None = None
+) -> list[tuple[int, str]]:
+    """``KERNELS`` threads ask ``api/token`` (with ``params``) at the same moment: each one's
+    status and the access token it got (``""``: none)."""
+    start = threading.Barrier(KERNELS)
+
+    def kernel(_: int) -> tuple[int, str]:
+        start.wait()
+        response = client.get("api/token", params=params)
+        return response.status_code, response.json().get("access_token", "")
+
+    with ThreadPoolExecutor(KERNELS) as pool:
+        return list(pool.map(kernel, range(KERNELS)))
+
+
 def test_a_refresh_storm_of_100_kernels_costs_one_refresh(
     stack: ServiceHub, browsers: dict[str, HubBrowser], server_tokens: dict[str, str]
 ) -> None:
@@ -268,26 +299,8 @@ def test_a_refresh_storm_of_100_kernels_costs_one_refresh(
     expire_in_the_database(stack.db_file, "ada")
     stack.looker.expire_access_tokens()
     stack.looker.reset_counters()
-    kernels = 100
-    start = threading.Barrier(kernels)
-    limits = httpx.Limits(max_connections=kernels)
-    with (
-        httpx.Client(
-            base_url=stack.service_url,
-            headers={"Authorization": f"token {server_tokens['ada']}"},
-            timeout=60.0,
-            limits=limits,
-            trust_env=False,
-        ) as client,
-        ThreadPoolExecutor(kernels) as pool,
-    ):
-
-        def kernel(_: int) -> tuple[int, str]:
-            start.wait()
-            response = client.get("api/token")
-            return response.status_code, response.json().get("access_token", "")
-
-        answers = list(pool.map(kernel, range(kernels)))
+    with kernels_client(stack, server_tokens["ada"]) as client:
+        answers = ask_at_once(client)
     assert {status for status, _ in answers} == {200}
     tokens = {token for _, token in answers}
     assert len(tokens) == 1 and old not in tokens
@@ -303,25 +316,8 @@ def test_100_kernels_reporting_the_token_looker_refused_cost_one_refresh(
     refused = hashlib.sha256(old.encode()).hexdigest()
     stack.looker.expire_access_tokens()  # still valid by its clock: only Looker's 401 says so
     stack.looker.reset_counters()
-    kernels = 100
-    start = threading.Barrier(kernels)
-    with (
-        httpx.Client(
-            base_url=stack.service_url,
-            headers={"Authorization": f"token {server_tokens['ada']}"},
-            timeout=60.0,
-            limits=httpx.Limits(max_connections=kernels),
-            trust_env=False,
-        ) as client,
-        ThreadPoolExecutor(kernels) as pool,
-    ):
-
-        def kernel(_: int) -> tuple[int, str]:
-            start.wait()
-            response = client.get("api/token", params={"refused": refused})
-            return response.status_code, response.json().get("access_token", "")
-
-        answers = list(pool.map(kernel, range(kernels)))
+    with kernels_client(stack, server_tokens["ada"]) as client:
+        answers = ask_at_once(client, params={"refused": refused})
         assert {status for status, _ in answers} == {200}
         tokens = {token for _, token in answers}
         assert len(tokens) == 1 and old not in tokens
