@@ -10,7 +10,7 @@ import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
-from .helpers import CLIENT_GUID, HTTP, REDIRECT_URI, new_client
+from .helpers import CLIENT_GUID, GRACE, HTTP, REDIRECT_URI, api_client, new_client
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,6 +47,13 @@ def looker(clock: ManualClock) -> Iterator[FakeLooker]:
 def browser(looker: FakeLooker) -> Iterator[httpx.Client]:
     """A cookie-keeping client on the UI host, like one browser profile."""
     with new_client(base_url=looker.web_url) as client:
+        yield client
+
+
+@pytest.fixture
+def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+    """Grace (no admin) logged in: a client on the API's ``/api/4.0/``."""
+    with api_client(looker, GRACE) as client:
         yield client
 
 

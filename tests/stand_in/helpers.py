@@ -122,6 +122,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def api_client(looker: FakeLooker, email: str) -> httpx.Client:
+    """A client on the API's ``/api/4.0/``, logged in as ``email``."""
+    headers = bearer(tokens_for(looker, email)["access_token"])
+    return new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers)
+
+
 def get_user(looker: FakeLooker, access_token: str) -> httpx.Response:
     return HTTP.get(f"{looker.api_url}/api/4.0/user", headers=bearer(access_token))
 

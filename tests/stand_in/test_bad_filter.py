@@ -5,21 +5,10 @@ the filter matches nothing (the default) or the query cannot be built (``"error"
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig
-
-from .helpers import GRACE, bearer, new_client, tokens_for
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def _run(client: httpx.Client, filters: dict[str, str], view: str = "orders") -> httpx.Response:

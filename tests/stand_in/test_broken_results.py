@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,16 +12,7 @@ import pytest
 from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig
 from looker_nb_auth.fake_looker._malformed import DEEP
 
-from .helpers import GRACE, bearer, new_client, tokens_for
-
 SQL = "SELECT region, COUNT(*) AS orders FROM orders GROUP BY region"
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def _sql_run(client: httpx.Client, result_format: str) -> bytes:

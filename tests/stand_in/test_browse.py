@@ -17,7 +17,7 @@ from support import CLIENT_GUID, REDIRECT_URI, log_in, make_session
 
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
-from .helpers import ADA, GRACE, bearer, new_client, tokens_for
+from .helpers import ADA, GRACE
 
 SdkFor = Callable[[str], Looker40SDK]
 
@@ -42,13 +42,6 @@ def sdk_for(looker: FakeLooker, clock: ManualClock) -> Iterator[SdkFor]:
 @pytest.fixture
 def ada(sdk_for: SdkFor) -> Looker40SDK:
     return sdk_for(ADA)
-
-
-@pytest.fixture
-def grace_api(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def test_all_lookml_models_lists_the_models_each_user_may_see(
@@ -118,13 +111,13 @@ def test_search_looks_matches_titles_as_sql_like_without_case(
 
 
 def test_search_looks_by_folder_ids_with_or_sorts_and_pages(
-    ada: Looker40SDK, grace_api: httpx.Client
+    ada: Looker40SDK, grace: httpx.Client
 ) -> None:
     in_sales = ada.search_looks(folder_id="5")
     assert [look.id for look in in_sales] == ["1", "2"]
     assert {look.folder.name for look in in_sales if look.folder} == {"Sales"}
     assert all(look.query_id for look in in_sales)
-    raw = grace_api.get("looks/search", params={"folder_id": "5"}).json()
+    raw = grace.get("looks/search", params={"folder_id": "5"}).json()
     assert [look["id"] for look in raw] == ["1", "2"]
     assert all("query" not in look for look in raw)  # a Look, not a LookWithQuery
     assert [look.id for look in ada.search_looks(id="1,3")] == ["1", "3"]
@@ -205,9 +198,9 @@ def test_folders_list_search_and_hold_their_looks_and_dashboards(ada: Looker40SD
     ],
 )
 def test_search_params_the_stand_in_cannot_read_are_a_400_naming_them(
-    grace_api: httpx.Client, path: str
+    grace: httpx.Client, path: str
 ) -> None:
-    response = grace_api.get(path)
+    response = grace.get(path)
     assert response.status_code == 400
     named = path.split("?")[1].split("=")[0]
     assert named in response.json()["message"] or "sort" in response.json()["message"]

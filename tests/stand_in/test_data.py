@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,8 +14,6 @@ from looker_sdk.sdk.api40 import models as models40
 from looker_nb_auth.fake_looker import FakeLooker
 from looker_nb_auth.fake_looker._data import ORDERS
 
-from .helpers import GRACE, bearer, new_client, tokens_for
-
 NOT_FOUND = {
     "message": "Not found",
     "documentation_url": "https://cloud.google.com/looker/docs/r/api/support",
@@ -25,13 +22,6 @@ SQL_ERROR = (
     "SQL Error: SQL compilation error: error line 2 at position 4\n"
     "invalid identifier 'ORDERS.SQL_ERROR'"
 )
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def _query(**overrides: object) -> dict[str, object]:

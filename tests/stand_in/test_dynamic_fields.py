@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,16 +15,7 @@ from dynamic_fields import DISTINCT, SHARE, dynamic_query
 
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
-from .helpers import GRACE, bearer, new_client, tokens_for
-
 ASKED = {"server_table_calcs": "true"}
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def test_look_4_carries_a_table_calculation_and_a_custom_measure(grace: httpx.Client) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from looker_sdk.rtl import serialize
@@ -11,8 +9,6 @@ from looker_sdk.sdk.api40 import models as models40
 
 from looker_nb_auth.fake_looker import FakeLooker
 from looker_nb_auth.fake_looker._events import event_row
-
-from .helpers import GRACE, bearer, new_client, tokens_for
 
 NOT_FOUND = {
     "message": "Not found",
@@ -28,13 +24,6 @@ ORDERS_DIMENSIONS = [
     "orders.sql_error",
 ]
 ORDERS_MEASURES = ["orders.count", "orders.total_sale_price", "orders.average_sale_price"]
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def _explore(client: httpx.Client, explore: str) -> models40.LookmlModelExplore:

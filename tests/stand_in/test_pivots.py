@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -11,8 +10,6 @@ import pytest
 from looker_nb_auth.fake_looker import FakeLooker
 from looker_nb_auth.fake_looker._data import ORDERS
 from looker_nb_auth.fake_looker._detail_extras import DEVELOPMENT_MODE_NOTE
-
-from .helpers import GRACE, bearer, new_client, tokens_for
 
 CATEGORIES = sorted({row["orders.category"] for row in ORDERS})
 REGIONS = sorted({row["orders.region"] for row in ORDERS})
@@ -23,13 +20,6 @@ PIVOTED = {
     "fields": [*BY_REGION, "orders.total_sale_price"],
     "pivots": ["orders.category"],
 }
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def _query(**overrides: object) -> dict[str, object]:

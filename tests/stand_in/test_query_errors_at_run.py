@@ -4,14 +4,9 @@ ends with status ``error`` and its results say why; ``"create"`` refuses it with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker
-
-from .helpers import GRACE, bearer, new_client, tokens_for
 
 BAD_SORT = {
     "model": "demo",
@@ -19,13 +14,6 @@ BAD_SORT = {
     "fields": ["orders.region", "orders.count"],
     "sorts": ["orders.created_date desc"],
 }
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def test_a_query_looker_cannot_build_is_saved_and_fails_when_it_runs(grace: httpx.Client) -> None:

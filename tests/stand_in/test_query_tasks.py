@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 
-from .helpers import ADA, GRACE, bearer, new_client, tokens_for
-
-
-def _client(looker: FakeLooker, email: str) -> httpx.Client:
-    headers = bearer(tokens_for(looker, email)["access_token"])
-    return new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers)
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    with _client(looker, GRACE) as client:
-        yield client
+from .helpers import ADA, api_client
 
 
 def _task(client: httpx.Client, query_id: str = "102", fmt: str = "json", **params: int) -> str:
@@ -83,7 +69,7 @@ def test_created_query_can_be_run_as_a_task(grace: httpx.Client) -> None:
 def test_unknown_task_or_someone_elses_is_404(grace: httpx.Client, looker: FakeLooker) -> None:
     assert grace.get("query_tasks/nope").status_code == 404
     assert grace.get("query_tasks/nope/results").status_code == 404
-    with _client(looker, ADA) as ada:
+    with api_client(looker, ADA) as ada:
         task_id = _task(ada)
     assert grace.get(f"query_tasks/{task_id}").status_code == 404
 

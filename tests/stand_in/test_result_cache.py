@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,17 +17,16 @@ import looker_nb_auth.fake_looker as fake_looker
 from looker_nb_auth.fake_looker import FakeLooker, ManualClock
 from looker_nb_auth.fake_looker._events import EVENT_DIMENSIONS, EVENT_MEASURES
 
-from .helpers import GRACE, HTTP, bearer, new_client, tokens_for
+from .helpers import GRACE, HTTP, bearer, tokens_for
 
 ALL_FIELDS = [*EVENT_DIMENSIONS, *EVENT_MEASURES]
 
 
 @pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+def grace(looker: FakeLooker, grace: httpx.Client) -> httpx.Client:
+    """conftest's Grace, on a stand-in with 3,000 events."""
     looker.config.big_rows = 3000
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
+    return grace
 
 
 def _events(**overrides: object) -> dict[str, object]:

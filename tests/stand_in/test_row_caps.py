@@ -4,14 +4,10 @@ unless ``unlimited_row_cap`` says the user (or the query) cannot have them; SQL 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker
-
-from .helpers import GRACE, bearer, new_client, tokens_for
 
 EVENTS = {"model": "demo", "view": "events", "fields": ["events.id"]}
 NUMBERS = (
@@ -20,11 +16,10 @@ NUMBERS = (
 
 
 @pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+def grace(looker: FakeLooker, grace: httpx.Client) -> httpx.Client:
+    """conftest's Grace, on a stand-in with 7,000 events."""
     looker.config.big_rows = 7000
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
+    return grace
 
 
 def _rows(client: httpx.Client, limit: str) -> int:

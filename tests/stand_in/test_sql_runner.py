@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
-from looker_nb_auth.fake_looker import FakeLooker
 from looker_nb_auth.fake_looker._data import ORDERS
-
-from .helpers import GRACE, bearer, new_client, tokens_for
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def _create(client: httpx.Client, sql: str, **body: object) -> str:

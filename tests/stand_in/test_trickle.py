@@ -4,22 +4,11 @@ pieces with pauses between them, ``body_endless`` never ends it (blank lines aft
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker, FakeLookerConfig
 from looker_nb_auth.fake_looker._trickle import LINK_BYTES, TRICKLE_BYTES, paced
-
-from .helpers import GRACE, bearer, new_client, tokens_for
-
-
-@pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
 
 
 def test_a_trickling_body_arrives_whole_in_small_pieces(
@@ -73,7 +62,7 @@ def test_a_body_at_a_link_rate_arrives_whole(grace: httpx.Client, looker: FakeLo
 
 def test_a_link_rate_schedules_each_piece_when_the_rate_allows() -> None:
     config = FakeLookerConfig(link_rate=LINK_BYTES * 10)  # ten pieces a second
-    body = [b"x" * (LINK_BYTES * 2 + 5), "y" * LINK_BYTES]
+    body: list[str | bytes] = [b"x" * (LINK_BYTES * 2 + 5), "y" * LINK_BYTES]
     paces = list(paced(body, config, clock=lambda: 0.0))  # no time passes while sending
     assert [len(piece) for piece, _ in paces] == [LINK_BYTES, LINK_BYTES, 5, LINK_BYTES]
     sent = [LINK_BYTES, 2 * LINK_BYTES, 2 * LINK_BYTES + 5, 3 * LINK_BYTES + 5]
