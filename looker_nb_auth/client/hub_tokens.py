@@ -148,7 +148,7 @@ class HubTokens:
         response = self._send("GET", "api/token", params)
         if response.status_code == 200:
             return self._token_answer(response, now)
-        data = _json(response)
+        data = json_object(response)
         if response.status_code == 401 and isinstance(data.get("login_url"), str):
             self.login_url = _for_browser(data["login_url"])
             return HubAnswer(
@@ -204,7 +204,7 @@ class HubTokens:
         response = self._send("POST", "api/logout")
         if response.is_success:
             return
-        data = _json(response)
+        data = json_object(response)
         if response.status_code == 401 and "login_url" in data:
             return  # no login to end
         error = self._error(response, data, "POST api/logout")
@@ -271,14 +271,6 @@ class HubTokens:
 
     def __repr__(self) -> str:
         return f"<HubTokens {self.service_url}>"
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _said(data: Mapping[str, Any]) -> str:
