@@ -180,6 +180,16 @@ class Hub(ServerProcess):
             trust_env=False,
         )
 
+    def pause(self) -> None:
+        """A poll's interval while waiting for the hub, cut short if the hub exits."""
+        process = self.process
+        assert process is not None
+        try:
+            process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:  # still running
+            return
+        raise RuntimeError("jupyterhub exited:\n" + self.log_text()[-4000:])
+
 
 @dataclass
 class HubUser:
@@ -267,7 +277,7 @@ class HubUser:
                     return
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{self.name}'s server did not stop in {timeout:g} s")
-                self._pause()
+                self.hub.pause()
 
     def wait_for_kernel(self, path: str, *, timeout: float = 60.0) -> None:
         """Until the notebook's session has a kernel with a browser connected to it."""
@@ -284,17 +294,7 @@ class HubUser:
                         return
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"no kernel connected for {path} within {timeout:g} s")
-                self._pause()
-
-    def _pause(self) -> None:
-        """The poll interval, cut short if the hub exits."""
-        process = self.hub.process
-        assert process is not None
-        try:
-            process.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            return
-        raise RuntimeError("jupyterhub exited:\n" + self.hub.log_text()[-4000:])
+                self.hub.pause()
 
     def shutdown_kernels(self) -> None:
         if self.server() is None:

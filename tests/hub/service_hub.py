@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -177,7 +176,7 @@ class ServiceHub:
         while self.service_pid() in (before, None):
             if time.monotonic() > deadline:
                 raise TimeoutError("JupyterHub did not start the service again")
-            self._pause()
+            self.hub.pause()
         self.wait_for_service()
 
     def wait_for_service(self, *, timeout: float = START_TIMEOUT) -> None:
@@ -192,17 +191,7 @@ class ServiceHub:
                     pass
                 if time.monotonic() > deadline:
                     raise TimeoutError("the hub service did not answer:\n" + self.log()[-4000:])
-                self._pause()
-
-    def _pause(self) -> None:
-        """The poll interval, cut short if the hub exits."""
-        process = self.hub.process
-        assert process is not None
-        try:
-            process.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:  # still running
-            return
-        raise RuntimeError("jupyterhub exited:\n" + self.log()[-4000:])
+                self.hub.pause()
 
     def log(self) -> str:
         """The hub's log, which has the service's output too."""
@@ -230,7 +219,7 @@ class ServiceHub:
                 if time.monotonic() > deadline:
                     raise TimeoutError("the servers did not start:\n" + self.log()[-4000:])
                 if len(tokens) < len(users):
-                    self._pause()
+                    self.hub.pause()
         return tokens
 
 
