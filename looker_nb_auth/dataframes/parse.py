@@ -24,8 +24,12 @@ block comes while every block reads the way the whole column would.
 
 from __future__ import annotations
 
+import atexit
 import csv as csv_module
 import io
+import threading
+import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -94,6 +98,25 @@ def _arrow_table(
     on_rows: RowCount,
     max_rows: int | None,
 ) -> tuple[Any, bool]:
+    """pyarrow's blocks of ``body``, typed as they come; ``body`` is lent to pyarrow (`_Lent`)
+    and taken back before this returns."""
+    lent = _Lent(body)
+    released = lent.released
+    try:
+        return _arrow_blocks(lent, names, columns, on_rows, max_rows)
+    finally:
+        lent.take_back()
+        del lent
+        _wait_until_let_go(released)
+
+
+def _arrow_blocks(
+    source: _Lent,
+    names: list[str],
+    columns: Mapping[str, Column],
+    on_rows: RowCount,
+    max_rows: int | None,
+) -> tuple[Any, bool]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -116,25 +139,94 @@ def _arrow_table(
     lines = pacsv.ParseOptions(newlines_in_values=True)
     blocks = Blocks(names, columns)  # numbers and timestamps typed as the blocks come
     rows, cut = 0, False
-    with (
-        pacsv.open_csv(
-            body, read_options=read, parse_options=lines, convert_options=convert
-        ) as reader,
-        Beside(blocks) as typing,
-    ):
-        if any(
-            pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in reader.schema
-        ):
+    # only pyarrow holds the lent body from here on, never this frame (`_Lent`); and pyarrow
+    # reads it through a buffer of its own, twice a block, so no block it parses is Python's
+    # memory (a buffer of a Python object also takes the GIL to be let go of)
+    try:
+        stream = pa.input_stream(source, buffer_size=2 * BUFFER)
+    finally:
+        del source
+    try:
+        reader = pacsv.open_csv(
+            stream, read_options=read, parse_options=lines, convert_options=convert
+        )
+    finally:
+        del stream
+    try:
+        schema = reader.schema
+        if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in schema):
             raise Malformed("it is not UTF-8 text")  # pyarrow reads such a column as bytes
-        for batch in reader:
-            if max_rows is not None and rows + batch.num_rows > max_rows:
-                batch, cut = batch.slice(0, max_rows - rows), True
-            typing.add(batch)
-            rows += batch.num_rows
-            on_rows(rows)
-            if cut:
-                break
-    return blocks.table(reader.schema), cut
+        with Beside(blocks) as typing:
+            for batch in reader:
+                if max_rows is not None and rows + batch.num_rows > max_rows:
+                    batch, cut = batch.slice(0, max_rows - rows), True
+                typing.add(batch)
+                rows += batch.num_rows
+                on_rows(rows)
+                if cut:
+                    break
+    finally:
+        reader.close()
+        del reader
+    return blocks.table(schema), cut
+
+
+class _Lent:
+    """The body as lent to pyarrow's CSV reader, taken back (`take_back`) when the parse ends.
+
+    pyarrow keeps the file it reads from in objects of its own, and the last of them may be let
+    go of on one of pyarrow's threads after the reader is closed; letting go of a Python file
+    takes the GIL, and at the interpreter's exit that ends the thread in the middle of C++,
+    which aborts the process ("terminate called without an active exception": a script or cron
+    job that ran a query exited -6, about once in 20 runs). So pyarrow gets this stand-in, which
+    nothing else holds: once the parse has taken the body back, it waits until ``released``
+    (pyarrow let go of the stand-in), after which no thread of pyarrow's touches Python for it.
+    """
+
+    closed = False  # pyarrow checks it
+
+    def __init__(self, body: io.BufferedReader) -> None:
+        self._body: io.BufferedReader | None = body
+        self.released = threading.Event()
+        weakref.finalize(self, self.released.set)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        body = self._body
+        return b"" if body is None else body.read(size)
+
+    def close(self) -> None:
+        """pyarrow closes its file with the reader; the body is the caller's to close."""
+
+    def take_back(self) -> None:
+        """From now on pyarrow reads nothing more (its next read is the end)."""
+        self._body = None
+
+
+#: Seconds a parse waits for pyarrow to let go of the body it lent (at once, unless one of
+#: pyarrow's reads is under way); a slower one is waited for at exit.
+LET_GO = 1.0
+_held: set[threading.Event] = set()
+
+
+def _wait_until_let_go(released: threading.Event) -> None:
+    if released.wait(LET_GO):
+        return
+    atexit.unregister(_let_go_at_exit)  # registered once, however many are held
+    atexit.register(_let_go_at_exit)
+    _held.difference_update([e for e in _held if e.is_set()])
+    _held.add(released)
+
+
+def _let_go_at_exit() -> None:
+    """Before the interpreter ends (while pyarrow's threads may still take the GIL), give the
+    bodies pyarrow still holds `LET_GO` seconds in all to be let go of."""
+    deadline = time.monotonic() + LET_GO
+    for released in list(_held):
+        released.wait(max(0.0, deadline - time.monotonic()))
+    _held.clear()
 
 
 def _pandas_frame(
