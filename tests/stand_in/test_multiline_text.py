@@ -5,25 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from looker_nb_auth.fake_looker import FakeLooker
 
-from .helpers import GRACE, bearer, new_client, tokens_for
-
 QUERY = {"model": "demo", "view": "events", "fields": ["events.id", "events.category"]}
 TEXT = 'signup\nsecond line, with a comma\nand a "quote"'
 
 
 @pytest.fixture
-def grace(looker: FakeLooker) -> Iterator[httpx.Client]:
+def grace(looker: FakeLooker, grace: httpx.Client) -> httpx.Client:
+    """conftest's Grace, on a stand-in with 10 events."""
     looker.config.big_rows = 10
-    headers = bearer(tokens_for(looker, GRACE)["access_token"])
-    with new_client(base_url=f"{looker.api_url}/api/4.0/", headers=headers) as client:
-        yield client
+    return grace
 
 
 def test_csv_quotes_a_value_with_line_breaks_and_json_keeps_them(
