@@ -64,17 +64,23 @@ def _columns(text: str) -> int:
 @contextlib.contextmanager
 def _whole() -> Iterator[None]:
     """Kernel > Interrupt (SIGINT) waits until the block is done, then lands: a line the front
-    end was sent is a line the kernel knows it sent (else its end would open a second line)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "pthread_sigmask"
-    ):
-        yield
+    end was sent is a line the kernel knows it sent (else its end would open a second line).
+
+    The interrupt is held by Python's handler, not by blocking the signal: a kernel has other
+    threads, and the signal sent to the process goes to one that does not block it, while
+    Python runs its handler in the main thread all the same (blocking it there held nothing).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler, and only it gets KeyboardInterrupt
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    caught: list[int] = []
+    original = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        signal.signal(signal.SIGINT, original)
+        if caught:
+            signal.raise_signal(signal.SIGINT)  # lands now, by the handler it was meant for
 
 
 def _notebook_display() -> Callable[[str, bool], None] | None:

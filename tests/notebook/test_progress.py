@@ -12,11 +12,12 @@ test sets how long the query task runs and sees the requests the kernel makes.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -320,7 +321,10 @@ def test_an_interrupted_query_ends_its_line_with_the_cancel_and_stops_at_looker(
 
 def test_ctrl_c_while_the_line_is_opened_keeps_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kernel > Interrupt may land while ``display()`` opens the line, after the front end got
-    it: the line's end must still update that line, not open a second one."""
+    it: the line's end must still update that line, not open a second one. A kernel has other
+    threads, and the signal sent to the process may go to any of them, while Python runs its
+    handler in the main thread all the same: here it goes to a bystander thread, and the test
+    waits until Python's C handler has run there (its wakeup byte) before the line goes on."""
     from types import SimpleNamespace
 
     import IPython
@@ -329,6 +333,10 @@ def test_ctrl_c_while_the_line_is_opened_keeps_one_line(monkeypatch: pytest.Monk
     from looker_nb_auth.notebook import progress as progress_module
 
     sent: list[tuple[str, str]] = []
+    woken, wakeup = socket.socketpair()
+    wakeup.setblocking(False)
+    other = threading.Event()
+    bystander = threading.Thread(target=other.wait)
 
     class Handle:
         def __init__(self, display_id: str) -> None:
@@ -340,16 +348,27 @@ def test_ctrl_c_while_the_line_is_opened_keeps_one_line(monkeypatch: pytest.Monk
     def display(bundle: dict[str, str], raw: bool, display_id: bool) -> Handle:
         handle = Handle(f"line-{len(sent)}")
         sent.append((handle.display_id, bundle["text/plain"]))
-        if len(sent) == 1:
-            os.kill(os.getpid(), signal.SIGINT)  # the interrupt, once the front end has it
+        if len(sent) == 1:  # the interrupt, once the front end has the line
+            assert bystander.ident is not None
+            signal.pthread_kill(bystander.ident, signal.SIGINT)
+            woken.recv(1)  # the signal has been taken, in the bystander thread
         return handle
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(kernel=object()))
     monkeypatch.setattr(IPython.display, "display", display)
     ticks = iter(range(100))
     line = progress_module.Progress("Look 1", clock=lambda: float(next(ticks)))
-    with pytest.raises(KeyboardInterrupt):
-        line.running()
+    bystander.start()
+    previous = signal.set_wakeup_fd(wakeup.fileno())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            line.running()
+    finally:
+        signal.set_wakeup_fd(previous)
+        other.set()
+        bystander.join()
+        woken.close()
+        wakeup.close()
     line.failed(stopped=True)
     assert [display_id for display_id, _ in sent] == ["line-0", "line-0"], sent
     assert sent[-1][1].startswith("Look 1: stopped after ")
