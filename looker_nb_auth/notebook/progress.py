@@ -70,7 +70,9 @@ def _whole() -> Iterator[None]:
     threads, and the signal sent to the process goes to one that does not block it, while
     Python runs its handler in the main thread all the same (blocking it there held nothing).
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is None  # a handler Python could not set back
+    ):
         yield  # only the main thread may set a handler, and only it gets KeyboardInterrupt
         return
     caught: list[int] = []
