@@ -102,12 +102,18 @@ def _arrow_table(
     and taken back before this returns."""
     lent = _Lent(body)
     released = lent.released
+    whole = False
     try:
-        return _arrow_blocks(lent, names, columns, on_rows, max_rows)
+        table, cut = _arrow_blocks(lent, names, columns, on_rows, max_rows)
+        whole = not cut
+        return table, cut
     finally:
         lent.take_back()
         del lent
-        _wait_until_let_go(released)
+        # read to its end, pyarrow lets go at once; stopped early (a cut, an error), one of its
+        # reads may wait for a body nobody feeds until this returns: then it is waited for at
+        # exit, not here
+        _wait_until_let_go(released, LET_GO if whole else 0.0)
 
 
 def _arrow_blocks(
@@ -187,6 +193,7 @@ class _Lent:
 
     def __init__(self, body: io.BufferedReader) -> None:
         self._body: io.BufferedReader | None = body
+        self._taken = threading.Event()
         self.released = threading.Event()
         weakref.finalize(self, self.released.set)
 
@@ -194,14 +201,23 @@ class _Lent:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        body = self._body
-        return b"" if body is None else body.read(size)
+        body, taken = self._body, self._taken
+        del self  # pyarrow keeps a failed read's traceback: it must not hold the stand-in
+        if body is None:
+            return b""
+        try:
+            return body.read(size)
+        except Exception:
+            if taken.is_set():
+                return b""  # taken back: to pyarrow, the end of the body (not an error it keeps)
+            raise
 
     def close(self) -> None:
         """pyarrow closes its file with the reader; the body is the caller's to close."""
 
     def take_back(self) -> None:
         """From now on pyarrow reads nothing more (its next read is the end)."""
+        self._taken.set()
         self._body = None
 
 
@@ -211,8 +227,8 @@ LET_GO = 1.0
 _held: set[threading.Event] = set()
 
 
-def _wait_until_let_go(released: threading.Event) -> None:
-    if released.wait(LET_GO):
+def _wait_until_let_go(released: threading.Event, seconds: float) -> None:
+    if released.wait(seconds):
         return
     atexit.unregister(_let_go_at_exit)  # registered once, however many are held
     atexit.register(_let_go_at_exit)
