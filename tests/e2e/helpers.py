@@ -71,7 +71,11 @@ LOGIN_TIMEOUT = 60_000
 #: How long a cell may run (the tutorial imports pandas and matplotlib).
 CELL_TIMEOUT = 120_000
 
-_EXECUTED = re.compile(r"^\s*\[\d+\]:\s*$")
+#: The cell that shows the login widget.
+LOGIN = "from looker_nb_auth import login\nsession = login()"
+#: A cell's prompt once it has run.
+EXECUTED = re.compile(r"^\s*\[\d+\]:\s*$")
+
 _RUNNING = re.compile(r"^\s*\[\*\]:\s*$")
 _NOT_RUN = re.compile(r"^\s*\[ \]:\s*$")
 
@@ -440,7 +444,7 @@ class Notebook:
         self.select(index)
         self.menu("Run", "notebook:run-cell")
         if wait:
-            expect(prompt).to_have_text(_EXECUTED, timeout=timeout)
+            expect(prompt).to_have_text(EXECUTED, timeout=timeout)
         else:
             expect(prompt).to_have_text(_RUNNING)
 
@@ -512,6 +516,17 @@ def expect_callback_page(popup: Page, redirect_uri: str, sentence: str) -> None:
     except PlaywrightError:
         if not popup.is_closed():  # closing itself at any point is fine
             raise
+
+
+def log_in_through_the_widget(notebook: Notebook, redirect_uri: str, cell: int = 0) -> None:
+    """Run the login cell ``cell`` (`LOGIN`) and log in through its widget and Looker's popup,
+    until the widget says logged in."""
+    notebook.run(cell)
+    widget = notebook.widget(cell)
+    popup = open_login_popup(notebook.page, widget)
+    complete_looker_login(popup, redirect_uri=redirect_uri)
+    expect_callback_page(popup, redirect_uri, LOGGED_IN_PAGE)
+    widget.expect_status("logged_in")
 
 
 def reset_consent(looker: FakeLooker, client_guid: str = CLIENT_GUID) -> None:

@@ -13,24 +13,19 @@ completer directly, with and without Jedi.
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import Locator, expect
 
 from .conftest import Jupyter
 from .helpers import (
     CELL_TIMEOUT,
-    LOGGED_IN_PAGE,
+    EXECUTED,
+    LOGIN,
     Notebook,
-    complete_looker_login,
-    expect_callback_page,
-    open_login_popup,
+    log_in_through_the_widget,
     write_notebook,
 )
 
-LOGIN = "from looker_nb_auth import login\nsession = login()"
 BROWSE = 'explore = session.explore("demo", "orders")'
-_EXECUTED = re.compile(r"^\s*\[\d+\]:\s*$")
 
 
 def _logged_in_notebook(jupyter: Jupyter) -> Notebook:
@@ -38,12 +33,7 @@ def _logged_in_notebook(jupyter: Jupyter) -> Notebook:
     notebook = jupyter.open(
         write_notebook(jupyter.notebook_path("tab"), [LOGIN, BROWSE, "", "", "", ""])
     )
-    notebook.run(0)
-    widget = notebook.widget(0)
-    popup = open_login_popup(notebook.page, widget)
-    complete_looker_login(popup, redirect_uri=jupyter.server.redirect_uri)
-    expect_callback_page(popup, jupyter.server.redirect_uri, LOGGED_IN_PAGE)
-    widget.expect_status("logged_in")
+    log_in_through_the_widget(notebook, jupyter.server.redirect_uri)
     notebook.run(1)
     return notebook
 
@@ -78,7 +68,7 @@ def test_tab_completes_fields_field_names_and_models_in_the_browser(jupyter: Jup
     editor = notebook.code_cell(2).locator(".cm-content")
     expect(editor).to_have_text("explore.fields.orders.created_month")
     notebook.page.keyboard.press("Shift+Enter")  # the chosen name runs
-    expect(notebook.prompt(2)).to_have_text(_EXECUTED, timeout=CELL_TIMEOUT)
+    expect(notebook.prompt(2)).to_have_text(EXECUTED, timeout=CELL_TIMEOUT)
     expect(notebook.output(2)).to_contain_text("<Field orders.created_month")
 
     completer, offered = _tab(notebook, 3, 'explore["orders.', "orders.created_month")

@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from .conftest import TUTORIALS, Jupyter
 from .helpers import (
     CELL_TIMEOUT,
+    EXECUTED,
     LOGGED_IN_PAGE,
     LoginWidget,
     Notebook,
@@ -35,7 +36,6 @@ NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
 #: a cell prints on purpose, such as Looker's own "SQL Error: …".
 _TROUBLE = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(Warning|Error|Exception):")
 _ACTIVE = re.compile(r"\bjp-mod-active\b")
-_EXECUTED = re.compile(r"^\s*\[\d+\]:\s*$")
 _STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 #: What the reader types into the new cell after the tutorial's last one.
 OWN_CELL = "session.run_look(1)"
@@ -88,7 +88,7 @@ class Reader:
             complete_looker_login(popup, redirect_uri=redirect_uri)
             self.signed_in = True
         widget.expect_status("logged_in")
-        expect(notebook.prompt(code_cell)).to_have_text(_EXECUTED, timeout=CELL_TIMEOUT)
+        expect(notebook.prompt(code_cell)).to_have_text(EXECUTED, timeout=CELL_TIMEOUT)
         notebook.cells.nth(cell + 1).click()  # "click the next cell"
 
 
@@ -115,14 +115,14 @@ def test_notebook_runs_cell_by_cell_in_the_browser(jupyter: Jupyter, name: str |
             reader.log_in(index, code_cell)
         else:
             prompt = notebook.prompt(code_cell)
-            expect(prompt).to_have_text(_EXECUTED, timeout=CELL_TIMEOUT)
+            expect(prompt).to_have_text(EXECUTED, timeout=CELL_TIMEOUT)
 
     # Past the last cell: a new cell, in edit mode, for the reader's own code.
     own = notebook.code_cell(code_cell + 1)
     expect(own).to_have_class(_ACTIVE)
     notebook.page.keyboard.type(OWN_CELL)
     notebook.page.keyboard.press("Shift+Enter")
-    expect(notebook.prompt(code_cell + 1)).to_have_text(_EXECUTED, timeout=CELL_TIMEOUT)
+    expect(notebook.prompt(code_cell + 1)).to_have_text(EXECUTED, timeout=CELL_TIMEOUT)
     expect(own.locator(".jp-OutputArea-output table")).to_be_visible()
     notebook.expect_kernel_idle()
     for widget in notebook.panel.locator(".looker-nb-auth").all():  # every view, the top one too

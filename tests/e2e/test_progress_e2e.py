@@ -17,23 +17,20 @@ from playwright.sync_api import expect
 
 from .conftest import Jupyter
 from .helpers import (
-    LOGGED_IN_PAGE,
+    EXECUTED,
+    LOGIN,
     UI_TIMEOUT,
     Notebook,
-    complete_looker_login,
-    expect_callback_page,
-    open_login_popup,
+    log_in_through_the_widget,
     write_notebook,
 )
 
-LOGIN = "from looker_nb_auth import login\nsession = login()"
 LOOK = "session.run_look(1)"
 RUNNING = "Looker is running the query"
 CANCELLED = re.compile(
     r"^QueryCancelled: The query was cancelled after \d+\.\d s and stopped at Looker; nothing "
     r"of its result was kept\.$"
 )
-_EXECUTED = re.compile(r"^\s*\[\d+\]:\s*$")
 
 
 @contextmanager
@@ -52,12 +49,7 @@ def tasks_running_for(jupyter: Jupyter, seconds: float) -> Iterator[None]:
 def _logged_in_notebook(jupyter: Jupyter, stem: str) -> Notebook:
     """A notebook whose first cell logged in through the widget; the second runs Look 1."""
     notebook = jupyter.open(write_notebook(jupyter.notebook_path(stem), [LOGIN, LOOK]))
-    notebook.run(0)
-    widget = notebook.widget(0)
-    popup = open_login_popup(notebook.page, widget)
-    complete_looker_login(popup, redirect_uri=jupyter.server.redirect_uri)
-    expect_callback_page(popup, jupyter.server.redirect_uri, LOGGED_IN_PAGE)
-    widget.expect_status("logged_in")
+    log_in_through_the_widget(notebook, jupyter.server.redirect_uri)
     return notebook
 
 
@@ -71,7 +63,7 @@ def test_a_long_query_shows_its_progress_then_what_came_back_above_the_frame(
         notebook.run(1, wait=False)
         expect(line).to_contain_text(f"Look 1: {RUNNING}…", timeout=UI_TIMEOUT)
         expect(line).to_contain_text("Look 1: done, 4 rows in", timeout=UI_TIMEOUT)
-    expect(notebook.prompt(1)).to_have_text(_EXECUTED)
+    expect(notebook.prompt(1)).to_have_text(EXECUTED)
     expect(line).to_have_count(1)  # one line, updated in place
     assert re.fullmatch(r"Look 1: done, 4 rows in \d+\.\d s", line.inner_text().strip())
     table = output.locator("table")
@@ -97,7 +89,7 @@ def test_kernel_interrupt_cancels_a_running_query_and_stops_it_at_looker(
         expect(line).to_contain_text(f"Look 1: {RUNNING}…", timeout=UI_TIMEOUT)
         notebook.menu("Kernel", "kernelmenu:interrupt")
         expect(line).to_contain_text("Look 1: stopped after ", timeout=UI_TIMEOUT)
-    expect(notebook.prompt(1)).to_have_text(_EXECUTED)
+    expect(notebook.prompt(1)).to_have_text(EXECUTED)
     expect(line).to_have_count(1)
     errors = output.locator(
         '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
